@@ -1,0 +1,1 @@
+"""The journal's build, one module per stage: entries → runner/capture → results → render → site."""

@@ -1,0 +1,295 @@
+"""What runs inside the child process: one solution, with everything it shows, prints and reads.
+
+The solution never imports the journal. All the build learns about a run it learns from here:
+figures are saved when the solution calls `plt.show()` (and any still open at the end), output
+goes to a log file, an audit hook records every project file the run reads, and the
+TensorBoard event files it wrote are read back once it is done. The child writes one
+`report.json` beside the figures; the parent turns it into a Result.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import resource
+import runpy
+import signal
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPORT = "report.json"
+LOG = "output.log"
+# Folders the build itself writes: reading them is not a dependency of the solution.
+NOT_DEPENDENCIES = ("results", "docs", "site", ".journal", ".git")
+NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "pgf", "cairo", "template"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One solution to run, and where its run may write."""
+
+    day: int
+    root: Path
+    solution: Path
+    workdir: Path  # the run's working folder: whatever the solution writes lands here
+    outdir: Path  # where the child puts figures, charts, the log and its report
+    threads: int
+    metric: str | None = None
+
+
+@dataclass
+class Report:
+    status: str = "passed"
+    reason: str = ""
+    exit_code: int = 0
+    traceback: str = ""
+    figures: list[str] = field(default_factory=list)
+    charts: dict[str, str] = field(default_factory=dict)
+    sparkline: str | None = None
+    scalars: dict = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+    peak_memory_mb: float = 0.0
+    cells: list[dict] = field(default_factory=list)
+
+
+def child_main(job: Job) -> None:
+    """The child process's target: isolate, run the solution, report, exit with its status."""
+    _isolate(job)
+    reads = ReadRecorder(job)
+    figures = FigureSaver(job.outdir)
+    report = Report()
+    sys.addaudithook(reads.hook)
+    if job.solution.suffix == ".ipynb":
+        from .notebook import run_notebook
+
+        run_notebook(job, figures, report)
+    else:
+        run_script(job, figures, report)
+    reads.active = False
+    _finish(job, figures, report, reads)
+    sys.exit(report.exit_code)
+
+
+def run_script(job: Job, figures: "FigureSaver", report: Report) -> None:
+    try:
+        runpy.run_path(str(job.solution), run_name="__main__")
+    except SystemExit as stop:
+        _exited(stop, report)
+    except BaseException as error:  # a solution's failure is content, whatever it raised
+        fail(report, job, error)
+
+
+def _exited(stop: SystemExit, report: Report) -> None:
+    code = stop.code
+    if code is None or code == 0:
+        return
+    if not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    report.status, report.exit_code = "failed", code
+    report.reason = f"the solution called sys.exit({code})"
+
+
+def fail(report: Report, job: Job, error: BaseException, where: str = "") -> None:
+    """Record an exception as the run's failure, its traceback cut to the learner's frames."""
+    report.status, report.exit_code = "failed", 1
+    message = str(error).splitlines()[0] if str(error) else ""
+    report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
+    report.traceback = trimmed_traceback(error, job)
+    traceback.print_exception(error, file=sys.stderr)
+
+
+def trimmed_traceback(error: BaseException, job: Job) -> str:
+    """The traceback without runpy's or the journal's frames: what the learner wrote."""
+    journal_dir = str(Path(__file__).parent)
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(journal_dir) and "runpy" not in f.filename]
+    for frame in frames:
+        if frame.filename.startswith(str(job.root)):
+            frame.filename = os.path.relpath(frame.filename, job.root)
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
+
+
+# --- isolation -----------------------------------------------------------------------------
+
+
+def _isolate(job: Job) -> None:
+    """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
+    os.setsid()  # its own process group, so a timeout kills everything it started
+    _die_with_parent()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # input() gets EOF at once instead of waiting forever
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    log = os.open(job.outdir / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    os.chdir(job.workdir)
+    sys.argv = [str(job.solution)]
+    sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
+    sys.dont_write_bytecode = True  # never leave __pycache__ inside the learner's solutions/
+    os.environ["MPLBACKEND"] = "Agg"
+    _reset_state(job.threads)
+
+
+def _reset_state(threads: int) -> None:
+    """Undo what the fork server's warm-up touched, so numbers match a standalone run."""
+    import torch
+
+    from .warm import INITIAL_SEED
+
+    torch.manual_seed(INITIAL_SEED)
+    torch.set_num_threads(threads)
+    random.seed()
+    try:
+        import numpy
+
+        numpy.random.seed()
+    except ImportError:
+        pass
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask to be killed if the fork server goes, so no orphan trains on."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+# --- what the solution reads ---------------------------------------------------------------
+
+
+class ReadRecorder:
+    """An audit hook that records every project file opened for reading (imports included)."""
+
+    def __init__(self, job: Job):
+        self.root = str(job.root) + os.sep
+        self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES) + (str(job.workdir),)
+        self.reads: set[str] = set()
+        self.active = True
+
+    def hook(self, event: str, args: tuple) -> None:
+        if not self.active or event != "open":
+            return
+        path, mode, flags = args
+        if isinstance(path, int) or (mode and any(c in mode for c in "wax+")):
+            return
+        if mode is None and flags is not None and flags & os.O_ACCMODE != os.O_RDONLY:
+            return
+        path = os.path.abspath(os.fsdecode(path))
+        if path.startswith(self.root) and not path.startswith(self.skip):
+            self.reads.add(_source_of(path)[len(self.root):])
+
+
+def _source_of(path: str) -> str:
+    """A compiled module in __pycache__ stands for its source file."""
+    folder, name = os.path.split(path)
+    if os.path.basename(folder) == "__pycache__" and name.endswith(".pyc"):
+        return os.path.join(os.path.dirname(folder), name.split(".")[0] + ".py")
+    return path
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+class FigureSaver:
+    """Saves every figure the solution shows, in order, instead of opening a window."""
+
+    def __init__(self, outdir: Path):
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        self.outdir = outdir
+        self.saved: list[str] = []
+        self.plt = plt
+        plt.show = self.show
+        original_use = matplotlib.use
+
+        def use(backend, *args, **kwargs):
+            name = str(backend).lower()
+            if name not in NON_INTERACTIVE and not name.startswith("module://"):
+                raise RuntimeError(
+                    f"the journal runs solutions without a screen, so the interactive backend "
+                    f"{backend!r} cannot open; remove matplotlib.use({backend!r}): plt.show() "
+                    "is captured as a figure")
+            return original_use(backend, *args, **kwargs)
+
+        matplotlib.use = use
+        plt.switch_backend = use
+
+    def show(self, *args, **kwargs) -> None:
+        self.save_open()
+
+    def save_open(self) -> list[str]:
+        """Save and close every open figure; returns the new file names."""
+        names = []
+        for number in self.plt.get_fignums():
+            figure = self.plt.figure(number)
+            name = f"figure-{len(self.saved) + 1:02d}.png"
+            figure.savefig(self.outdir / name, dpi=100, metadata={"Software": None})
+            self.saved.append(name)
+            names.append(name)
+        self.plt.close("all")
+        return names
+
+
+# --- after the run -------------------------------------------------------------------------
+
+
+def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder) -> None:
+    try:
+        figures.save_open()
+        _flush_summary_writers()
+        _collect_metrics(job, report)
+    except Exception as error:  # the solution's own outcome stands; say what capture missed
+        print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
+    report.figures = [name for name in figures.saved if name not in _cell_figures(report)]
+    report.reads = sorted(reads.reads)
+    report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.flush()
+    sys.stderr.flush()
+    tmp = job.outdir / (REPORT + ".tmp")
+    tmp.write_text(json.dumps(report.__dict__), encoding="utf-8")
+    os.replace(tmp, job.outdir / REPORT)
+
+
+def _cell_figures(report: Report) -> set[str]:
+    return {name for cell in report.cells for name in cell.get("figures", [])}
+
+
+def _flush_summary_writers() -> None:
+    """A SummaryWriter buffers until closed; flush any the solution forgot to close."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    for obj in gc.get_objects():
+        if isinstance(obj, SummaryWriter):
+            obj.flush()
+
+
+def _collect_metrics(job: Job, report: Report) -> None:
+    import matplotlib
+
+    from . import charts
+    from .metrics import read_scalars
+
+    matplotlib.rcdefaults()  # the journal's charts look the same whatever style a solution set
+    report.scalars = read_scalars(job.workdir)
+    for i, (tag, series) in enumerate(report.scalars.items()):
+        if len(series["values"]) > 1:
+            name = f"chart-{i + 1:02d}.png"
+            charts.metric_chart(tag, series["steps"], series["values"], job.outdir / name)
+            report.charts[tag] = name
+    main = job.metric if job.metric in report.scalars else next(iter(report.scalars), None)
+    if main and len(report.scalars[main]["values"]) > 1:
+        charts.sparkline(report.scalars[main]["values"], job.outdir / "sparkline.png")
+        report.sparkline = "sparkline.png"

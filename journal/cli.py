@@ -1,0 +1,233 @@
+"""The command line: `build` (the default), `new` and `serve`.
+
+The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
+is still built), 2 invalid input (nothing written), 3 another build is running here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import sys
+import time
+from pathlib import Path
+
+from .entries import Entry
+from .errors import InputError
+from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
+from .render import status_label
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+COMMANDS = ("build", "new", "serve")
+
+
+class Busy(Exception):
+    """Another build holds this journal's lock."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+        argv.insert(0, "build")
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was run or written.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    except Busy as error:
+        print(error, file=sys.stderr)
+        return EXIT_BUSY
+    except KeyboardInterrupt:
+        print("\nstopped; the next build picks up where this one left off", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the TorchLeet journal: "
+                                     "run each day's solution, render its pages, build the site.")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("build", help="run what changed, render docs/, build site/ (default)")
+    _add_build_options(run)
+    run.set_defaults(func=cmd_build)
+    new = commands.add_parser("new", help="start the next day: an entry and a solution skeleton")
+    new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
+    new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
+    new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
+    new.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    new.set_defaults(func=cmd_new)
+    serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on change")
+    _add_build_options(serve)
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=_positive_int, help="solutions run at once "
+                        "(default: one per core)")
+    parser.add_argument("--force", action="store_true", help="re-run every day, cached or not")
+    parser.add_argument("--only", type=_days, help="re-run only these days, e.g. 3,5")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds a solution may run (default: %(default)g); an entry's "
+                        "`timeout:` wins")
+    parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
+    parser.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the journal's folder (default: the current folder)")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+def _days(text: str) -> frozenset[int]:
+    try:
+        days = frozenset(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be day numbers separated by commas, e.g. 3,5; "
+                                         f"got {text!r}") from None
+    if not days:
+        raise argparse.ArgumentTypeError("name at least one day, e.g. --only 3")
+    return days
+
+
+def _options(args) -> Options:
+    return Options(jobs=args.jobs, force=args.force, only=args.only, timeout=args.timeout,
+                   site=not args.no_site)
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def journal_lock(root: Path):
+    """One build at a time per journal: a second one says so instead of racing the first."""
+    lock_dir = root / ".journal"
+    lock_dir.mkdir(exist_ok=True)
+    with open(lock_dir / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise Busy(f"{root}: a build is already running here (pid {holder}); wait for it "
+                       "to finish, or stop it, then build again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def cmd_build(args) -> int:
+    root = args.root.resolve()
+    with journal_lock(root):
+        return _build_once(root, _options(args))
+
+
+def _build_once(root: Path, options: Options) -> int:
+    from .site import SiteError
+
+    started = time.monotonic()
+    progress = Progress(sys.stderr)
+    try:
+        report = build(root, options, progress)
+    except SiteError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
+    progress.summary(report, time.monotonic() - started, options.site)
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
+class Progress(Events):
+    """Shows a build as it goes: one line per finished day and a live line while they run."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.live = stream.isatty()
+        self.total = 0
+
+    def _line(self, text: str) -> None:
+        if self.live:
+            self.stream.write("\r\033[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def plan(self, to_run: list[Entry], cached: list[Entry]) -> None:
+        self.total = len(to_run)
+        if to_run:
+            self._line(f"running {len(to_run)} solution{'s' if len(to_run) != 1 else ''} "
+                       f"({len(cached)} cached)")
+
+    def finished(self, day: Day, done: int, total: int) -> None:
+        result = day.result
+        bar = _bar(done, total)
+        self._line(f"{bar} {done}/{total}  {day.entry.slug}  {status_label(day.entry, result):<24}"
+                   f" {result.wall_time:6.2f} s")
+
+    def tick(self, running: list[tuple[Entry, float]]) -> None:
+        if self.live and running:
+            now = ", ".join(f"{entry.slug} {seconds:.0f} s" for entry, seconds in running)
+            self.stream.write(f"\r\033[K  running: {now}")
+            self.stream.flush()
+
+    def building_site(self) -> None:
+        self._line("building the site with mkdocs build --strict")
+
+    def summary(self, report, seconds: float, site: bool) -> None:
+        ran = [d for d in report.days if d.ran]
+        lines = ["", f"{'day':<8} {'status':<26} {'time':>8}  run"]
+        for day in report.days:
+            result = day.result
+            time_text = f"{result.wall_time:7.2f}s" if result and result.wall_time else "       –"
+            lines.append(f"{day.entry.slug:<8} {status_label(day.entry, result):<26} "
+                         f"{time_text}  {'ran' if day.ran else 'cached'}")
+        lines.append("")
+        where = "site/index.html" if site else "docs/"
+        lines.append(f"{len(report.days)} days, {len(ran)} ran, {len(report.failures)} "
+                     f"failed; {where} ready in {seconds:.1f} s")
+        if report.stale_skipped:
+            lines.append("out of date but not run (--only): "
+                         + ", ".join(f"day {d}" for d in report.stale_skipped))
+        for day in report.failures:
+            reason = day.result.reason if day.result else ""
+            lines.append(f"failed: {day.entry.slug}: {reason} (see docs/days/{day.entry.slug}.md)")
+        self._line("\n".join(lines))
+
+
+def _bar(done: int, total: int, width: int = 12) -> str:
+    filled = round(width * done / max(total, 1))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+# --- new and serve -------------------------------------------------------------------------
+
+
+def cmd_new(args) -> int:
+    from .scaffold import new_day
+
+    entry_path, solution_path = new_day(args.root.resolve(), args.task, args.problem, args.date)
+    print(f"created {entry_path}")
+    print(f"created {solution_path}")
+    print("next: fill in gaps and learnings, write the solution, then run `python build.py`")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    root = args.root.resolve()
+    return serve(root, _options(args), args.dev_addr, lambda options: _locked_build(root, options))
+
+
+def _locked_build(root: Path, options: Options) -> int:
+    with journal_lock(root):
+        return _build_once(root, options)

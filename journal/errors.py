@@ -1,0 +1,36 @@
+"""The one exception type for a user's mistake: it names the file, the line and the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the user's input, located by file and line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class InputError(Exception):
+    """Every problem found in the input, reported together so one pass fixes them all."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def one(cls, path: Path | str, line: int, message: str) -> "InputError":
+        return cls([Problem(str(path), line, message)])
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A user's value as an error shows it: repr, cut short so one line stays one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

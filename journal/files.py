@@ -1,0 +1,88 @@
+"""Writing files safely: through a temporary file and a rename, and only when content changed.
+
+Every file the build writes goes through here, so a build killed at any moment leaves each file
+either as it was or as it should be, never half-written, and `mkdocs serve` sees no change
+where there was none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def sha256_file(path: Path) -> str:
+    """The one hash of the project: file contents, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Replace `path` with `data` in one rename, so readers see the old or the new file."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_if_changed(path: Path, data: bytes | str) -> bool:
+    """Write only when the content differs; returns whether anything was written."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, data)
+    return True
+
+
+def copy_if_changed(src: Path, dst: Path) -> bool:
+    return write_if_changed(dst, src.read_bytes())
+
+
+def sync_tree(target: Path, files: dict[str, bytes | str | Path]) -> list[str]:
+    """Make `target` hold exactly `files` (relative path -> content or source file).
+
+    Unchanged files are left alone; files no longer produced are removed. Returns the relative
+    paths written or removed.
+    """
+    changed = []
+    for rel, content in sorted(files.items()):
+        data = content.read_bytes() if isinstance(content, Path) else content
+        if write_if_changed(target / rel, data):
+            changed.append(rel)
+    if target.is_dir():
+        for path in sorted(target.rglob("*"), reverse=True):
+            rel = path.relative_to(target).as_posix()
+            if path.is_file() and rel not in files:
+                path.unlink()
+                changed.append(rel)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return changed
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,223 @@
+"""The build, stage by stage: load entries → run solutions → collect results → render → site.
+
+`build(root, options, events)` is the whole journal build for the folder `root`. It never
+prints: it tells `events` what happens, and the CLI decides how to show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, load_catalog
+from .entries import Entry, load_entries
+from .files import sha256_file, sync_tree
+from .results import (FAILED, NOT_RUN, PASSED, TIMED_OUT, Result, cache_key, is_fresh,
+                      load_result, store_result, versions)
+
+SCRATCH = ".journal/runs"
+DEFAULT_TIMEOUT = 600.0
+LOG_HEAD_LINES, LOG_TAIL_LINES = 30, 60
+LOG_KEEP_PLAIN = 1 << 20  # a bigger log is stored gzipped
+
+
+@dataclass
+class Options:
+    jobs: int | None = None  # None: one per core
+    force: bool = False
+    only: frozenset[int] | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    site: bool = True
+
+
+@dataclass
+class Day:
+    """One day as the build ends with it: the entry, its result, and whether it ran now."""
+
+    entry: Entry
+    result: Result | None
+    ran: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether this day is as its entry says it should be."""
+        if self.result is None or self.result.status == NOT_RUN:
+            return True
+        return self.result.ok == (self.entry.expect == "pass")
+
+
+@dataclass
+class Report:
+    days: list[Day]
+    written: list[str] = field(default_factory=list)
+    stale_skipped: list[int] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Day]:
+        return [d for d in self.days if not d.ok]
+
+
+class Events:
+    """What the build tells its caller; the CLI overrides these to show progress."""
+
+    def plan(self, to_run: list[Entry], cached: list[Entry]) -> None: ...
+    def started(self, entry: Entry) -> None: ...
+    def finished(self, day: Day, done: int, total: int) -> None: ...
+    def tick(self, running: list[tuple[Entry, float]]) -> None: ...
+    def rendering(self) -> None: ...
+    def building_site(self) -> None: ...
+
+
+def build(root: Path, options: Options, events: Events | None = None,
+          catalog: Catalog | None = None) -> Report:
+    events = events or Events()
+    root = root.resolve()
+    catalog = catalog or load_catalog()
+    entries = load_entries(root, catalog)  # raises InputError before anything is written
+    env = versions()
+    days = {e.day: Day(e, load_result(root, e.day)) for e in entries}
+    to_run, skipped = _plan(root, entries, days, options, env)
+    events.plan(to_run, [e for e in entries if e not in to_run])
+    if to_run:
+        _run(root, to_run, days, options, events, env)
+    report = Report(list(days.values()), stale_skipped=skipped)
+    events.rendering()
+    from . import render, site  # after the runs: a failed import here must not cost a run
+
+    report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
+    report.written += site.update_readme(root, render.readme_table(root, report.days))
+    if options.site:
+        events.building_site()
+        site.build_site(root)
+    return report
+
+
+def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Options,
+          env: dict[str, str]) -> tuple[list[Entry], list[int]]:
+    """Which days must run now: forced, or whose stored result no longer matches."""
+    to_run, skipped = [], []
+    for entry in entries:
+        result = days[entry.day].result
+        if entry.requires == "cuda" and not _has_cuda():
+            if result is None:
+                days[entry.day].result = Result(entry.day, NOT_RUN, reason="needs CUDA, and this "
+                                                "machine has none; no stored result yet")
+            continue
+        forced = options.force or (options.only is not None and entry.day in options.only)
+        if forced or (options.only is None and not is_fresh(root, entry, result, env)):
+            to_run.append(entry)
+        elif options.only is not None and not is_fresh(root, entry, result, env):
+            skipped.append(entry.day)
+    return _longest_first(to_run, days), skipped
+
+
+def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
+    """Start the slowest days first (by their last runtime), so one long day ends the build."""
+    def expected(entry: Entry) -> float:
+        result = days[entry.day].result
+        return result.wall_time if result else float("inf")
+    return sorted(entries, key=expected, reverse=True)
+
+
+def _has_cuda() -> bool:
+    # Asking torch would import it; the driver's device node says the same for free.
+    return Path("/dev/nvidiactl").exists() or shutil.which("nvidia-smi") is not None
+
+
+def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options,
+         events: Events, env: dict[str, str]) -> None:
+    from . import runner
+    from .capture import Job
+
+    runner.warm_up()
+    scratch = root / SCRATCH
+    shutil.rmtree(scratch, ignore_errors=True)  # what a killed build left behind
+    parallel = max(1, min(options.jobs or os.cpu_count() or 1, len(to_run)))
+    threads = runner.threads_per_job(parallel)
+    by_day = {e.day: e for e in to_run}
+    jobs = []
+    for entry in to_run:
+        base = scratch / entry.slug
+        (base / "work").mkdir(parents=True)
+        (base / "out").mkdir()
+        job = Job(entry.day, root, root / entry.solution, base / "work", base / "out", threads,
+                  entry.metric)
+        jobs.append((job, float(entry.timeout or options.timeout)))
+
+    def done(outcome) -> None:
+        entry = by_day[outcome.job.day]
+        result = store_result(root, *_result(root, entry, outcome, env))
+        days[entry.day] = Day(entry, result, ran=True)
+        shutil.rmtree(outcome.job.workdir.parent, ignore_errors=True)
+        events.finished(days[entry.day], len(finished) + 1, len(jobs))
+        finished.append(entry.day)
+
+    finished: list[int] = []
+    runner.run_jobs(jobs, parallel, on_start=lambda job: events.started(by_day[job.day]),
+                    on_done=done,
+                    on_tick=lambda running: events.tick([(by_day[j.day], t) for j, t in running]))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _result(root: Path, entry: Entry, outcome, env: dict[str, str]) -> tuple[Result, dict[str, Path]]:
+    """Turn what the runner saw into a Result, and the files it should store with it."""
+    report = outcome.report or {}
+    out = outcome.job.outdir
+    result = Result(entry.day, report.get("status", FAILED), reason=report.get("reason", ""),
+                    exit_code=outcome.exit_code, signal=outcome.signal,
+                    wall_time=round(outcome.wall_time, 3),
+                    peak_memory_mb=report.get("peak_memory_mb"),
+                    figures=report.get("figures", []), charts=report.get("charts", {}),
+                    sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
+                    traceback=report.get("traceback", ""), cells=report.get("cells", []),
+                    ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
+    if outcome.timed_out:
+        result.status = TIMED_OUT
+        result.reason = f"still running after {outcome.timeout:g} s, so it was stopped (set " \
+                        "`timeout:` in the entry or pass --timeout to allow longer)"
+    elif outcome.signal:
+        result.status = FAILED
+        result.reason = f"the process was killed by {outcome.signal}"
+    elif outcome.report is None:
+        result.status = FAILED
+        result.reason = f"the process ended with status {outcome.exit_code} before reporting"
+    produced = {name: out / name for name in result.files() if (out / name).exists()}
+    result.log, produced_log = _store_log(result, out)
+    if produced_log:
+        produced[result.log] = produced_log
+    deps = {rel: sha256_file(root / rel) for rel in
+            sorted(set(report.get("reads", [])) | {entry.solution}) if (root / rel).is_file()}
+    result.deps = deps
+    result.key = cache_key(root, entry, deps, env)
+    if result.status == PASSED:
+        result.reason = ""
+    return result, produced
+
+
+def _store_log(result: Result, out: Path) -> tuple[str | None, Path | None]:
+    """Keep the head and tail for the page; the full log goes beside it, gzipped if large."""
+    log = out / "output.log"
+    if not log.exists():
+        return None, None
+    head, tail, count = [], [], 0
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            count += 1
+            if count <= LOG_HEAD_LINES:
+                head.append(line)
+            else:
+                tail.append(line)
+                if len(tail) > LOG_TAIL_LINES:
+                    tail.pop(0)
+    result.log_head, result.log_tail, result.log_lines = "".join(head), "".join(tail), count
+    result.log_head, result.log_tail = result.log_head[-20_000:], result.log_tail[-20_000:]
+    if log.stat().st_size <= LOG_KEEP_PLAIN:
+        return "output.log", log
+    packed = out / "output.log.gz"
+    with open(log, "rb") as src, gzip.open(packed, "wb", mtime=0) as dst:
+        shutil.copyfileobj(src, dst)
+    return "output.log.gz", packed

@@ -1,0 +1,165 @@
+"""Rendering: entries and results in, Markdown out, through the Jinja templates in site_templates/.
+
+Everything here is pure: functions take data and return strings (or the files a page needs, by
+path). Writing them happens once, in `site`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import jinja2
+
+from .catalog import Catalog
+from .entries import Entry
+from .metrics import summary
+from .results import NOT_RUN, PASSED, TIMED_OUT, Result, day_dir
+
+TEMPLATES = "site_templates"
+ASSETS = "assets"
+# Spans of Markdown whose text must pass untouched: code, and $...$ / $$...$$ math.
+PROTECTED = re.compile(r"(`+)(?:.+?)\1|\$\$.+?\$\$|\$[^$\s](?:[^$]*?[^$\s])?\$", re.S)
+LINE_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+# --- Markdown text, made safe --------------------------------------------------------------
+
+
+def inline(text: str) -> str:
+    """Entry text as Markdown with any raw HTML shown as text (except <br>, kept as a break)."""
+    out, last = [], 0
+    for match in PROTECTED.finditer(text):
+        out.append(_escape_html(text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_escape_html(text[last:]))
+    return "".join(out)
+
+
+def _escape_html(text: str) -> str:
+    parts = LINE_BREAK.split(text)
+    escaped = [p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for p in parts]
+    return "<br>".join(escaped)
+
+
+def cell(text: str) -> str:
+    """Entry text for a Markdown table cell: one line, pipes escaped outside code."""
+    out, last = [], 0
+    safe = inline(" ".join(text.split()))
+    for match in PROTECTED.finditer(safe):
+        out.append(safe[last:match.start()].replace("|", "\\|"))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(safe[last:].replace("|", "\\|"))
+    return "".join(out)
+
+
+def cell_list(items) -> str:
+    """Several items in one table cell, one per line, as the hand-written journal had them."""
+    items = [cell(i) for i in items]
+    return items[0] if len(items) == 1 else "<br>".join(f"• {i}" for i in items)
+
+
+def fence(text: str, language: str = "") -> str:
+    """A fenced code block that no backtick run inside `text` can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4g}"
+
+
+# --- what the pages say about a run --------------------------------------------------------
+
+
+STATUS_ICONS = {PASSED: "✅", "failed": "❌", TIMED_OUT: "⏱️", NOT_RUN: "⏸️"}
+
+
+def status_label(entry: Entry, result: Result | None) -> str:
+    """The run's status in a few words, read with what the entry expects."""
+    if result is None:
+        return "⏸️ not run"
+    if entry.expect == "fail":
+        return "✅ failed, as expected" if not result.ok else "❌ passed, but expect: fail"
+    return f"{STATUS_ICONS.get(result.status, '❌')} {result.status}"
+
+
+def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
+    """The day's headline scalar: the one the entry names, else the first logged."""
+    if result is None or not result.scalars:
+        return None
+    tag = entry.metric if entry.metric in result.scalars else next(iter(result.scalars))
+    return tag, summary(result.scalars[tag])
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def environment(templates: Path) -> jinja2.Environment:
+    """The one Jinja environment, made once per templates folder."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(inline=inline, cell=cell, cell_list=cell_list, fence=fence,
+                       indent_md=indent, number=number)
+    env.globals.update(status_label=status_label, main_metric=main_metric, summary=summary)
+    return env
+
+
+def render(root: Path, template: str, **context) -> str:
+    return environment(root / TEMPLATES).get_template(template).render(**context)
+
+
+def day_files(root: Path, day) -> dict[str, Path]:
+    """Files a day page shows (figures, charts, log, solution), by their path under docs/."""
+    entry, result = day.entry, day.result
+    files = {f"days/{entry.slug}/{Path(entry.solution).name}": root / entry.solution}
+    if result is not None:
+        for name in result.files():
+            files[f"days/{entry.slug}/{name}"] = day_dir(root, entry.day) / name
+    return files
+
+
+def render_docs(root: Path, days: list, catalog: Catalog) -> dict[str, str | Path]:
+    """Every file of docs/, as relative path -> text or source file."""
+    docs: dict[str, str | Path] = {}
+    days = sorted(days, key=lambda d: d.entry.day)
+    docs["index.md"] = render(root, "index.md.j2", days=days, catalog=catalog,
+                              table=progress_table(root, days, link="days/{slug}.md"))
+    docs["times.md"] = render(root, "times.md.j2", days=days)
+    for day in days:
+        source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
+        docs[f"days/{day.entry.slug}.md"] = render(
+            root, "day.md.j2", day=day, entry=day.entry, result=day.result,
+            last_good=Result.from_dict(day.result.last_good) if day.result and
+            day.result.last_good else None,
+            problem=catalog.problems.get(day.entry.problem), source=source,
+            solution_name=Path(day.entry.solution).name)
+        docs.update(day_files(root, day))
+    assets = root / TEMPLATES / ASSETS
+    for path in sorted(assets.rglob("*")):
+        if path.is_file():
+            docs[f"{ASSETS}/{path.relative_to(assets).as_posix()}"] = path
+    return docs
+
+
+def progress_table(root: Path, days: list, link: str) -> str:
+    """The progress table, with each day linked through `link` (a format with {slug}, {source})."""
+    return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
+                  link=link)
+
+
+def readme_table(root: Path, days: list) -> str:
+    """The progress table for README.md: links that work on GitHub, to the entry files."""
+    return progress_table(root, days, link="{source}")

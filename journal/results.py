@@ -1,0 +1,168 @@
+"""The results store: what each day's last run produced, kept in `results/day-NN/`.
+
+`result.json` is the commit point. The files it names (figures, charts, the log) are stored
+under content-hashed names first, then `result.json` is replaced in one rename, and only then
+are files it no longer names removed. A build killed at any moment leaves the old result or
+the new one, complete. The last good run is kept inside a failed one's record, with its files.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .entries import Entry, day_slug
+from .files import sha256_bytes, sha256_file, write_atomic
+
+RESULTS_DIR = "results"
+PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
+
+
+@dataclass
+class Result:
+    """What one run of one day's solution produced."""
+
+    day: int
+    status: str
+    reason: str = ""  # one line saying what went wrong, empty when it passed
+    exit_code: int | None = None
+    signal: str | None = None
+    wall_time: float = 0.0
+    peak_memory_mb: float | None = None
+    figures: list[str] = field(default_factory=list)  # file names in the day's folder
+    charts: dict[str, str] = field(default_factory=dict)  # scalar tag -> chart file name
+    sparkline: str | None = None
+    scalars: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    log: str | None = None  # the full output's file name
+    log_head: str = ""
+    log_tail: str = ""
+    log_lines: int = 0
+    traceback: str = ""
+    cells: list[dict[str, Any]] = field(default_factory=list)  # notebook cells, in order
+    key: str = ""
+    deps: dict[str, str] = field(default_factory=dict)  # project file -> sha256 at run time
+    ran_at: str = ""
+    python: str = ""
+    torch: str = ""
+    last_good: dict[str, Any] | None = None  # an earlier passed Result, as a dict
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PASSED
+
+    def files(self) -> list[str]:
+        names = list(self.figures) + list(self.charts.values())
+        names += [n for n in (self.log, self.sparkline) if n]
+        names += [f for cell in self.cells for f in cell.get("figures", [])]
+        if self.last_good:
+            names += Result.from_dict(self.last_good).files()
+        return names
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Result":
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def day_dir(root: Path, day: int) -> Path:
+    """The one place that decides where a day's stored results live."""
+    return root / RESULTS_DIR / day_slug(day)
+
+
+def load_result(root: Path, day: int) -> Result | None:
+    path = day_dir(root, day) / "result.json"
+    try:
+        return Result.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError):
+        # A hand-edited or foreign file: treat as no result, the day simply runs again.
+        return None
+
+
+def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Result:
+    """Store `result`, whose files are still at the paths in `produced` (name -> path).
+
+    Files get content-hashed names, so a new run never overwrites a file the current
+    result.json names. Returns the result as stored, with its files renamed.
+    """
+    folder = day_dir(root, result.day)
+    folder.mkdir(parents=True, exist_ok=True)
+    renamed = {}
+    for name, src in produced.items():
+        data = src.read_bytes()
+        stored = f"{Path(name).stem}-{sha256_bytes(data)[:10]}{Path(name).suffix}"
+        if not (folder / stored).exists():
+            write_atomic(folder / stored, data)
+        renamed[name] = stored
+    result = _renamed(result, renamed)
+    previous = load_result(root, result.day)
+    if not result.ok and previous is not None:
+        result.last_good = previous.to_dict() if previous.ok else previous.last_good
+    write_atomic(folder / "result.json", json.dumps(result.to_dict(), indent=1, sort_keys=True) + "\n")
+    _remove_unnamed(folder, result)
+    return result
+
+
+def _renamed(result: Result, names: dict[str, str]) -> Result:
+    def pick(name):
+        return names.get(name, name)
+    result.figures = [pick(n) for n in result.figures]
+    result.charts = {tag: pick(n) for tag, n in result.charts.items()}
+    result.log = pick(result.log) if result.log else None
+    result.sparkline = pick(result.sparkline) if result.sparkline else None
+    for cell in result.cells:
+        cell["figures"] = [pick(n) for n in cell.get("figures", [])]
+    return result
+
+
+def _remove_unnamed(folder: Path, result: Result) -> None:
+    keep = set(result.files()) | {"result.json"}
+    for path in folder.iterdir():
+        if path.name not in keep:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+# --- cache keys ----------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    """Python and torch versions, read without importing torch."""
+    try:
+        torch_version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        torch_version = "none"
+    return {"python": platform.python_version(), "torch": torch_version}
+
+
+def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str]) -> str:
+    """A key over everything a run depends on: sources and files it read, settings, versions."""
+    payload = {"deps": deps, "settings": entry.run_settings(), **env}
+    return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
+
+
+def current_deps(root: Path, deps: dict[str, str]) -> dict[str, str] | None:
+    """The current hashes of recorded dependencies, or None when one of them is gone."""
+    current = {}
+    for rel in deps:
+        path = root / rel
+        if not path.is_file():
+            return None
+        current[rel] = sha256_file(path)
+    return current
+
+
+def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str]) -> bool:
+    """Whether `result` is what running `entry` now would produce, so no run is needed."""
+    if result is None or not result.key or entry.solution not in result.deps:
+        return False
+    deps = current_deps(root, result.deps)
+    return deps is not None and cache_key(root, entry, deps, env) == result.key

@@ -1,0 +1,67 @@
+"""The site: writes docs/ and the README's table, and builds site/ with MkDocs.
+
+This is the one place the build writes rendered output. Files are written only when their
+content changed, each through a temporary file and a rename.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import InputError
+from .files import remove_tree, sync_tree, write_if_changed
+
+DOCS, SITE = "docs", "site"
+README = "README.md"
+START, END = "<!-- progress:start -->", "<!-- progress:end -->"
+
+
+class SiteError(Exception):
+    """MkDocs refused the generated docs; its own words say why."""
+
+
+def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
+    """Make docs/ hold exactly the rendered files; returns what changed."""
+    return [f"{DOCS}/{rel}" for rel in sync_tree(root / DOCS, files)]
+
+
+def update_readme(root: Path, table: str) -> list[str]:
+    """Replace the progress table between the README's markers, if it has them."""
+    path = root / README
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(START), text.find(END)
+    if start == -1 or end < start:
+        raise InputError.one(README, 1, f"the progress table goes between {START} and {END}; "
+                             "add both markers on lines of their own")
+    updated = f"{text[:start + len(START)]}\n{table.strip()}\n{text[end:]}"
+    return [README] if write_if_changed(path, updated) else []
+
+
+def build_site(root: Path) -> None:
+    """Build site/ with `mkdocs build --strict`, swapping it in whole when the build succeeds."""
+    staging = root / ".journal" / "site-build"
+    remove_tree(staging)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+               "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(staging)]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    if done.returncode != 0:
+        remove_tree(staging)
+        lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        raise SiteError("mkdocs build --strict failed: " + (" | ".join(lines[-5:]) or "no output"))
+    _swap_in(staging, root / SITE)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    remove_tree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,47 @@
+"""Imported once by the runner's fork server: pays torch's start-up so no child has to.
+
+Importing torch, matplotlib and tensorboard costs seconds per process, and the first optimizer
+step lazily imports hundreds more modules. The fork server imports this module, does a tiny
+training step on one thread (so no thread pool exists at fork time), and each child forked
+from it starts with all of that already in memory.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["MPLBACKEND"] = "Agg"
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402,F401
+import torch  # noqa: E402
+import torch.utils.tensorboard  # noqa: E402,F401
+from tensorboard.backend.event_processing import event_accumulator  # noqa: E402,F401
+
+# A fresh interpreter starts torch's generator from this seed; children restore it so a
+# solution that never seeds still draws what a standalone run would.
+INITIAL_SEED = torch.initial_seed()
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+def _warm_up() -> None:
+    torch.set_num_threads(1)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    lstm = torch.nn.LSTM(1, 2, batch_first=True)
+    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.01),
+                      torch.optim.Adam(model.parameters(), lr=0.01)):
+        loss = torch.nn.functional.mse_loss(model(torch.ones(3, 2)), torch.zeros(3, 1))
+        loss = loss + lstm(torch.ones(1, 2, 1))[0].sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    figure = matplotlib.pyplot.figure()
+    figure.add_subplot(projection="3d")  # mplot3d's import is slow too
+    matplotlib.pyplot.close(figure)
+
+
+_warm_up()
+
+from . import capture  # noqa: E402,F401  (the children's entry point, imported once here)
