@@ -85,13 +85,32 @@ def number(value: float | None) -> str:
 STATUS_ICONS = {PASSED: "✅", "failed": "❌", TIMED_OUT: "⏱️", NOT_RUN: "⏸️"}
 
 
-def status_label(entry: Entry, result: Result | None) -> str:
-    """The run's status in a few words, read with what the entry expects."""
+def status_of(entry: Entry, result: Result | None) -> tuple[str, str]:
+    """The run's status as (kind, words), read with what the entry expects.
+
+    `kind` is one of passed, failed, waiting: what a badge's colour shows.
+    """
     if result is None:
-        return "⏸️ not run"
+        return "waiting", "not run"
+    if result.status == NOT_RUN:
+        return "waiting", NOT_RUN
     if entry.expect == "fail":
-        return "✅ failed, as expected" if not result.ok else "❌ passed, but expect: fail"
-    return f"{STATUS_ICONS.get(result.status, '❌')} {result.status}"
+        return ("passed", "failed, as expected") if not result.ok else (
+            "failed", "passed, but expect: fail")
+    return ("passed" if result.ok else "failed"), result.status
+
+
+def status_label(entry: Entry, result: Result | None) -> str:
+    """Status with an emoji, for the terminal and README.md (GitHub has the emoji font)."""
+    kind, words = status_of(entry, result)
+    icon = STATUS_ICONS.get(result.status if result else NOT_RUN, "❌")
+    return f"{'✅' if kind == 'passed' else icon} {words}"
+
+
+def status_badge(entry: Entry, result: Result | None) -> str:
+    """Status as a coloured badge for the site, which must not depend on an emoji font."""
+    kind, words = status_of(entry, result)
+    return f'<span class="jl-status jl-{kind}">{words}</span>'
 
 
 def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
@@ -113,7 +132,7 @@ def environment(templates: Path) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(inline=inline, cell=cell, cell_list=cell_list, fence=fence,
                        indent_md=indent, number=number)
-    env.globals.update(status_label=status_label, main_metric=main_metric, summary=summary)
+    env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of, main_metric=main_metric, summary=summary)
     return env
 
 
@@ -136,7 +155,7 @@ def render_docs(root: Path, days: list, catalog: Catalog) -> dict[str, str | Pat
     docs: dict[str, str | Path] = {}
     days = sorted(days, key=lambda d: d.entry.day)
     docs["index.md"] = render(root, "index.md.j2", days=days, catalog=catalog,
-                              table=progress_table(root, days, link="days/{slug}.md"))
+                              table=progress_table(root, days, link="days/{slug}.md", badges=True))
     docs["times.md"] = render(root, "times.md.j2", days=days)
     for day in days:
         source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
@@ -154,10 +173,13 @@ def render_docs(root: Path, days: list, catalog: Catalog) -> dict[str, str | Pat
     return docs
 
 
-def progress_table(root: Path, days: list, link: str) -> str:
-    """The progress table, with each day linked through `link` (a format with {slug}, {source})."""
+def progress_table(root: Path, days: list, link: str, badges: bool = False) -> str:
+    """The progress table, each day linked through `link` (a format with {slug} and {source}).
+
+    The site shows statuses as badges; README.md, read on GitHub, as emoji.
+    """
     return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
-                  link=link)
+                  link=link, status=status_badge if badges else status_label)
 
 
 def readme_table(root: Path, days: list) -> str:

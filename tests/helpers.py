@@ -1,0 +1,94 @@
+"""Test helpers: lay down a tiny journal in tmp_path, with toy solutions and entries."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A toy solution that does what a real one does, in a fraction of a second: trains a little,
+# logs a scalar, shows a plot.
+TOY_SOLUTION = '''
+import matplotlib.pyplot as plt
+import torch
+from torch.utils.tensorboard import SummaryWriter
+
+torch.manual_seed(0)
+x = torch.linspace(0, 1, 20).unsqueeze(1)
+y = 3 * x + 1
+model = torch.nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+writer = SummaryWriter()
+for step in range(STEPS):
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    writer.add_scalar("Loss/train", loss.item(), step)
+writer.close()
+print(f"final loss {loss.item():.6f}")
+plt.plot(x.squeeze(), model(x).detach().squeeze())
+plt.title("toy fit")
+plt.show()
+'''
+
+
+def toy_solution(steps: int = 30) -> str:
+    return TOY_SOLUTION.replace("STEPS", str(steps))
+
+
+def entry_yaml(day: int, solution: str, **fields) -> str:
+    """An entry's YAML text; `fields` add or replace fields (None removes one)."""
+    data = {
+        "day": str(day),
+        "date": f"2025-01-{day:02d}",
+        "task": f"Toy task {day}",
+        "tags": "[toy]",
+        "gaps": f"\n  - Gap of day {day}",
+        "learnings": f"\n  - Learning of day {day} with `code` and $x^2$",
+        "resources": "\n  - title: Docs\n    url: https://pytorch.org/docs/",
+        "solution": solution,
+    }
+    data.update({k: v for k, v in fields.items()})
+    return "".join(f"{k}: {v}\n" for k, v in data.items() if v is not None)
+
+
+def make_journal(base: Path, days: dict[int, str] | None = None,
+                 extra_files: dict[str, str] | None = None) -> Path:
+    """Lay down a journal in `base`: templates and config from this repo, one toy day each.
+
+    `days` maps day number -> solution source; `extra_files` adds or overrides any file
+    (relative path -> text), e.g. a hand-written entry.
+    """
+    root = base / "journal"
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "site_templates", root / "site_templates")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "README.md").write_text("# Test journal\n\n<!-- progress:start -->\n"
+                                    "<!-- progress:end -->\n", encoding="utf-8")
+    for day, source in (days if days is not None else {1: toy_solution(), 2: toy_solution(50)}).items():
+        write(root / f"solutions/day{day:02d}.py", source)
+        write(root / f"entries/day-{day:02d}.yaml", entry_yaml(day, f"solutions/day{day:02d}.py"))
+    for rel, text in (extra_files or {}).items():
+        write(root / rel, text)
+    return root
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def snapshot(root: Path, folders=("docs", "site", "results")) -> dict[str, bytes]:
+    """Every file under the build's output folders, to show a failed build changed nothing."""
+    files = {}
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                files[path.relative_to(root).as_posix()] = path.read_bytes()
+    for name in ("README.md",):
+        if (root / name).exists():
+            files[name] = (root / name).read_bytes()
+    return files

@@ -1,0 +1,89 @@
+"""The whole build on a two-day toy journal: the Markdown, the HTML and the stored results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from journal.pipeline import Options, build
+
+from tests.helpers import make_journal
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, object]:
+    root = make_journal(tmp_path_factory.mktemp("built"))
+    report = build(root, Options())
+    return root, report
+
+
+def test_both_days_ran_and_passed(built):
+    root, report = built
+    assert [(d.entry.day, d.result.status, d.ran) for d in report.days] == [
+        (1, "passed", True), (2, "passed", True)]
+
+
+def test_index_has_the_progress_table_linking_each_day(built):
+    root, _ = built
+    index = (root / "docs/index.md").read_text()
+    assert "| **Day** | **Task** | **Gaps** | **Key Learnings** | **Resource Suggestions** |" in index
+    assert "[**1**](days/day-01.md)" in index and "[**2**](days/day-02.md)" in index
+    assert "Learning of day 2 with `code` and $x^2$" in index
+
+
+def test_day_page_shows_figure_metrics_output_and_source(built):
+    root, _ = built
+    page = (root / "docs/days/day-02.md").read_text()
+    result = json.loads((root / "results/day-02/result.json").read_text())
+    assert f"](day-02/{result['figures'][0]})" in page
+    assert (root / "docs/days/day-02" / result["figures"][0]).stat().st_size > 1000
+    final = result["scalars"]["Loss/train"]["values"][-1]
+    assert len(result["scalars"]["Loss/train"]["values"]) == 50
+    assert f"| `Loss/train` | {final:.4g} |" in page
+    assert "final loss" in page  # the captured output
+    assert "[Download `day02.py`](day-02/day02.py)" in page
+    assert "writer.add_scalar" in page
+
+
+def test_html_site_has_table_pages_images_and_math(built):
+    root, _ = built
+    index = (root / "site/index.html").read_text()
+    assert index.count('class="jl-status jl-passed"') == 2
+    day = (root / "site/days/day-01/index.html").read_text()
+    assert '<span class="arithmatex">\\(x^2\\)</span>' in day
+    images = [part.split('"')[0] for part in day.split('<img alt="Figure')[1:]]
+    assert images, "day page shows no figure"
+    for src in [i.split('src="')[1] for i in day.split("<img ")[1:] if 'src="' in i]:
+        assert (root / "site/days/day-01" / src.split('"')[0]).is_file()
+
+
+def test_readme_table_links_entries_for_github(built):
+    root, _ = built
+    readme = (root / "README.md").read_text()
+    start, end = readme.index("<!-- progress:start -->"), readme.index("<!-- progress:end -->")
+    table = readme[start:end]
+    assert "[**1**](entries/day-01.yaml)" in table
+    assert "✅ passed" in table
+
+
+def test_solution_files_land_in_scratch_not_in_the_journal(built):
+    root, _ = built
+    assert not (root / "runs").exists()
+    assert not list((root / "solutions").glob("**/runs"))
+    assert not (root / "solutions/__pycache__").exists()
+    assert not (root / ".journal/runs").exists(), "scratch folders are removed after the build"
+
+
+def test_rebuild_runs_nothing_and_writes_nothing(built):
+    root, _ = built
+    first = build(root, Options(site=False))
+    # The times page says which days the last build ran; only that changes, once.
+    assert first.written == ["docs/times.md"]
+    before = {p: p.stat().st_mtime_ns for p in (root / "docs").rglob("*") if p.is_file()}
+    report = build(root, Options(site=False))
+    assert [d.ran for d in report.days] == [False, False]
+    assert report.written == []
+    after = {p: p.stat().st_mtime_ns for p in (root / "docs").rglob("*") if p.is_file()}
+    assert after == before
