@@ -143,10 +143,23 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "torch": torch_version}
 
 
-def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str]) -> str:
-    """A key over everything a run depends on: sources and files it read, settings, versions."""
+def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
+              failed: bool = False) -> str:
+    """A key over everything a run depends on: sources and files it read, settings, versions.
+
+    A failed run may have failed for a file that was missing, which it never opened: its key
+    also covers which files exist beside the solution, so adding that file re-runs it.
+    """
     payload = {"deps": deps, "settings": entry.run_settings(), **env}
+    if failed:
+        payload["listing"] = _listing(root / entry.solution)
     return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
+
+
+def _listing(solution: Path) -> list[str]:
+    folder = solution.parent
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if "__pycache__" not in p.parts)
 
 
 def current_deps(root: Path, deps: dict[str, str]) -> dict[str, str] | None:
@@ -165,4 +178,4 @@ def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str
     if result is None or not result.key or entry.solution not in result.deps:
         return False
     deps = current_deps(root, result.deps)
-    return deps is not None and cache_key(root, entry, deps, env) == result.key
+    return deps is not None and cache_key(root, entry, deps, env, not result.ok) == result.key

@@ -1,0 +1,108 @@
+"""The cache: a day re-runs exactly when something it depends on changed, and only then."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journal.metrics import read_scalars
+from journal.pipeline import Options, build
+from tests.helpers import entry_yaml, make_journal, toy_solution, write
+
+READS_CSV = toy_solution().replace(
+    "torch.manual_seed(0)",
+    "torch.manual_seed(0)\n"
+    "from pathlib import Path\n"
+    "SCALE = float((Path(__file__).parent / 'data' / 'scale.csv').read_text().split()[-1])\n"
+    "print('scale', SCALE)")
+IMPORTS_HELPER = toy_solution().replace("torch.manual_seed(0)",
+                                        "torch.manual_seed(0)\nimport helper\nprint(helper.NAME)")
+
+
+def ran(report) -> list[int]:
+    return [d.entry.day for d in report.days if d.ran]
+
+
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory) -> Path:
+    """A three-day journal, built once: day 1 reads a CSV, day 2 imports a helper module."""
+    root = make_journal(tmp_path_factory.mktemp("cache"),
+                        days={1: READS_CSV, 2: IMPORTS_HELPER, 3: toy_solution()},
+                        extra_files={"solutions/data/scale.csv": "scale\n2.0\n",
+                                     "solutions/helper.py": "NAME = 'helper v1'\n"})
+    assert ran(build(root, Options(site=False))) == [1, 2, 3]
+    return root
+
+
+def test_recorded_dependencies_are_the_files_each_day_read(cached):
+    deps = {day: json.loads((cached / f"results/day-0{day}/result.json").read_text())["deps"]
+            for day in (1, 2, 3)}
+    assert set(deps[1]) == {"solutions/day01.py", "solutions/data/scale.csv"}
+    assert set(deps[2]) == {"solutions/day02.py", "solutions/helper.py"}
+    assert set(deps[3]) == {"solutions/day03.py"}
+
+
+def test_unchanged_journal_runs_nothing(cached):
+    assert ran(build(cached, Options(site=False))) == []
+
+
+def test_editing_a_csv_reruns_only_the_day_that_reads_it(cached):
+    write(cached / "solutions/data/scale.csv", "scale\n3.0\n")
+    report = build(cached, Options(site=False))
+    assert ran(report) == [1]
+    assert "scale 3.0" in report.days[0].result.log_head
+    assert ran(build(cached, Options(site=False))) == []
+
+
+def test_editing_a_helper_module_reruns_only_the_day_that_imports_it(cached):
+    write(cached / "solutions/helper.py", "NAME = 'helper v2'\n")
+    report = build(cached, Options(site=False))
+    assert ran(report) == [2]
+    assert "helper v2" in report.days[1].result.log_head
+
+
+def test_editing_a_gap_rerenders_without_running(cached):
+    entry = cached / "entries/day-03.yaml"
+    entry.write_text(entry.read_text().replace("Gap of day 3", "A reworded gap"))
+    report = build(cached, Options(site=False))
+    assert ran(report) == []
+    assert "A reworded gap" in (cached / "docs/days/day-03.md").read_text()
+
+
+def test_changing_a_run_setting_reruns_that_day(cached):
+    entry = cached / "entries/day-03.yaml"
+    entry.write_text(entry.read_text() + "timeout: 120\n")
+    assert ran(build(cached, Options(site=False))) == [3]
+
+
+def test_force_and_only(cached):
+    assert ran(build(cached, Options(site=False, only=frozenset({2})))) == [2]
+    assert ran(build(cached, Options(site=False, force=True))) == [1, 2, 3]
+
+
+def test_a_deleted_dependency_reruns_the_day(cached):
+    (cached / "solutions/helper.py").unlink()
+    report = build(cached, Options(site=False))
+    assert ran(report) == [2]
+    assert report.days[1].result.status == "failed"  # it can no longer import it
+    write(cached / "solutions/helper.py", "NAME = 'helper v3'\n")
+    assert ran(build(cached, Options(site=False))) == [2]
+
+
+def test_metrics_under_the_runner_equal_a_standalone_run(tmp_path):
+    """One job gets the machine's threads, as a standalone run does: the numbers are equal."""
+    source = toy_solution(200)
+    root = make_journal(tmp_path, days={1: source})
+    report = build(root, Options(site=False, jobs=1))
+    standalone = tmp_path / "standalone"
+    standalone.mkdir()
+    done = subprocess.run([sys.executable, str(root / "solutions/day01.py")], cwd=standalone,
+                          env={**os.environ, "MPLBACKEND": "Agg"}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert report.days[0].result.scalars == read_scalars(standalone)
+    assert done.stdout.strip() in report.days[0].result.log_head
