@@ -1,17 +1,21 @@
 """Entries: each `entries/day-NN.yaml`, loaded and validated into an `Entry`.
 
 Nothing downstream reads YAML again. Every problem in every file is collected and raised
-together as one `InputError`, each naming the file, the line and what to do about it.
+together as one `InputError`, each naming the file, the line, the value and what to do about it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import html
+import math
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -21,12 +25,16 @@ from .errors import InputError, Problem, shown
 ENTRY_NAME = re.compile(r"^day-(\d+)\.yaml$")
 MAX_ENTRY_BYTES = 1 << 20
 SOLUTION_SUFFIXES = (".py", ".ipynb")
-REQUIRED = ("day", "date", "task", "solution")
 EXPECT = ("pass", "fail")
 REQUIRES = ("cuda",)
-# Markdown links and autolinks inside entry text, checked like resource URLs.
-MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Markdown links, autolinks and reference definitions inside entry text, checked like resource URLs.
+MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>"
+                     r"|^\s*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# YAML notices an unclosed quote or bracket, or a key without its colon, lines later; the line
+# where that token began is the one to fix.
+OPENED_AT = ("while scanning a simple key", "while scanning a quoted", "while parsing a flow")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -91,12 +99,12 @@ def day_slug(day: int) -> str:
 
 @dataclass
 class _Doc:
-    """A parsed entry file: its data and the line each key and list item sits on."""
+    """A parsed entry file: its data and the line each key (as written) and list item sits on."""
 
     path: str
-    data: dict[str, Any]
-    key_lines: dict[str, int]
-    item_lines: dict[str, list[int]]
+    data: dict[str, Any] | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)
+    item_lines: dict[str, list[int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def line(self, key: str, index: int | None = None) -> int:
@@ -105,8 +113,16 @@ class _Doc:
         return self.key_lines.get(key, 1)
 
     def report(self, key: str | None, message: str, index: int | None = None) -> None:
-        line = self.line(key, index) if key else 1
-        self.problems.append(Problem(self.path, line, message))
+        self.problems.append(Problem(self.path, self.line(key, index) if key else 1, message))
+
+
+class _Unreadable(Exception):
+    """A problem that stops one file from being read; the other files are still checked."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
 def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
@@ -116,77 +132,116 @@ def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
         raise InputError.one("entries/", 1, "no entries folder here; run `python build.py new "
                              "\"<task>\"` to start one, or pass --root to the journal")
     problems: list[Problem] = []
-    entries: list[Entry] = []
-    for path in sorted(entries_dir.iterdir()):
-        rel = f"entries/{path.name}"
-        if path.suffix in (".yml", ".yaml") or path.name.startswith("day"):
-            if not ENTRY_NAME.match(path.name):
-                problems.append(Problem(rel, 1, "entry files are named day-NN.yaml (e.g. "
-                                        "day-09.yaml); rename this file"))
-                continue
-            doc, trouble = _parse(root, path, rel)
-            problems.extend(trouble)
-            if doc is not None:
-                entry = _validate(root, doc, catalog)
-                problems.extend(doc.problems)
-                if entry is not None:
-                    entries.append(entry)
-    problems.extend(_duplicate_days(entries))
+    entries: dict[int, Entry] = {}
+    for path in sorted(p for p in entries_dir.iterdir() if _looks_like_entry(p)):
+        doc = _parse(path, f"entries/{path.name}")
+        entry = _validate(root, doc, catalog) if doc.data is not None else None
+        if entry is not None and entry.day in entries:
+            doc.report("day", f"'day' must be unique, got {entry.day}, which "
+                       f"{entries[entry.day].source} already has; renumber one of the two")
+        elif entry is not None:
+            entries[entry.day] = entry
+        problems.extend(sorted(doc.problems, key=lambda p: p.line))
     if problems:
         raise InputError(problems)
-    return sorted(entries, key=lambda e: e.day)
+    return sorted(entries.values(), key=lambda e: e.day)
 
 
-def _parse(root: Path, path: Path, rel: str) -> tuple[_Doc | None, list[Problem]]:
-    raw = path.read_bytes()
-    if len(raw) > MAX_ENTRY_BYTES:
-        return None, [Problem(rel, 1, f"file is {len(raw) / 2**20:.1f} MiB, over the 1 MiB "
-                              "limit for an entry; keep long notes and data beside the solution")]
+def _looks_like_entry(path: Path) -> bool:
+    # Editors leave backups (day-03.yaml~) and swap files (.day-03.yaml.swp) beside entries.
+    if path.name.startswith(".") or path.name.endswith("~"):
+        return False
+    return path.suffix in (".yml", ".yaml") or path.name.startswith("day")
+
+
+def _parse(path: Path, rel: str) -> _Doc:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        return None, [Problem(rel, line, f"not UTF-8 text (byte {raw[err.start]:#04x}); save the "
-                              "file as UTF-8")]
-    if not text.strip():
-        return None, [Problem(rel, 1, "file is empty; it needs at least day, date, task and "
-                              "solution (`python build.py new` writes a filled-in one)")]
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"{mark.line + 1}" if mark else "1"
-        column = f" at column {mark.column + 1}" if mark else ""
-        return None, [Problem(rel, int(where), f"invalid YAML: {err.problem}{column}; check the "
-                              "indentation and quote text that contains ': ' or starts with a symbol")]
-    except yaml.YAMLError as err:
-        return None, [Problem(rel, 1, f"invalid YAML: {err}")]
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"{shown(data)}"
-        return None, [Problem(rel, 1, f"an entry is a mapping of fields (day: 1, date: ..., task: "
-                              f"...), got {kind}")]
+        _check_name(path)
+        node, data = _read_yaml(_read_text(path))
+    except _Unreadable as bad:
+        return _Doc(rel, problems=[Problem(rel, bad.line, bad.message)])
     return _located(rel, node, data)
 
 
-def _located(rel: str, node: yaml.MappingNode, data: dict) -> tuple[_Doc, list[Problem]]:
-    key_lines: dict[str, int] = {}
-    item_lines: dict[str, list[int]] = {}
-    trouble = []
+def _check_name(path: Path) -> None:
+    if not ENTRY_NAME.match(path.name):
+        number = re.search(r"\d+", path.name)
+        name = f"{day_slug(int(number.group()))}.yaml" if number else "day-09.yaml"
+        raise _Unreadable(1, f"entry files are named day-NN.yaml, got {path.name}; rename it "
+                          f"to {name}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ENTRY_BYTES + 1)  # no more, however large the file is
+    except IsADirectoryError:
+        raise _Unreadable(1, "an entry must be a file, got a folder; move what is in it "
+                          "elsewhere and remove it") from None
+    except OSError as err:
+        raise _Unreadable(1, f"cannot read the file, got {err.strerror}; check that it exists "
+                          "and that you may read it") from None
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise _Unreadable(1, f"an entry may be at most 1 MiB, got {path.stat().st_size:,} bytes;"
+                          " keep long notes and data beside the solution")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line_start = raw.rfind(b"\n", 0, err.start) + 1
+        raise _Unreadable(raw.count(b"\n", 0, err.start) + 1, f"entries must be UTF-8 text, got "
+                          f"byte {raw[err.start]:#04x} at column {err.start - line_start + 1}; "
+                          "save the file as UTF-8") from None
+    return text
+
+
+def _read_yaml(text: str) -> tuple[yaml.MappingNode, dict]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as err:
+        raise _yaml_problem(text, err) from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        column = err.position - text.rfind("\n", 0, err.position)
+        raise _Unreadable(line, f"YAML does not allow control characters, got "
+                          f"{chr(err.character)!r} at column {column}; delete it") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        raise _Unreadable(1, "file is empty; it needs at least day, date, task and solution "
+                          "(`python build.py new \"<task>\"` writes a filled-in one)")
+    if not isinstance(data, dict):
+        kind = "a list; remove the leading '- '" if isinstance(data, list) else shown(data)
+        raise _Unreadable(1, f"an entry must be a mapping of fields (day: 9, date: ..., task: "
+                          f"...), got {kind}")
+    return node, data
+
+
+def _yaml_problem(text: str, err: yaml.MarkedYAMLError) -> _Unreadable:
+    opened = err.context_mark and (err.context or "").startswith(OPENED_AT)
+    mark = (err.context_mark if opened else err.problem_mark) or err.context_mark
+    line = mark.line + 1 if mark else 1
+    what = ", ".join(part for part in (err.context, err.problem) if part)
+    lines = text.split("\n")
+    source = lines[line - 1].strip() if line <= len(lines) else ""
+    column = f" at column {mark.column + 1}" if mark else ""
+    return _Unreadable(line, f"invalid YAML{column}: {what}, got {shown(source)}; check the "
+                       "indentation, close quotes and brackets, quote text that contains ': '")
+
+
+def _located(rel: str, node: yaml.MappingNode, data: dict) -> _Doc:
+    doc = _Doc(rel, data)
     for key_node, value_node in node.value:
         key = key_node.value
         line = key_node.start_mark.line + 1
-        if key in key_lines:
-            trouble.append(Problem(rel, line, f"field {key!r} appears twice (first on line "
-                                   f"{key_lines[key]}); keep one"))
-        key_lines[key] = line
+        if key in doc.key_lines:
+            doc.problems.append(Problem(rel, line, f"field {key!r} must appear once, got it "
+                                        f"again (first on line {doc.key_lines[key]}); delete one"))
+        doc.key_lines[key] = line  # the value read is the last one, so errors point there
         if isinstance(value_node, yaml.SequenceNode):
-            item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
-    return _Doc(rel, data, key_lines, item_lines), trouble
+            doc.item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
+    return doc
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -194,63 +249,58 @@ def _located(rel: str, node: yaml.MappingNode, data: dict) -> tuple[_Doc, list[P
 
 def _validate(root: Path, doc: _Doc, catalog: Catalog) -> Entry | None:
     data = doc.data
-    for key in data:
-        if not isinstance(key, str) or key not in FIELDS:
-            guess = difflib.get_close_matches(str(key), FIELDS, n=1)
-            hint = f"did you mean {guess[0]!r}?" if guess else f"known fields: {', '.join(FIELDS)}"
-            doc.report(str(key), f"unknown field {shown(key)}; {hint}")
-    for key in REQUIRED:
-        if key not in data or data[key] in (None, ""):
-            doc.report(key if key in data else None, f"missing required field {key!r}; add "
-                       f"`{key}: {EXAMPLES[key]}`")
-    values = {}
-    for key, check in FIELDS.items():
-        if key in data and data[key] is not None:
-            values[key] = check(doc, key, data[key], root, catalog)
+    for key in doc.key_lines:  # as written, so `yes:` is reported as 'yes', not True
+        if key not in FIELDS:
+            hint = _did_you_mean(key, FIELDS) or f"known fields: {', '.join(FIELDS)}"
+            doc.report(key, f"unknown field {key!r}; {hint}")
+    for key, example in REQUIRED.items():
+        if key not in data:
+            doc.report(None, f"missing required field {key!r}; add `{key}: {example}`")
+        elif data[key] in (None, ""):
+            doc.report(key, f"required field {key!r} is empty; fill it in, e.g. `{key}: {example}`")
+    values = {key: check(doc, key, data[key], root, catalog)
+              for key, (check, _) in FIELDS.items() if data.get(key) not in (None, "")}
+    if not doc.problems:
+        _check_file_day(doc, values["day"])
     if doc.problems:
         return None
-    _check_file_day(doc, values["day"])
     if values.get("problem") and not values.get("difficulty"):
         values["difficulty"] = catalog.problems[values["problem"]].difficulty
-    if doc.problems:
-        return None
     return Entry(source=doc.path, **values)
 
 
 def _check_file_day(doc: _Doc, day: int) -> None:
-    number = int(ENTRY_NAME.match(Path(doc.path).name).group(1))
-    if number != day:
-        doc.report("day", f"'day' is {day} but the file is named {Path(doc.path).name}; rename "
-                   f"the file to {day_slug(day)}.yaml or fix the number")
+    name = Path(doc.path).name
+    if int(ENTRY_NAME.match(name).group(1)) != day:
+        doc.report("day", f"'day' must match the file name {name}, got {day}; rename the file to "
+                   f"{day_slug(day)}.yaml or fix the number")
 
 
-def _duplicate_days(entries: list[Entry]) -> list[Problem]:
-    seen: dict[int, Entry] = {}
-    problems = []
-    for entry in entries:
-        if entry.day in seen:
-            problems.append(Problem(entry.source, 1, f"day {entry.day} is also {seen[entry.day].source}; "
-                                    "give each day its own number"))
-        seen.setdefault(entry.day, entry)
-    return problems
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def _int_day(doc, key, value, root, catalog):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        doc.report(key, f"'day' must be a positive whole number, got {shown(value)}")
+        doc.report(key, f"'day' must be a whole number from 1 up (e.g. `day: 9`, no quotes), "
+                   f"got {shown(value)}")
     return value
 
 
 def _date(doc, key, value, root, catalog):
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        doc.report(key, f"{key!r} must be a real date written YYYY-MM-DD, got {shown(value)}")
+    if isinstance(value, str) and ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass  # the right shape but not on the calendar, e.g. 2025-02-30
+    doc.report(key, f"{key!r} must be a real date written YYYY-MM-DD (e.g. 2025-02-04), got "
+               f"{shown(value)}")
 
 
 def _text(doc, key, value, root, catalog):
     if not isinstance(value, str) or not value.strip():
-        doc.report(key, f"{key!r} must be text, got {shown(value)}")
+        doc.report(key, f"{key!r} must be text, got {shown(value)}; quote it")
         return value
     _check_links(doc, key, value)
     return value.strip()
@@ -258,11 +308,11 @@ def _text(doc, key, value, root, catalog):
 
 def _text_list(doc, key, value, root, catalog):
     if not isinstance(value, list):
-        doc.report(key, f"{key!r} must be a list of strings (one '- item' per line), got {shown(value)}")
+        doc.report(key, f"{key!r} must be a list of text, one `- item` per line, got {shown(value)}")
         return ()
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            doc.report(key, f"{key!r} item {i + 1} must be a string, got {shown(item)}; quote it", i)
+            doc.report(key, f"{key!r} item {i + 1} must be text, got {shown(item)}; quote it", i)
         else:
             _check_links(doc, key, item, i)
     return tuple(item.strip() for item in value if isinstance(item, str))
@@ -270,43 +320,65 @@ def _text_list(doc, key, value, root, catalog):
 
 def _resources(doc, key, value, root, catalog):
     if not isinstance(value, list):
-        doc.report(key, f"'resources' must be a list of {{title, url}}, got {shown(value)}")
+        doc.report(key, f"'resources' must be a list of `- title: ...` / `url: ...` pairs, got "
+                   f"{shown(value)}")
         return ()
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, dict) or set(item) != {"title", "url"} or not all(
                 isinstance(v, str) and v.strip() for v in item.values()):
-            doc.report(key, f"'resources' item {i + 1} must be {{title: text, url: link}}, got "
-                       f"{shown(item)}", i)
+            doc.report(key, f"'resources' item {i + 1} must have a text `title:` and a `url:` and "
+                       f"nothing else, got {shown(item)}", i)
             continue
         if not _safe_url(item["url"]):
             doc.report(key, f"'resources' item {i + 1} url must be http(s):// or a relative link, "
-                       f"got {shown(item['url'])}", i)
+                       f"got {shown(item['url'])}; link to a web page instead", i)
+        _check_links(doc, key, item["title"], i)
         out.append(Resource(item["title"].strip(), item["url"].strip()))
     return tuple(out)
 
 
 def _solution(doc, key, value, root, catalog):
     if not isinstance(value, str):
-        doc.report(key, f"'solution' must be a path like solutions/day01_name.py, got {shown(value)}")
+        doc.report(key, f"'solution' must be a path like solutions/day09_cnn.py, got {shown(value)}")
         return value
-    solutions = (root / "solutions").resolve()
-    path = (root / value).resolve()
-    if not path.is_relative_to(solutions):
-        doc.report(key, f"'solution' must point inside solutions/, got {shown(value)}; move the "
-                   "file there and write solutions/<file>")
-    elif path.suffix not in SOLUTION_SUFFIXES:
+    written = os.path.normpath(value).replace(os.sep, "/")  # ./solutions/x.py -> solutions/x.py
+    solutions = _resolved(root / "solutions")
+    target = _resolved(root / written)
+    if os.path.isabs(written) or not written.startswith("solutions/"):
+        inside = f"solutions/{Path(written).name}"
+        hint = (f"did you mean {inside!r}?" if (root / inside).is_file() else
+                "move the file into solutions/ and write `solution: solutions/<file>`")
+        doc.report(key, f"'solution' must be a file inside solutions/, got {shown(value)}; {hint}")
+    elif target is None or solutions is None or not target.is_relative_to(solutions):
+        doc.report(key, f"'solution' must stay inside solutions/, got {shown(value)}, a link to "
+                   f"{target or 'nowhere'}; copy the file into solutions/ instead of linking it")
+    elif Path(written).suffix not in SOLUTION_SUFFIXES:
         doc.report(key, f"'solution' must be a .py script or .ipynb notebook, got {shown(value)}")
-    elif not path.is_file():
-        doc.report(key, f"'solution' file {value} does not exist; create it or fix the path")
-    return path.relative_to(root.resolve()).as_posix() if path.is_relative_to(solutions) else value
+    elif not target.is_file():
+        hint = _did_you_mean(written, _solution_files(root)) or "create it or fix the path"
+        doc.report(key, f"'solution' file does not exist, got {shown(value)}; {hint}")
+    return written
+
+
+def _resolved(path: Path) -> Path | None:
+    """`path` with every symlink followed, or None when that fails (a link loop, a NUL byte)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _solution_files(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in sorted((root / "solutions").glob("*"))
+            if p.suffix in SOLUTION_SUFFIXES]
 
 
 def _problem(doc, key, value, root, catalog):
     if not isinstance(value, str) or value not in catalog.problems:
         close = catalog.closest(str(value))
         hint = f"did you mean {', '.join(close)}?" if close else "see journal/catalog.yaml for ids"
-        doc.report(key, f"'problem' {shown(value)} is not a TorchLeet id; {hint}")
+        doc.report(key, f"'problem' must be a TorchLeet id, got {shown(value)}; {hint}")
     return value
 
 
@@ -319,8 +391,10 @@ def _choice(options: tuple[str, ...]) -> Callable:
 
 
 def _seconds(doc, key, value, root, catalog):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        doc.report(key, f"'timeout' must be a positive number of seconds, got {shown(value)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value > 0):
+        doc.report(key, f"'timeout' must be a positive number of seconds (e.g. `timeout: 120`), "
+                   f"got {shown(value)}")
     return value
 
 
@@ -330,36 +404,39 @@ def _tags(doc, key, value, root, catalog):
 
 
 def _safe_url(url: str) -> bool:
-    scheme = URL_SCHEME.match(url.strip())
-    if url.strip().startswith("//"):
-        return False
-    return scheme is None or scheme.group(1).lower() in ("http", "https")
+    # Browsers drop tabs and newlines inside a URL, decode entities and read '\' as '/', so
+    # `java\tscript:`, `javascript&#58;` and `/\host` are checked as what they become.
+    clean = re.sub(r"[\x00-\x20]", "", html.unescape(url)).replace("\\", "/")
+    scheme = URL_SCHEME.match(clean)
+    if scheme:
+        return scheme.group(1).lower() in ("http", "https")
+    return not clean.startswith("//")
 
 
 def _check_links(doc: _Doc, key: str, text: str, index: int | None = None) -> None:
     for match in MD_LINK.finditer(text):
-        url = match.group(1) or match.group(2)
+        url = next(group for group in match.groups() if group)
         if not _safe_url(url):
-            doc.report(key, f"{key!r} links to {shown(url)}; links must be http(s):// or relative",
-                       index)
+            doc.report(key, f"{key!r} links must be http(s):// or relative, got {shown(url)}; "
+                       "link to a web page instead", index)
 
 
-FIELDS: dict[str, Callable] = {
-    "day": _int_day,
-    "date": _date,
-    "task": _text,
-    "difficulty": _choice(TIERS),
-    "problem": _problem,
-    "tags": _tags,
-    "gaps": _text_list,
-    "learnings": _text_list,
-    "resources": _resources,
-    "solution": _solution,
-    "timeout": _seconds,
-    "expect": _choice(EXPECT),
-    "requires": _choice(REQUIRES),
-    "metric": _text,
-    "review": _date,
+# Every field an entry may have: its check, and for the required ones the example to suggest.
+FIELDS: dict[str, tuple[Callable, str | None]] = {
+    "day": (_int_day, "9"),
+    "date": (_date, "2025-02-04"),
+    "task": (_text, "Implement a CNN"),
+    "difficulty": (_choice(TIERS), None),
+    "problem": (_problem, None),
+    "tags": (_tags, None),
+    "gaps": (_text_list, None),
+    "learnings": (_text_list, None),
+    "resources": (_resources, None),
+    "solution": (_solution, "solutions/day09_cnn.py"),
+    "timeout": (_seconds, None),
+    "expect": (_choice(EXPECT), None),
+    "requires": (_choice(REQUIRES), None),
+    "metric": (_text, None),
+    "review": (_date, None),
 }
-EXAMPLES = {"day": "9", "date": "2025-02-04", "task": "Implement a CNN",
-            "solution": "solutions/day09_cnn.py"}
+REQUIRED = {key: example for key, (_, example) in FIELDS.items() if example is not None}

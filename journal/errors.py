@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+# Bounded repr: a YAML alias can nest one list a billion times, and repr would print them all.
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 4
+_REPR.maxstring = _REPR.maxother = 60
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,11 @@ class InputError(Exception):
         self.problems = problems
 
     @classmethod
-    def one(cls, path: Path | str, line: int, message: str) -> "InputError":
+    def one(cls, path: Path | str, line: int, message: str) -> InputError:
         return cls([Problem(str(path), line, message)])
 
 
 def shown(value: object, limit: int = 60) -> str:
     """A user's value as an error shows it: repr, cut short so one line stays one line."""
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
