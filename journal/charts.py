@@ -7,12 +7,20 @@ and must not pay for the import.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import json
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
+
+from .files import sha256_bytes, sha256_file
 
 INK = "#8a8a8a"  # readable on white and on material's slate background
 LINE = "#ef6c00"  # one accent colour for data, strong on both themes
 DPI = 110
+CACHE = ".journal/charts"  # charts drawn from entries, named by a hash of what they draw
 
 
 def _pyplot():
@@ -72,3 +80,100 @@ def sparkline(values: Sequence[float], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, transparent=True, metadata={"Software": None})
     plt.close(fig)
+
+
+# --- charts of the whole journal, cached by content ----------------------------------------
+
+
+def cached(root: Path, kind: str, data: Any, draw: Callable[[Any, Path], None]) -> Path:
+    """The `kind` chart of `data`, drawn only when this data and this code never drew one.
+
+    The file is named by a hash of both, so an unchanged journal reuses it without importing
+    matplotlib, and a changed one gets a new name (and no browser shows a stale image).
+    """
+    key = sha256_bytes(json.dumps([data, _code_hash()], sort_keys=True).encode())[:12]
+    path = root / CACHE / f"{kind}-{key}.png"
+    if not path.exists():
+        for old in path.parent.glob(f"{kind}-*.png"):
+            old.unlink()  # an older journal's chart of this kind: nothing shows it any more
+        tmp = path.with_name(f".{path.stem}.tmp.png")
+        draw(data, tmp)
+        os.replace(tmp, path)
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    return sha256_file(Path(__file__))
+
+
+def tier_bars(tiers: Sequence[Sequence], path: Path) -> None:
+    """Solved against total problems per tier, as (tier, solved, total) rows, easiest on top."""
+    plt = _pyplot()
+    names = [t[0] for t in tiers][::-1]
+    solved = [t[1] for t in tiers][::-1]
+    totals = [t[2] for t in tiers][::-1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(tiers) + 0.7))
+    ax.barh(names, totals, color=INK, alpha=0.25, height=0.6)
+    ax.barh(names, solved, color=LINE, height=0.6)
+    for y, (done, total) in enumerate(zip(solved, totals)):
+        ax.annotate(f"{done} / {total}", (total, y), textcoords="offset points", xytext=(4, 0),
+                    va="center", color=INK, fontsize=8)
+    ax.set_xlabel("problems: solved (colour) of the tier's total (grey)")
+    ax.set_xlim(0, max(totals + [1]) * 1.15)
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    _save(fig, path)
+
+
+def activity_calendar(counts: Sequence[Sequence], path: Path, min_weeks: int = 26) -> None:
+    """A GitHub-style grid of weeks (columns) by weekday (rows), from (ISO date, entries) pairs.
+
+    It ends with the week of the latest entry and reaches back at least `min_weeks`, so a young
+    journal still reads as a calendar; a long one wraps into rows of at most a year.
+    """
+    plt = _pyplot()
+    days = {dt.date.fromisoformat(d): n for d, n in counts}
+    last = max(days)
+    end = last + dt.timedelta(days=6 - last.weekday())  # the Sunday closing the last week
+    weeks = max(min_weeks, (end - min(days)).days // 7 + 1)
+    rows = -(-weeks // 53)
+    per_row = -(-weeks // rows)
+    fig, axes = plt.subplots(rows, 1, figsize=(0.16 * per_row + 0.9, 1.45 * rows + 0.2),
+                             squeeze=False)
+    start = end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
+    for row, ax in enumerate(axes[:, 0]):
+        _week_grid(ax, start + dt.timedelta(weeks=row * per_row), per_row, end, days)
+    most = max(days.values())
+    note = f" (strongest: {most} entries)" if most > 1 else ""
+    axes[-1, 0].set_xlabel(f"one square per day, coloured if it has an entry{note}")
+    _save(fig, path)
+
+
+def _week_grid(ax, monday: dt.date, weeks: int, end: dt.date, days: dict[dt.date, int]) -> None:
+    """`weeks` columns of seven days from `monday`, none after `end`, months named on top."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    most = max(days.values())
+    for week in range(weeks):
+        for weekday in range(7):
+            day = monday + dt.timedelta(weeks=week, days=weekday)
+            n = days.get(day, 0)
+            colour = to_rgba(LINE, 0.35 + 0.65 * n / most) if n else to_rgba(INK, 0.18)
+            if day <= end:
+                ax.add_patch(Rectangle((week, weekday), 0.85, 0.85, color=colour, lw=0))
+    mondays = [monday + dt.timedelta(weeks=w) for w in range(weeks)]
+    months = [(w, d.strftime("%b %Y" if d.month == 1 or w == 0 else "%b"))
+              for w, d in enumerate(mondays) if w == 0 or d.month != mondays[w - 1].month]
+    ax.set_xticks([w for w, _ in months], [m for _, m in months])
+    ax.set_yticks([0.42, 2.42, 4.42], ["Mon", "Wed", "Fri"])
+    ax.set_xlim(-0.2, weeks)
+    ax.set_ylim(7, -0.2)
+    ax.set_aspect("equal")
+    ax.xaxis.tick_top()
+    _style(ax)
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)

@@ -1,27 +1,34 @@
 """Rendering: entries and results in, Markdown out, through the Jinja templates in site_templates/.
 
 Everything here is pure: functions take data and return strings (or the files a page needs, by
-path). Writing them happens once, in `site`.
+path). Writing them happens once, in `site`. The one exception is the chart cache: a chart of
+the whole journal is drawn there the first time its data is seen (see `charts.cached`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from pathlib import Path
 
 import jinja2
 
+from . import charts, progress
 from .catalog import Catalog
 from .entries import Entry
 from .metrics import summary
-from .results import NOT_RUN, PASSED, TIMED_OUT, Result, day_dir
+from .notebook import cells_of
+from .results import NOT_RUN, PASSED, RESULTS_DIR, TIMED_OUT, Result, day_dir
 
 TEMPLATES = "site_templates"
 ASSETS = "assets"
 # Spans of Markdown whose text must pass untouched: code, and $...$ / $$...$$ math.
 PROTECTED = re.compile(r"(`+)(?:.+?)\1|\$\$.+?\$\$|\$[^$\s](?:[^$]*?[^$\s])?\$", re.S)
 LINE_BREAK = re.compile(r"<br\s*/?>", re.I)
+HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
+FENCE = re.compile(r"^\s*(```|~~~)")
+CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 
 
 # --- Markdown text, made safe --------------------------------------------------------------
@@ -69,6 +76,20 @@ def fence(text: str, language: str = "") -> str:
     return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
 
 
+def markdown_block(text: str, shift: int = 2) -> str:
+    """Free Markdown (a notebook's Markdown cell) made safe, headings moved `shift` levels down.
+
+    Moved down, a notebook's "# Title" nests under the page's own headings.
+    """
+    lines, in_code = [], False
+    for line in text.splitlines():
+        in_code ^= bool(FENCE.match(line))
+        if not in_code:
+            line = HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + shift), line)
+        lines.append(line)
+    return inline("\n".join(lines))
+
+
 def indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
@@ -77,6 +98,19 @@ def number(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:.4g}"
+
+
+def count(n: int, noun: str) -> str:
+    """`1 day`, `5 days`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def days_ago(n: int) -> str:
+    if n == 0:
+        return "today"
+    if n == 1:
+        return "yesterday"
+    return f"{n} days ago" if n > 0 else f"in {count(-n, 'day')}"
 
 
 # --- what the pages say about a run --------------------------------------------------------
@@ -121,6 +155,21 @@ def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
     return tag, summary(result.scalars[tag])
 
 
+def notebook_view(source: str, result: Result | None) -> list[dict]:
+    """A notebook's cells for its page: its source as it is, with the figures each cell made.
+
+    `stopped` marks the cell a failed run ended in, when cells after it did not run.
+    """
+    try:
+        cells = cells_of(source)
+    except ValueError:
+        return []
+    run = {cell["index"]: cell for cell in result.cells} if result else {}
+    stopped = max(run) if run and not result.ok else None
+    return [dict(cell, figures=run.get(cell["index"], {}).get("figures", []),
+                 stopped=cell["index"] == stopped and cell is not cells[-1]) for cell in cells]
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 
@@ -131,8 +180,11 @@ def environment(templates: Path) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(inline=inline, cell=cell, cell_list=cell_list, fence=fence,
-                       indent_md=indent, number=number)
-    env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of, main_metric=main_metric, summary=summary)
+                       indent_md=indent, number=number, markdown_block=markdown_block,
+                       days_ago=days_ago)
+    env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
+                       main_metric=main_metric, summary=summary, count=count,
+                       notebook_view=notebook_view)
     return env
 
 
@@ -150,12 +202,28 @@ def day_files(root: Path, day) -> dict[str, Path]:
     return files
 
 
-def render_docs(root: Path, days: list, catalog: Catalog) -> dict[str, str | Path]:
-    """Every file of docs/, as relative path -> text or source file."""
-    docs: dict[str, str | Path] = {}
+def render_docs(root: Path, days: list, catalog: Catalog,
+                today: dt.date | None = None) -> dict[str, str | Path]:
+    """Every file of docs/, as relative path -> text or source file.
+
+    `today` is what "days since the last entry" and "due for review" count from.
+    """
+    today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
-    docs["index.md"] = render(root, "index.md.j2", days=days, catalog=catalog,
-                              table=progress_table(root, days, link="days/{slug}.md", badges=True))
+    entries = [d.entry for d in days]
+    journey = {"coverage": progress.coverage(entries, catalog),
+               "streaks": progress.streaks((e.date for e in entries), today), "today": today,
+               "by_day": {e.day: e for e in entries}, "catalog": catalog}
+    drawn = journey_charts(root, entries, journey["coverage"])
+    journey["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
+    docs: dict[str, str | Path] = {journey["charts"][kind]: drawn[kind] for kind in drawn}
+    docs["index.md"] = render(root, "index.md.j2", days=days, **journey,
+                              due=progress.due_for_review(entries, today),
+                              table=progress_table(root, days, link="days/{slug}.md",
+                                                   files="days/{slug}/{name}", badges=True))
+    docs["torchleet.md"] = render(root, "torchleet.md.j2", **journey)
+    docs["tags.md"] = render(root, "tags.md.j2", tags=progress.by_tag(entries))
+    docs["gaps.md"] = render(root, "gaps.md.j2", gaps=progress.gaps_by_tag(entries))
     docs["times.md"] = render(root, "times.md.j2", days=days)
     for day in days:
         source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
@@ -173,15 +241,28 @@ def render_docs(root: Path, days: list, catalog: Catalog) -> dict[str, str | Pat
     return docs
 
 
-def progress_table(root: Path, days: list, link: str, badges: bool = False) -> str:
-    """The progress table, each day linked through `link` (a format with {slug} and {source}).
+def journey_charts(root: Path, entries: list[Entry],
+                   covered: progress.Coverage) -> dict[str, Path]:
+    """The tier bars and the activity calendar, by kind: files in the chart cache (drawn if new)."""
+    tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
+    drawn = {"tiers": charts.cached(root, "tiers", tiers, charts.tier_bars)}
+    activity = progress.activity(e.date for e in entries)
+    if activity:
+        counts = [[d.isoformat(), n] for d, n in activity.items()]
+        drawn["activity"] = charts.cached(root, "activity", counts, charts.activity_calendar)
+    return drawn
+
+
+def progress_table(root: Path, days: list, link: str, files: str, badges: bool = False) -> str:
+    """The progress table, each day linked through `link` (a format with {slug} and {source})
+    and its sparkline found through `files` (a format with {slug} and {name}).
 
     The site shows statuses as badges; README.md, read on GitHub, as emoji.
     """
     return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
-                  link=link, status=status_badge if badges else status_label)
+                  link=link, files=files, status=status_badge if badges else status_label)
 
 
 def readme_table(root: Path, days: list) -> str:
     """The progress table for README.md: links that work on GitHub, to the entry files."""
-    return progress_table(root, days, link="{source}")
+    return progress_table(root, days, link="{source}", files=RESULTS_DIR + "/{slug}/{name}")

@@ -1,0 +1,117 @@
+"""Notebooks as solutions: read a .ipynb's cells, and run its code cells inside the child.
+
+The code cells run in order in one `__main__` namespace, as a plain Python script would, with
+the figures each cell leaves open saved right after it. IPython-only lines (magics, shell
+escapes) have no meaning outside Jupyter: they are skipped with a note in the output.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import linecache
+import os
+import re
+import sys
+import types
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not need it
+    from .capture import FigureSaver, Job, Report
+
+IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$")
+CELL_MAGIC = re.compile(r"\s*%%(\w+)")
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")  # their body runs as Python
+
+
+def cells_of(text: str) -> list[dict]:
+    """The notebook's Markdown and code cells in order, or ValueError if it is no notebook.
+
+    Each is {index, kind, source, number}: `number` counts code cells from 1, as the page
+    titles them and as failures name them.
+    """
+    notebook = json.loads(text)
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError("not a Jupyter notebook: no list of 'cells' at the top level")
+    cells, number = [], 0
+    for index, cell in enumerate(notebook["cells"]):
+        kind = cell.get("cell_type") if isinstance(cell, dict) else None
+        if kind not in ("code", "markdown"):
+            continue  # raw cells are not run and not shown
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        number += kind == "code"
+        cells.append({"index": index, "kind": kind, "source": source,
+                      "number": number if kind == "code" else None})
+    return cells
+
+
+def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
+    """Run the notebook's code cells in order, recording every cell and the figures it made."""
+    from .capture import _exited, fail
+
+    try:
+        cells = cells_of(job.solution.read_text(encoding="utf-8"))
+    except ValueError as error:
+        fail(report, job, error, where="reading the notebook: ")
+        return
+    main = types.ModuleType("__main__")
+    main.__file__ = str(job.solution)
+    saved_main = sys.modules.get("__main__")
+    sys.modules["__main__"] = main  # so pickle and dataclasses find what the cells define
+    try:
+        for cell in cells:
+            record = {"index": cell["index"], "kind": cell["kind"], "source": cell["source"],
+                      "figures": []}
+            report.cells.append(record)
+            if cell["kind"] == "markdown":
+                continue
+            before = len(figures.saved)
+            try:
+                _run_cell(job, cell, main.__dict__)
+            except SystemExit as stop:  # sys.exit() ends a notebook run as it ends a script
+                _exited(stop, report)
+                return
+            except BaseException as error:  # a failing cell is content: the day fails
+                fail(report, job, error, where=f"cell {cell['number']}: ")
+                return
+            finally:
+                figures.save_open()
+                record["figures"] = figures.saved[before:]  # plt.show() inside the cell too
+    finally:
+        sys.modules["__main__"] = saved_main
+
+
+def _run_cell(job: Job, cell: dict, namespace: dict) -> None:
+    """Run one code cell; like Jupyter, show the value of a final bare expression."""
+    source = _plain_python(cell["source"], cell["number"])
+    # Tracebacks and their source lines name the cell: "solutions/x.ipynb, cell 2", line 3.
+    filename = f"{os.path.relpath(job.solution, job.root)}, cell {cell['number']}"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    tree = ast.parse(source, filename)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, filename, "exec"), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
+        if value is not None and not source.rstrip().endswith(";"):
+            print(repr(value))
+
+
+def _plain_python(source: str, number: int) -> str:
+    """The cell with IPython-only lines turned into `pass`, line numbers kept.
+
+    A cell magic whose body is not Python (%%bash, %%html, ...) skips the whole cell.
+    """
+    magic = CELL_MAGIC.match(source)
+    if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
+        print(f"[journal] cell {number}: skipped, a `%%{magic.group(1)}` cell is not Python")
+        return "\n" * source.count("\n")
+    lines = []
+    for line in source.splitlines():
+        match = IPYTHON_LINE.match(line)
+        if match:
+            print(f"[journal] cell {number}: skipped `{match.group(2).strip()}` (IPython "
+                  "only; the journal runs notebooks as plain Python)")
+            line = f"{match.group(1)}pass"
+        lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,109 @@
+"""The journey in numbers: streaks, TorchLeet coverage, tags, gaps and reviews due.
+
+Pure functions on entries (anything with `day`, `date`, `problem`, `tags`, `gaps`, `review`),
+dates and the catalog; the pages in `render` show what they return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from .catalog import TIERS, Catalog, Problem
+
+UNTAGGED = "untagged"
+
+
+# --- consistency ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """How steady the journal is: distinct dates logged and runs of consecutive dates."""
+
+    days_logged: int
+    current: int  # the run of consecutive dates that ends at the latest entry's date
+    longest: int
+    last: dt.date | None
+    days_since: int | None  # from the latest entry's date to `today`
+
+
+def streaks(dates: Iterable[dt.date | None], today: dt.date) -> Streaks:
+    """Streaks over calendar dates; several entries on one date count once, None is ignored."""
+    days = sorted({d for d in dates if d is not None})
+    if not days:
+        return Streaks(0, 0, 0, None, None)
+    longest = run = 1
+    for before, after in pairwise(days):
+        run = run + 1 if (after - before).days == 1 else 1
+        longest = max(longest, run)
+    return Streaks(len(days), run, longest, days[-1], (today - days[-1]).days)
+
+
+def activity(dates: Iterable[dt.date | None]) -> dict[dt.date, int]:
+    """Entries per date, oldest first, for the calendar chart."""
+    return dict(sorted(Counter(d for d in dates if d is not None).items()))
+
+
+# --- coverage of the catalog ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    solved: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How far through the catalog the journal is: per tier, solved problems, open ones."""
+
+    tiers: tuple[Tier, ...]
+    solved: dict[str, tuple[int, ...]]  # problem id -> the days that solved it, in catalog order
+    open: tuple[Problem, ...]  # in catalog order
+
+    @property
+    def total(self) -> int:
+        return sum(t.total for t in self.tiers)
+
+
+def coverage(entries: Iterable, catalog: Catalog) -> Coverage:
+    """Which catalog problems the entries solved (an entry naming a problem solves it)."""
+    days: dict[str, list[int]] = {}
+    for entry in sorted(entries, key=lambda e: e.day):
+        if entry.problem in catalog.problems:
+            days.setdefault(entry.problem, []).append(entry.day)
+    solved = {pid: tuple(days[pid]) for pid in catalog.problems if pid in days}
+    tiers = tuple(Tier(name, sum(p.id in solved for p in catalog.in_tier(name)),
+                       len(catalog.in_tier(name))) for name in TIERS)
+    unsolved = tuple(p for p in catalog.problems.values() if p.id not in solved)
+    return Coverage(tiers, solved, unsolved)
+
+
+# --- tags, gaps, reviews -------------------------------------------------------------------
+
+
+def by_tag(entries: Iterable) -> dict[str, list]:
+    """Tag -> its entries in day order, tags sorted; an entry with no tag is `untagged`."""
+    tags: dict[str, list] = {}
+    for entry in sorted(entries, key=lambda e: e.day):
+        for tag in entry.tags or (UNTAGGED,):
+            tags.setdefault(tag, []).append(entry)
+    return dict(sorted(tags.items()))
+
+
+def gaps_by_tag(entries: Iterable) -> dict[str, list[tuple[object, str]]]:
+    """Tag -> (entry, gap) for every gap of its entries; tags with no gap are left out."""
+    grouped = {tag: [(e, gap) for e in tagged for gap in e.gaps]
+               for tag, tagged in by_tag(entries).items()}
+    return {tag: gaps for tag, gaps in grouped.items() if gaps}
+
+
+def due_for_review(entries: Iterable, today: dt.date) -> list:
+    """Entries whose `review:` date has come, the longest overdue first."""
+    due = [e for e in entries if e.review is not None and e.review <= today]
+    return sorted(due, key=lambda e: (e.review, e.day))
