@@ -85,8 +85,12 @@ class Entry:
         return self.solution.endswith(".ipynb")
 
     def run_settings(self) -> dict[str, Any]:
-        """What about this entry changes a run; text edits are not in it, so they re-run nothing."""
-        return {"solution": self.solution, "timeout": self.timeout, "requires": self.requires}
+        """What about this entry changes a run; text edits are not in it, so they re-run nothing.
+
+        `metric` is in: the child draws the day's sparkline from the metric it names.
+        """
+        return {"solution": self.solution, "timeout": self.timeout, "requires": self.requires,
+                "metric": self.metric}
 
 
 def day_slug(day: int) -> str:

@@ -27,8 +27,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Replace `path` with `data` in one rename, so readers see the old or the new file."""
+def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
+    """Replace `path` with `data` in one rename, so readers see the old or the new file.
+
+    A killed process cannot leave a half-written file either way; `durable` also survives a
+    power cut (fsync), worth its cost for the learner's stored results, not for regenerable docs.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +40,9 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -101,13 +101,14 @@ def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Resul
         data = src.read_bytes()
         stored = f"{Path(name).stem}-{sha256_bytes(data)[:10]}{Path(name).suffix}"
         if not (folder / stored).exists():
-            write_atomic(folder / stored, data)
+            write_atomic(folder / stored, data, durable=True)
         renamed[name] = stored
     result = _renamed(result, renamed)
     previous = load_result(root, result.day)
     if not result.ok and previous is not None:
         result.last_good = previous.to_dict() if previous.ok else previous.last_good
-    write_atomic(folder / "result.json", json.dumps(result.to_dict(), indent=1, sort_keys=True) + "\n")
+    write_atomic(folder / "result.json",
+                 json.dumps(result.to_dict(), indent=1, sort_keys=True) + "\n", durable=True)
     _remove_unnamed(folder, result)
     return result
 
