@@ -4,11 +4,13 @@ The solution never imports the journal. All the build learns about a run it lear
 figures are saved when the solution calls `plt.show()` (and any still open at the end), output
 goes to a log file, an audit hook records every project file the run reads, and the
 TensorBoard event files it wrote are read back once it is done. The child writes one
-`report.json` beside the figures; the parent turns it into a Result.
+`report.json` beside the figures; the parent turns it into a Result. A child that dies
+without reporting (a crash, a timeout) leaves its Python stack in `fault.log` instead.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import json
 import os
@@ -20,9 +22,15 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from traceback import FrameSummary
 
 REPORT = "report.json"
 LOG = "output.log"
+FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
+STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
+JOURNAL_DIR = str(Path(__file__).parent) + os.sep
+# The process this module was imported in: the fork server, when children are forked.
+_IMPORTED_IN = os.getpid()
 # Folders the build itself writes: reading them is not a dependency of the solution.
 NOT_DEPENDENCIES = ("results", "docs", "site", ".journal", ".git")
 NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "pgf", "cairo", "template"}
@@ -79,6 +87,8 @@ def run_script(job: Job, figures: "FigureSaver", report: Report) -> None:
         runpy.run_path(str(job.solution), run_name="__main__")
     except SystemExit as stop:
         _exited(stop, report)
+        if report.exit_code:  # say where it exited
+            report.traceback = trimmed_traceback(stop, job)
     except BaseException as error:  # a solution's failure is content, whatever it raised
         fail(report, job, error)
 
@@ -99,21 +109,40 @@ def fail(report: Report, job: Job, error: BaseException, where: str = "") -> Non
     report.status, report.exit_code = "failed", 1
     message = str(error).splitlines()[0] if str(error) else ""
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
+    if isinstance(error, EOFError) and message == "EOF when reading a line":  # input()'s words
+        report.reason += " (the build runs solutions with no input, so input() cannot wait)"
     report.traceback = trimmed_traceback(error, job)
-    traceback.print_exception(error, file=sys.stderr)
+    sys.stderr.write(report.traceback)  # the log shows what `python solution.py` would
 
 
 def trimmed_traceback(error: BaseException, job: Job) -> str:
-    """The traceback without runpy's or the journal's frames: what the learner wrote."""
-    journal_dir = str(Path(__file__).parent)
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not f.filename.startswith(journal_dir) and "runpy" not in f.filename]
-    for frame in frames:
-        if frame.filename.startswith(str(job.root)):
-            frame.filename = os.path.relpath(frame.filename, job.root)
-    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
-    lines += traceback.format_exception_only(type(error), error)
-    return "".join(lines)
+    """The traceback, causes included, cut to the learner's frames and relative paths."""
+    summary = traceback.TracebackException.from_exception(error)
+    part = summary
+    while part is not None:
+        part.stack = traceback.StackSummary.from_list(solution_frames(part.stack, job.root))
+        if getattr(part, "filename", None):  # a SyntaxError names the file it could not compile
+            part.filename = _relative(part.filename, job.root)
+        part = part.__cause__ or (None if part.__suppress_context__ else part.__context__)
+    return "".join(summary.format())
+
+
+def solution_frames(frames: list[FrameSummary], root: Path) -> list[FrameSummary]:
+    """The frames the learner's code ran, oldest first, without the journal's or frozen ones.
+
+    Frames before the journal's first (the fork server, multiprocessing) are how the child was
+    started; the journal's own (runpy's call, a patched `plt.show`) are not the learner's.
+    """
+    first = next((i for i, f in enumerate(frames) if f.filename.startswith(JOURNAL_DIR)), 0)
+    kept = [f for f in frames[first:] if not f.filename.startswith((JOURNAL_DIR, "<frozen "))]
+    for frame in kept:
+        frame.filename = _relative(frame.filename, root)
+    return kept
+
+
+def _relative(path: str, root: Path) -> str:
+    """A project file as the learner names it (`solutions/day03.py`); others stay as they are."""
+    return os.path.relpath(path, root) if path.startswith(str(root) + os.sep) else path
 
 
 # --- isolation -----------------------------------------------------------------------------
@@ -122,7 +151,11 @@ def trimmed_traceback(error: BaseException, job: Job) -> str:
 def _isolate(job: Job) -> None:
     """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
     os.setsid()  # its own process group, so a timeout kills everything it started
+    _forget_fork_server()
     _die_with_parent()
+    fault = os.open(job.outdir / FAULT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    faulthandler.enable(fault)  # a crash (SIGSEGV, SIGABRT...) still says where it happened
+    faulthandler.register(STACK_SIGNAL, fault)  # and so does a run stopped at its timeout
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # input() gets EOF at once instead of waiting forever
     sys.stdin = open(os.devnull, encoding="utf-8")
@@ -156,6 +189,21 @@ def _reset_state(threads: int) -> None:
         pass
 
 
+def _forget_fork_server() -> None:
+    """Close the fork server's "alive" pipe, which multiprocessing hands every child.
+
+    The server exits once no process holds that pipe. Held here, it would keep the server
+    alive after a killed build, and with it this child, which dies only with the server.
+    """
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_alive_fd", None) is not None:
+        os.close(server._forkserver_alive_fd)
+        # Forgotten too, so a solution using multiprocessing starts a server of its own.
+        server._forkserver_alive_fd = server._forkserver_address = None
+
+
 def _die_with_parent() -> None:
     """On Linux, ask to be killed if the fork server goes, so no orphan trains on."""
     try:
@@ -163,7 +211,10 @@ def _die_with_parent() -> None:
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass
+        return
+    # The server may have died between the fork and the prctl: then no signal would come.
+    if _IMPORTED_IN != os.getpid() and os.getppid() != _IMPORTED_IN:
+        os._exit(1)
 
 
 # --- what the solution reads ---------------------------------------------------------------
@@ -219,9 +270,8 @@ class FigureSaver:
             name = str(backend).lower()
             if name not in NON_INTERACTIVE and not name.startswith("module://"):
                 raise RuntimeError(
-                    f"the journal runs solutions without a screen, so the interactive backend "
-                    f"{backend!r} cannot open; remove matplotlib.use({backend!r}): plt.show() "
-                    "is captured as a figure")
+                    f"the interactive backend {backend!r} needs a screen and builds have none; "
+                    f"remove matplotlib.use({backend!r}): plt.show() is saved as a figure")
             return original_use(backend, *args, **kwargs)
 
         matplotlib.use = use
@@ -272,7 +322,9 @@ def _flush_summary_writers() -> None:
     from torch.utils.tensorboard import SummaryWriter
 
     for obj in gc.get_objects():
-        if isinstance(obj, SummaryWriter):
+        # type(), not isinstance(): isinstance reads __class__, which makes some of torch's
+        # deprecated objects print a FutureWarning into the learner's log.
+        if issubclass(type(obj), SummaryWriter):
             obj.flush()
 
 

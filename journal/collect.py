@@ -1,14 +1,21 @@
-"""Collecting results: what the runner saw of one child, turned into a `Result` to store."""
+"""Collecting results: what the runner saw of one child, turned into a `Result` to store.
+
+A child that could not report (killed by a signal, stopped at its timeout) still gets a reason
+line and, from Python's own stack dump, a traceback of where it was.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 import shutil
+import traceback
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .capture import FAULT, LOG, solution_frames
 from .entries import Entry
 from .files import sha256_file
 from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
@@ -18,6 +25,14 @@ if TYPE_CHECKING:  # the runner is imported only when something runs
 
 LOG_HEAD_LINES, LOG_TAIL_LINES = 30, 60
 LOG_KEEP_PLAIN = 1 << 20  # a bigger log is stored gzipped
+LOG_PAGE_CHARS = 20_000  # of the head, and of the tail, at most: lines can be huge too
+SIGNAL_HINTS = {
+    "SIGKILL": " (often the system running out of memory)",
+    "SIGSEGV": " (a crash in native code, such as torch or numpy)",
+    "SIGABRT": " (a native library gave up, calling abort())",
+}
+# One frame of a faulthandler dump: `  File "x.py", line 3 in main`.
+DUMP_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$', re.M)
 
 
 def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -> tuple[Result, dict[str, Path]]:
@@ -34,11 +49,14 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
                     ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
     if outcome.timed_out:
         result.status = TIMED_OUT
-        result.reason = f"still running after {outcome.timeout:g} s, so it was stopped (set " \
-                        "`timeout:` in the entry or pass --timeout to allow longer)"
+        result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
+                        "it started; set timeout: in the entry to allow longer"
+        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
     elif outcome.signal:
         result.status = FAILED
-        result.reason = f"the process was killed by {outcome.signal}"
+        result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
+        result.traceback = (result.traceback or
+                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
     elif outcome.report is None:
         result.status = FAILED
         result.reason = f"the process ended with status {outcome.exit_code} before reporting"
@@ -49,15 +67,31 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     deps = {rel: sha256_file(root / rel) for rel in
             sorted(set(report.get("reads", [])) | {entry.solution}) if (root / rel).is_file()}
     result.deps = deps
-    result.key = cache_key(root, entry, deps, env)
+    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED)
     if result.status == PASSED:
         result.reason = ""
     return result, produced
 
 
+def _stack_dump(root: Path, out: Path, ending: str) -> str:
+    """The solution's frames from faulthandler's dump, written as a Python traceback."""
+    dump = out / FAULT
+    if not dump.exists():
+        return ""
+    # The dump gives each thread's frames, most recent call first, the main thread's last.
+    text = dump.read_text(encoding="utf-8", errors="replace")
+    stacks = [DUMP_FRAME.findall(block) for block in text.split("\n\n")]
+    main = next((stack for stack in reversed(stacks) if stack), [])
+    frames = solution_frames([traceback.FrameSummary(name, int(line), function)
+                              for name, line, function in reversed(main)], root)
+    if not frames:
+        return ""
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + ending
+
+
 def _store_log(result: Result, out: Path) -> tuple[str | None, Path | None]:
     """Keep the head and tail for the page; the full log goes beside it, gzipped if large."""
-    log = out / "output.log"
+    log = out / LOG
     if not log.exists():
         return None, None
     head, tail, count = [], deque(maxlen=LOG_TAIL_LINES), 0
@@ -69,10 +103,13 @@ def _store_log(result: Result, out: Path) -> tuple[str | None, Path | None]:
             else:
                 tail.append(line)
     result.log_head, result.log_tail, result.log_lines = "".join(head), "".join(tail), count
-    result.log_head, result.log_tail = result.log_head[-20_000:], result.log_tail[-20_000:]
+    result.log_head = result.log_head[:LOG_PAGE_CHARS]
+    result.log_tail = result.log_tail[-LOG_PAGE_CHARS:]
     if log.stat().st_size <= LOG_KEEP_PLAIN:
-        return "output.log", log
-    packed = out / "output.log.gz"
-    with open(log, "rb") as src, gzip.open(packed, "wb", mtime=0) as dst:
+        return LOG, log
+    packed = out / (LOG + ".gz")
+    # mtime=0 keeps the gzip bytes, and so the stored name, the same for the same output.
+    with open(log, "rb") as src, open(packed, "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as dst:
         shutil.copyfileobj(src, dst)
-    return "output.log.gz", packed
+    return LOG + ".gz", packed

@@ -19,7 +19,7 @@ from .catalog import Catalog
 from .entries import Entry
 from .metrics import summary
 from .notebook import cells_of
-from .results import NOT_RUN, PASSED, RESULTS_DIR, TIMED_OUT, Result, day_dir
+from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
 
 TEMPLATES = "site_templates"
 ASSETS = "assets"
@@ -116,9 +116,6 @@ def days_ago(n: int) -> str:
 # --- what the pages say about a run --------------------------------------------------------
 
 
-STATUS_ICONS = {PASSED: "✅", "failed": "❌", TIMED_OUT: "⏱️", NOT_RUN: "⏸️"}
-
-
 def status_of(entry: Entry, result: Result | None) -> tuple[str, str]:
     """The run's status as (kind, words), read with what the entry expects.
 
@@ -137,8 +134,10 @@ def status_of(entry: Entry, result: Result | None) -> tuple[str, str]:
 def status_label(entry: Entry, result: Result | None) -> str:
     """Status with an emoji, for the terminal and README.md (GitHub has the emoji font)."""
     kind, words = status_of(entry, result)
-    icon = STATUS_ICONS.get(result.status if result else NOT_RUN, "❌")
-    return f"{'✅' if kind == 'passed' else icon} {words}"
+    icon = {"passed": "✅", "waiting": "⏸️"}.get(kind, "❌")
+    if kind == "failed" and result.status == TIMED_OUT:
+        icon = "⏱️"
+    return f"{icon} {words}"
 
 
 def status_badge(entry: Entry, result: Result | None) -> str:

@@ -3,7 +3,8 @@
 Children are forked from a warm fork server that has already imported torch, matplotlib and
 tensorboard and taken one training step (`journal.warm`), so a child starts in milliseconds,
 not seconds. Where fork is unavailable, children are plain fresh interpreters. Each child gets
-its own process group: a timeout kills the solution and everything it started.
+its own process group: a timeout kills the solution and everything it started, after asking it
+for a dump of its stack, so the page can say where it was stuck.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from typing import Callable
 
-from .capture import REPORT, Job, child_main
+from .capture import FAULT, REPORT, STACK_SIGNAL, Job, child_main
+
+STACK_DUMP_WAIT = 1.0  # seconds a run past its timeout gets to write its stack
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass
@@ -52,10 +56,21 @@ def _context():
 def warm_up() -> None:
     """Start the fork server now, so its imports overlap with the parent's other work."""
     context = _context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
 
+    # Python 3.11's fork server ignores the parent's sys.path: run from another folder, it
+    # could not import journal.warm, and every child would pay the whole warm-up itself.
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PARENT, saved]))
+    try:
         forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
 
 
 def threads_per_job(jobs: int) -> int:
@@ -70,6 +85,7 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
              ) -> list[Outcome]:
     """Run (job, timeout) pairs, at most `parallel` at once, in the order given."""
     context = _context()
+    warm_up()  # a no-op when the caller has started the server already
     pending = list(jobs)
     running: dict[int, _Running] = {}
     outcomes = []
@@ -87,7 +103,7 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
                 on_done(outcome)
             for sentinel, run in list(running.items()):
                 if time.monotonic() - run.started > run.timeout:
-                    _kill_group(run.process)
+                    _stop(run)
                     outcome = _collect(running.pop(sentinel), timed_out=True)
                     outcomes.append(outcome)
                     on_done(outcome)
@@ -114,10 +130,34 @@ def _collect(run: _Running, timed_out: bool) -> Outcome:
     wall_time = time.monotonic() - run.started
     _kill_group(run.process)  # anything the solution started and left behind
     code = run.process.exitcode
-    signame = signal.Signals(-code).name if code is not None and code < 0 else None
+    signame = _signal_name(-code) if code is not None and code < 0 else None
     report_path = run.job.outdir / REPORT
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
     return Outcome(run.job, wall_time, code, signame, timed_out, run.timeout, report)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _stop(run: _Running) -> None:
+    """Ask a run past its timeout for its stack, then kill it and everything it started."""
+    try:
+        os.kill(run.process.pid, STACK_SIGNAL)
+    except ProcessLookupError:
+        return
+    dump = run.job.outdir / FAULT
+    deadline, size = time.monotonic() + STACK_DUMP_WAIT, -1
+    while time.monotonic() < deadline:  # done when the dump has stopped growing
+        time.sleep(0.05)
+        now = dump.stat().st_size if dump.exists() else 0
+        if now and now == size:
+            break
+        size = now
+    _kill_group(run.process)
 
 
 def _kill_group(process: multiprocessing.Process) -> None:

@@ -92,3 +92,12 @@ def snapshot(root: Path, folders=("docs", "site", "results")) -> dict[str, bytes
         if (root / name).exists():
             files[name] = (root / name).read_bytes()
     return files
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie waiting to be reaped is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in "ZX"

@@ -12,7 +12,7 @@ import pytest
 
 from journal.metrics import read_scalars
 from journal.pipeline import Options, build
-from tests.helpers import entry_yaml, make_journal, toy_solution, write
+from tests.helpers import make_journal, toy_solution, write
 
 READS_CSV = toy_solution().replace(
     "torch.manual_seed(0)",

@@ -1,0 +1,146 @@
+"""Nothing lost: a build killed with SIGKILL mid-run leaves a state the next build completes,
+takes its solutions down with it, and a second build never races a running one."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from journal import cli
+from journal.results import Result
+
+from tests.helpers import REPO, make_journal, running, toy_solution
+
+DAYS = (1, 2, 3)
+SLOW_DAYS = (2, 3)  # day 1 is stored while these still run
+STARTUP_LIMIT = 60.0  # seconds to wait for the first build to get that far
+
+
+def solution(day: int, base: Path) -> str:
+    """A toy solution that notes its pid; a slow day sleeps while the file `slow` exists.
+
+    Sleeping far longer than the test waits shows that only the kill can have ended it.
+    """
+    seconds = 300 if day in SLOW_DAYS else 0
+    return toy_solution() + f"""
+import os, time
+open(f"{base}/pids/day{day}-{{os.getpid()}}", "w").close()
+time.sleep({seconds} if os.path.exists("{base}/slow") else 0)
+"""
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def wait_for(condition, limit: float) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def build_command(root: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(REPO / "build.py"), "--root", str(root), "--jobs", "2", *extra]
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory):
+    """A journal whose build was SIGKILLed with day 1 stored and day 2 running."""
+    base = tmp_path_factory.mktemp("killed")
+    pids = base / "pids"
+    pids.mkdir()
+    (base / "slow").touch()
+    root = make_journal(base, {day: solution(day, base) for day in DAYS})
+    build = subprocess.Popen(build_command(root, "--no-site"), cwd=REPO,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: (root / "results/day-01/result.json").exists()
+                        and any(pids.glob("day2-*")), STARTUP_LIMIT), "the build never got going"
+        solutions = [int(p.name.split("-")[1]) for p in pids.iterdir()]
+        servers = {parent_of(pid) for pid in solutions if running(pid)}
+        os.kill(build.pid, signal.SIGKILL)
+    finally:
+        build.kill()
+        build.wait()
+    (base / "slow").unlink()  # the next build runs each day at full speed
+    return root, solutions, servers
+
+
+def test_the_build_was_killed_mid_run(killed):
+    root, _, servers = killed
+    assert (root / "results/day-01/result.json").exists()
+    assert not (root / "results/day-02/result.json").exists()
+    assert len(servers) == 1, "the solutions come from one fork server"
+
+
+def test_solutions_and_fork_server_die_with_the_build(killed):
+    _, solutions, servers = killed
+    # The fork server sees its parent go and exits; PR_SET_PDEATHSIG then kills each child.
+    assert wait_for(lambda: not any(map(running, solutions + list(servers))), 10.0), \
+        [pid for pid in solutions + list(servers) if running(pid)]
+
+
+@pytest.fixture(scope="module")
+def rebuilt(killed):
+    root, _, _ = killed
+    done = subprocess.run(build_command(root), cwd=REPO, capture_output=True, text=True)
+    return root, done
+
+
+def test_next_build_succeeds(rebuilt):
+    _, done = rebuilt
+    assert done.returncode == cli.EXIT_OK, done.stderr
+
+
+def test_every_day_is_stored_with_all_its_files(rebuilt):
+    root, _ = rebuilt
+    for day in DAYS:
+        result = Result.from_dict(json.loads((root / f"results/day-{day:02d}/result.json")
+                                             .read_text(encoding="utf-8")))
+        assert result.status == "passed" and result.figures
+        for name in result.files():
+            assert (root / f"results/day-{day:02d}" / name).is_file()
+            assert (root / f"docs/days/day-{day:02d}" / name).is_file()
+
+
+def test_docs_site_and_readme_have_every_day(rebuilt):
+    root, _ = rebuilt
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for day in DAYS:
+        assert (root / f"docs/days/day-{day:02d}.md").is_file()
+        assert (root / f"site/days/day-{day:02d}/index.html").is_file()
+        assert f"| [**{day}**](entries/day-{day:02d}.yaml) |" in readme
+
+
+def test_no_temporary_files_are_left(rebuilt):
+    root, _ = rebuilt
+    leftovers = [os.path.join(folder, name) for folder, _, names in os.walk(root)
+                 for name in names if name.endswith(".tmp")]
+    assert leftovers == []
+    assert not (root / ".journal/runs").exists()
+
+
+def test_second_build_while_one_runs_exits_3_with_one_line(journal, capsys):
+    lock = journal / ".journal/lock"
+    lock.parent.mkdir()
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242")
+        held.flush()
+        code = cli.main(["build", "--root", str(journal), "--no-site"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_BUSY
+    assert err.count("\n") == 1
+    assert err.startswith(f"{journal}: a build is already running here (pid 4242)")
+    assert not (journal / "docs").exists() and not (journal / "results").exists()
