@@ -34,19 +34,24 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except InputError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was run or written.",
-              file=sys.stderr)
-        return EXIT_INVALID
-    except Busy as error:
-        print(error, file=sys.stderr)
-        return EXIT_BUSY
+    except (InputError, Busy) as error:
+        return _refused(error)
     except KeyboardInterrupt:
         print("\nstopped; the next build picks up where this one left off", file=sys.stderr)
         return 130
+
+
+def _refused(error: InputError | Busy) -> int:
+    """Say why nothing was built, and return the exit code that says so."""
+    if isinstance(error, Busy):
+        print(error, file=sys.stderr)
+        return EXIT_BUSY
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    count = len(error.problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found; nothing was run or written.",
+          file=sys.stderr)
+    return EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -214,10 +219,13 @@ def _bar(done: int, total: int, width: int = 12) -> str:
 def cmd_new(args) -> int:
     from .scaffold import new_day
 
-    entry_path, solution_path = new_day(args.root.resolve(), args.task, args.problem, args.date)
-    print(f"created {entry_path}")
-    print(f"created {solution_path}")
-    print("next: fill in gaps and learnings, write the solution, then run `python build.py`")
+    root = args.root.resolve()
+    entry_path, solution_path = new_day(root, args.task, args.problem, args.date)
+    entry, solution = (p.relative_to(root).as_posix() for p in (entry_path, solution_path))
+    print(f"created {entry}\ncreated {solution}\n")
+    print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"
+          f"      write your solution in {solution}, and note gaps and learnings in {entry}\n"
+          f"      as you go: the page follows every save.")
     return EXIT_OK
 
 
@@ -225,9 +233,13 @@ def cmd_serve(args) -> int:
     from .serve import serve
 
     root = args.root.resolve()
-    return serve(root, _options(args), args.dev_addr, lambda options: _locked_build(root, options))
+    return serve(root, _options(args), args.dev_addr, lambda options: _serve_build(root, options))
 
 
-def _locked_build(root: Path, options: Options) -> int:
-    with journal_lock(root):
-        return _build_once(root, options)
+def _serve_build(root: Path, options: Options) -> int:
+    """One locked build while serving: a mistake in the input is shown, and serving goes on."""
+    try:
+        with journal_lock(root):
+            return _build_once(root, options)
+    except (InputError, Busy) as error:
+        return _refused(error)

@@ -1,0 +1,190 @@
+"""Starting a day: `build.py new` writes the next entry and a solution skeleton that already runs.
+
+The skeleton trains a tiny model, logs a scalar, plots and checks its result, so the next
+`build.py` shows the new day at once with a figure and a metric. Nothing existing is ever
+overwritten: either both files are created or neither is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+
+from .catalog import load_catalog
+from .entries import ENTRY_NAME, day_slug
+from .errors import InputError, Problem, shown
+from .files import write_atomic
+
+# Words a task often starts with that say nothing about the day; left out of file names.
+FILLER = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "from", "with", "using",
+          "your", "own", "implement", "write", "build", "create", "make"}
+SLUG_WORDS = 4
+
+ENTRY = """\
+{header}
+# A few words to find this day by, e.g. [cnn, vision].
+tags: []
+# What you did not know or got stuck on, one "- ..." line each.
+gaps:
+  # - how padding changes the output size of nn.Conv2d
+# What you understand now that you did not before; `code` and $math$ render on the site.
+learnings:
+  # - nn.CrossEntropyLoss takes raw logits: no softmax before it
+# Links that helped, each a title and a url.
+resources:
+  # - title: nn.Conv2d
+  #   url: https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
+solution: {solution}
+"""
+
+SOLUTION = '''\
+"""Day {day}: {task}.
+
+A starting point from `build.py new`: it fits a line, so the journal shows this day at once
+with a plot and a metric. Replace the model and data with your solution; keep the fixed seed,
+the SummaryWriter scalars, the plot and the checks at the end.
+"""
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+from torch.utils.tensorboard import SummaryWriter
+
+SEED = 0
+N_SAMPLES = 64
+STEPS = 200
+LR = 0.5  # inputs lie in [0, 1], so plain SGD at this rate converges well within STEPS
+
+
+def make_data(n):
+    x = torch.rand(n, 1)
+    y = 2 * x + 1 + 0.05 * torch.randn(n, 1)
+    return x, y
+
+
+def plot_fit(x, y, model):
+    xs = torch.linspace(0, 1, 50).unsqueeze(1)
+    with torch.no_grad():
+        ys = model(xs)
+    plt.figure()
+    plt.scatter(x, y, s=12, alpha=0.7, label="data")
+    plt.plot(xs, ys, color="C1", label="model")
+    plt.title("Day {day}: model fit")
+    plt.xlabel("x")
+    plt.ylabel("y")
+    plt.legend()
+
+
+def main():
+    torch.manual_seed(SEED)
+    x, y = make_data(N_SAMPLES)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    writer = SummaryWriter()  # the journal charts every scalar logged here
+
+    for step in range(STEPS):
+        loss = nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        writer.add_scalar("Loss/train", loss.item(), step)
+    writer.close()
+    print(f"Final loss: {{loss.item():.4f}}")
+
+    # A run passes when these hold: state what your solution must achieve.
+    assert loss.item() < 0.01, f"final loss {{loss.item():.4f}} is not below 0.01"
+
+    plot_fit(x, y, model)
+    plt.show()
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def new_day(root: Path, task: str, problem: str | None, date: str | None) -> tuple[Path, Path]:
+    """Write the next day's entry and solution skeleton under `root`; returns both paths."""
+    day = next_day(root)
+    entry_rel = f"entries/{day_slug(day)}.yaml"
+    task = " ".join(task.split())
+    if not task:
+        raise InputError.one(entry_rel, 3, "the task is empty; say what the day is about, e.g. "
+                             "`python build.py new \"Implement a CNN on CIFAR-10\"`")
+    solution_rel = f"solutions/day{day:02d}_{slug(task)}.py"
+    header = {"day": day, "date": _date(date, entry_rel), "task": task}
+    if problem is not None:
+        header.update(_problem(problem, entry_rel))
+    files = {root / entry_rel: entry_text(header, solution_rel),
+             root / solution_rel: SOLUTION.format(day=day, task=_docstring_safe(task))}
+    _refuse_existing(root, files)
+    _write_all(files)
+    return root / entry_rel, root / solution_rel
+
+
+def next_day(root: Path) -> int:
+    """One more than the highest day among entries/day-NN.yaml, or 1 in a new journal."""
+    folder = root / "entries"
+    days = [int(m.group(1)) for p in folder.glob("day-*.yaml") if (m := ENTRY_NAME.match(p.name))]
+    return max(days, default=0) + 1
+
+
+def slug(task: str) -> str:
+    """A file-name part from the task's first telling words: "Implement a CNN" -> "cnn"."""
+    words = [w for w in re.findall(r"[a-z0-9]+", task.lower()) if w not in FILLER]
+    return "_".join(words[:SLUG_WORDS]) or "solution"
+
+
+def entry_text(header: dict, solution_rel: str) -> str:
+    """The entry's YAML: the known fields, then commented places for what the day teaches."""
+    fields = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1 << 16)
+    return ENTRY.format(header=fields.rstrip("\n"), solution=solution_rel)
+
+
+def _date(text: str | None, entry_rel: str) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError.one(entry_rel, 2, f"--date must be a real date written YYYY-MM-DD, got "
+                             f"{shown(text)}; e.g. --date {dt.date.today().isoformat()}") from None
+
+
+def _problem(problem_id: str, entry_rel: str) -> dict[str, str]:
+    catalog = load_catalog()
+    if problem_id not in catalog.problems:
+        close = catalog.closest(problem_id)
+        hint = f"did you mean {', '.join(close)}?" if close else "see journal/catalog.yaml for ids"
+        raise InputError.one(entry_rel, 5, f"--problem {shown(problem_id)} is not a TorchLeet "
+                             f"id; {hint}")
+    found = catalog.problems[problem_id]
+    return {"difficulty": found.difficulty, "problem": found.id}
+
+
+def _docstring_safe(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').rstrip(".")
+
+
+def _refuse_existing(root: Path, files: dict[Path, str]) -> None:
+    existing = [path for path in files if path.exists()]
+    if existing:
+        raise InputError([Problem(path.relative_to(root).as_posix(), 1, "already exists, and "
+                                  "`build.py new` never overwrites a file; rename or remove it, "
+                                  "or give the day another task") for path in existing])
+
+
+def _write_all(files: dict[Path, str]) -> None:
+    """Write every file or, if one fails, remove those already written and re-raise."""
+    written = []
+    try:
+        for path, text in files.items():
+            write_atomic(path, text)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,164 @@
+"""Serving: build once, then `mkdocs serve` with live reload while this process rebuilds on change.
+
+`mkdocs serve` watches docs/ and reloads the browser. This process watches what docs/ is made
+from, by polling: entries/, solutions/, site_templates/ and every file a stored run read. On a
+change it runs one build; the cache re-runs only the days the change touches and only changed
+docs files are rewritten, so the browser reloads once. A build writes nothing this process
+watches, so a rebuild never sets off another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from .cli import EXIT_FAILED, EXIT_OK
+from .pipeline import Options
+from .results import RESULTS_DIR
+
+WATCHED = ("entries", "solutions", "site_templates")
+POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 5.0
+
+Snapshot = dict[str, tuple[int, int]]
+
+
+def serve(root: Path, options: Options, dev_addr: str,
+          rebuild: Callable[[Options], int]) -> int:
+    """Build, serve on `dev_addr` until Ctrl-C or SIGTERM, rebuilding docs/ on every change."""
+    before = snapshot(root)
+    # mkdocs serve builds its own copy of the site, so site/ is left to `build.py`.
+    code = rebuild(replace(options, site=False))
+    if code not in (EXIT_OK, EXIT_FAILED):
+        return code  # nothing to serve: the input is invalid or another build holds the lock
+    later = replace(options, site=False, force=False, only=None)
+    server = _start_mkdocs(root, dev_addr)
+    try:
+        with _signals_interrupt(signal.SIGTERM, signal.SIGHUP):
+            _watch(root, server, _after_build(root, before), lambda: rebuild(later))
+    except KeyboardInterrupt:
+        print("\nstopping the server", file=sys.stderr)
+        return EXIT_OK
+    finally:
+        _stop(server)
+    print(f"mkdocs serve stopped with status {server.returncode}; its messages above say why",
+          file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _start_mkdocs(root: Path, dev_addr: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(root / "mkdocs.yml"),
+               "--dev-addr", dev_addr]
+    # A session of its own: Ctrl-C reaches only this process, which stops mkdocs exactly once.
+    # (preexec_fn is safe here: this process runs no threads.)
+    return subprocess.Popen(command, cwd=root, start_new_session=True,
+                            preexec_fn=_dies_with(os.getpid()),
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+def _dies_with(parent: int) -> Callable[[], None]:
+    """For the child: stop on SIGINT as on Ctrl-C, and get one if `parent` dies (a SIGKILL)."""
+    def arrange() -> None:
+        # A shell starts background jobs with SIGINT ignored; mkdocs must still hear it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG (Linux)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+    return arrange
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop mkdocs the way Ctrl-C would, so it removes its temporary site; kill it if it hangs."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@contextlib.contextmanager
+def _signals_interrupt(*signals: signal.Signals):
+    """Treat these signals as Ctrl-C while the server runs."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    previous = {sig: signal.signal(sig, interrupt) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _watch(root: Path, server: subprocess.Popen, seen: Snapshot,
+           rebuild: Callable[[], int]) -> None:
+    """Poll the sources while mkdocs runs; rebuild once for each change found."""
+    while server.poll() is None:
+        time.sleep(POLL_SECONDS)
+        now = snapshot(root)
+        if now != seen:
+            print(f"\nchanged: {_changes(seen, now)}; rebuilding", file=sys.stderr)
+            rebuild()
+            seen = _after_build(root, now)
+
+
+def _after_build(root: Path, before: Snapshot) -> Snapshot:
+    """What to compare the next poll with, once a build that started at `before` is done.
+
+    Files keep their state from before the build, so an edit made during it is caught next
+    time; files watched only now (a run's new dependencies) start from their current state.
+    """
+    return {rel: before.get(rel, state) for rel, state in snapshot(root).items()}
+
+
+def snapshot(root: Path) -> Snapshot:
+    """(mtime, size) of every file a build reads: the watched folders and the runs' deps."""
+    paths = [p for folder in WATCHED for p in (root / folder).rglob("*") if _is_source(root, p)]
+    paths += [root / rel for rel in dependencies(root)]
+    state = {}
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:  # removed since it was listed
+            continue
+        if stat.S_ISREG(info.st_mode):
+            state[path.relative_to(root).as_posix()] = (info.st_mtime_ns, info.st_size)
+    return state
+
+
+def dependencies(root: Path) -> set[str]:
+    """Every project file a stored run recorded reading, from results/*/result.json."""
+    deps: set[str] = set()
+    for path in (root / RESULTS_DIR).glob("*/result.json"):
+        try:
+            deps.update(json.loads(path.read_text(encoding="utf-8"))["deps"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # an unreadable result makes its day run again anyway
+    return deps
+
+
+def _is_source(root: Path, path: Path) -> bool:
+    # Editors' swap and backup files, and write_atomic's temporaries, are not sources.
+    parts = path.relative_to(root).parts
+    return not any(p.startswith(".") or p == "__pycache__" for p in parts) \
+        and not path.name.endswith("~")
+
+
+def _changes(before: Snapshot, after: Snapshot, shown: int = 3) -> str:
+    changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))
+    more = f" and {len(changed) - shown} more" if len(changed) > shown else ""
+    return ", ".join(changed[:shown]) + more

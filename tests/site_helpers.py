@@ -1,0 +1,81 @@
+"""Helpers for the tests that publish and serve the journal: a copy of the committed journal,
+built once per test session, a free port, and waiting for a server to answer."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import subprocess
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from journal.pipeline import Options, Report, build
+
+from tests.helpers import REPO
+
+# The journal's content as a fresh clone holds it: the set CI starts from.
+JOURNAL_PARTS = ("entries", "solutions", "results", "README.md")
+
+
+def copy_committed_journal(base: Path) -> Path:
+    """The journal as committed at HEAD, in `base/journal`: no docs/, site/ or cache of its own.
+
+    Templates and mkdocs.yml come from the working copy, like the build code under test.
+    """
+    root = base / "journal"
+    root.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "HEAD",
+                              *JOURNAL_PARTS], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    shutil.copytree(REPO / "site_templates", root / "site_templates")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    return root
+
+
+_seed_builds: list[tuple[Path, Report, dict[str, bytes]]] = []
+
+
+def built_seed_journal(tmp_path_factory) -> tuple[Path, Report, dict[str, bytes]]:
+    """The committed journal copied and built once per session, with its results as copied.
+
+    The browser, workflow and Zensical tests share it, as fixtures in conftest.py would.
+    """
+    if not _seed_builds:
+        root = copy_committed_journal(tmp_path_factory.mktemp("seed"))
+        results = {p.relative_to(root).as_posix(): p.read_bytes()
+                   for p in sorted((root / "results").rglob("*")) if p.is_file()}
+        _seed_builds.append((root, build(root, Options()), results))
+    return _seed_builds[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Wait until `url` answers 200; fail early if the server's process has ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server exited with status {process.returncode} before {url} "
+                                 "answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout:g} s")
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")

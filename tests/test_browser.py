@@ -1,0 +1,173 @@
+"""The built site in headless Chromium, offline: table, math, images, search, theme toggle.
+
+The site is the committed journal built once (nothing trains), served on localhost by
+`python -m http.server`. Every request that is not to localhost is blocked and recorded: the
+site must work on a train. Screenshots of the index and day 1 are saved for a person to see.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.site_helpers import built_seed_journal, free_port, wait_for_http
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# A word from day 6's learnings ("a great ML observability tool") found nowhere in its task.
+SEARCH_WORD, SEARCH_DAY = "observability", "day-06"
+
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`; "
+                ".ci/run installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def journal(tmp_path_factory):
+    root, report, _ = built_seed_journal(tmp_path_factory)
+    return root, report
+
+
+@pytest.fixture(scope="module")
+def site_url(journal):
+    root, _ = journal
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                               "127.0.0.1", "--directory", str(root / "site")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url, 15, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A fresh page that blocks and records any request leaving localhost, and console errors."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900},
+                                           color_scheme="light")
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def open(self, path: str):
+        self.page.goto(self.base_url + path, wait_until="load")
+        return self.page
+
+
+@pytest.fixture
+def tab(browser, site_url):
+    tab = Tab(browser, site_url)
+    yield tab
+    tab.context.close()
+
+
+def _pages(journal) -> list[str]:
+    """Every page of the site, as a URL path under its root ("" for the index)."""
+    site = journal[0] / "site"
+    return sorted("" if p.parent == site else f"{p.parent.relative_to(site).as_posix()}/"
+                  for p in site.rglob("index.html"))
+
+
+def test_index_shows_the_progress_table(tab, journal):
+    _, report = journal
+    page = tab.open("")
+    table = page.locator("article table", has_text="Key Learnings")
+    assert table.locator("tbody tr").count() == len(report.days) == 8
+    assert table.locator(".jl-status.jl-passed").count() == 8
+
+
+def test_day_1_math_is_typeset(tab):
+    page = tab.open("days/day-01/")
+    page.wait_for_selector(".arithmatex .katex", timeout=5000)
+    assert page.locator(".arithmatex .katex-html").count() >= 1
+    assert "\\(" not in page.locator(".arithmatex").first.inner_text(), "delimiters left as text"
+
+
+def test_every_page_loads_offline_with_images_and_no_console_errors(tab, journal):
+    paths = _pages(journal)
+    assert {"", "days/day-01/", "days/day-08/"} <= set(paths)
+    for path in paths:
+        page = tab.open(path)
+        images = page.eval_on_selector_all(
+            "article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])")
+        broken = [src for src, width in images if width == 0]
+        assert not broken, f"{path}: images that did not load: {broken}"
+        if path.startswith("days/"):
+            assert images, f"{path} shows no figure"
+    assert tab.errors == [], "console errors"
+    assert tab.outside == [], "requests that left localhost"
+
+
+def test_search_finds_a_day_by_a_word_from_its_learnings(tab, journal):
+    root, _ = journal
+    entry = (root / f"entries/{SEARCH_DAY}.yaml").read_text()
+    assert SEARCH_WORD in entry.split("learnings:")[1].split("resources:")[0]
+    page = tab.open("")
+    page.wait_for_load_state("networkidle")  # the search worker has its index
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(SEARCH_WORD, delay=30)  # keystrokes, as Material listens for them
+    hit = page.locator(f".md-search-result__list a[href*='days/{SEARCH_DAY}/'] mark").first
+    hit.wait_for(timeout=10_000)
+    assert hit.inner_text().lower() == SEARCH_WORD
+    assert tab.errors == [] and tab.outside == []
+
+
+def test_dark_light_toggle_switches_the_scheme(tab):
+    page = tab.open("days/day-01/")
+    toggle = page.locator("form[data-md-component=palette] label:not([hidden])")
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    toggle.click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'", timeout=5000)
+    toggle.click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'default'", timeout=5000)
+    assert tab.errors == [] and tab.outside == []
+
+
+def test_screenshots_of_the_index_and_a_day(tab, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots")
+    for name, path in (("index", ""), ("day-01", "days/day-01/")):
+        page = tab.open(path)
+        page.wait_for_load_state("networkidle")
+        shot = folder / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000, f"{shot} looks empty"
+        print(f"screenshot: {shot}")
+    dark = folder / "day-01-dark.png"
+    page.locator("form[data-md-component=palette] label:not([hidden])").click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'", timeout=5000)
+    page.screenshot(path=str(dark), full_page=True)
+    print(f"screenshot: {dark}")

@@ -1,0 +1,166 @@
+"""`build.py serve` on a toy journal, as a user runs it: edits show up, mistakes do not stop it,
+Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from journal.cli import main
+
+from tests.helpers import REPO, make_journal
+from tests.site_helpers import fetch, free_port, wait_for_http
+
+STARTUP_SECONDS = 120  # the first build runs both toy solutions
+CHANGE_SECONDS = 30
+
+
+class Server:
+    """A `build.py serve` process and the log of everything it and mkdocs printed."""
+
+    def __init__(self, root: Path, log: Path):
+        self.root, self.log_path = root, log
+        self.url = f"http://127.0.0.1:{free_port()}"
+        with open(log, "wb") as output:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root),
+                 "--dev-addr", self.url.removeprefix("http://")],
+                stdout=output, stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def page(self, path: str) -> str:
+        return fetch(f"{self.url}/{path}")
+
+    def wait_until(self, what: str, check) -> None:
+        deadline = time.monotonic() + CHANGE_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"serve exited:\n{self.log()[-3000:]}"
+            if check():
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("serve")
+    server = Server(make_journal(base), base / "serve.log")
+    try:
+        wait_for_http(server.url + "/", STARTUP_SECONDS, server.process)
+        yield server
+    finally:
+        if server.process.poll() is None:  # a test failed before the one that stops it
+            server.process.send_signal(signal.SIGINT)
+            try:
+                server.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _ran_at(root: Path, day: str) -> str:
+    return json.loads((root / f"results/{day}/result.json").read_text())["ran_at"]
+
+
+def test_entry_edit_shows_without_rerunning_and_reloads_once(server):
+    ran_at = _ran_at(server.root, "day-01")
+    reloads = server.log().count("Reloading browsers")
+    _edit(server.root / "entries/day-01.yaml", "Gap of day 1", "Gap noticed while serving")
+    server.wait_until("the edited gap on the day page",
+                      lambda: "Gap noticed while serving" in server.page("days/day-01/"))
+    assert _ran_at(server.root, "day-01") == ran_at, "a text edit must not re-run the solution"
+    time.sleep(1.5)  # room for a second reload, if a rebuild loop were to cause one
+    assert server.log().count("Reloading browsers") == reloads + 1
+
+
+def test_invalid_entry_is_reported_and_serving_goes_on(server):
+    entry = server.root / "entries/day-02.yaml"
+    good = entry.read_text()
+    entry.write_text(good + "gapz: [typo]\n")
+    server.wait_until("the error line", lambda: "entries/day-02.yaml:" in server.log())
+    error = next(line for line in server.log().splitlines() if "entries/day-02.yaml:" in line)
+    assert "'gapz'" in error
+    assert "Toy task 2" in server.page("days/day-02/"), "the last good page is still served"
+    entry.write_text(good.replace("Toy task 2", "Toy task 2, fixed"))
+    server.wait_until("the fixed entry's page",
+                      lambda: "Toy task 2, fixed" in server.page("days/day-02/"))
+
+
+def test_failing_solution_shows_as_a_failed_day(server):
+    solution = server.root / "solutions/day02.py"
+    solution.write_text(solution.read_text() + "\nraise ValueError('broken while serving')\n")
+    server.wait_until("the failure on the day page",
+                      lambda: "broken while serving" in server.page("days/day-02/"))
+    assert "jl-failed" in server.page("")
+    assert json.loads((server.root / "results/day-02/result.json").read_text())["status"] == "failed"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid`, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_ctrl_c_stops_server_and_children_cleanly(server):
+    family = _descendants(server.process.pid)
+    assert family, "mkdocs serve runs as a child"
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(timeout=15) == 0
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _alive(pid)], "a child outlived serve"
+    assert "Shutting down..." in server.log(), "mkdocs was stopped as Ctrl-C stops it"
+
+
+def test_killed_serve_takes_mkdocs_with_it(server, tmp_path):
+    again = Server(server.root, tmp_path / "again.log")  # cached now: starts in seconds
+    wait_for_http(again.url + "/", STARTUP_SECONDS, again.process)
+    family = _descendants(again.process.pid)
+    again.process.kill()  # no chance to stop mkdocs itself
+    again.process.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _alive(pid)], "mkdocs outlived a killed serve"
+
+
+def test_invalid_input_at_start_serves_nothing(tmp_path, capsys):
+    root = make_journal(tmp_path, extra_files={"entries/day-03.yaml": "day: 3\n"})
+    assert main(["serve", "--root", str(root), "--dev-addr", f"127.0.0.1:{free_port()}"]) == 2
+    assert capsys.readouterr().err.startswith("entries/day-03.yaml:")
+    assert not (root / "docs").exists()

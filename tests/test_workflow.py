@@ -1,0 +1,153 @@
+"""Publishing: the GitHub Pages workflow, a CI-like run from the committed journal that trains
+nothing, and days that need CUDA on a machine without it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from journal.cli import main
+from journal.pipeline import _has_cuda
+
+from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
+from tests.site_helpers import built_seed_journal
+
+WORKFLOW = REPO / ".github/workflows/pages.yml"
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def _steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def _uses(workflow: dict, job: str, action: str) -> dict:
+    found = [s for s in _steps(workflow, job) if s.get("uses", "").startswith(action + "@")]
+    assert len(found) == 1, f"job {job!r} should use {action} once"
+    return found[0]
+
+
+def test_runs_on_push_to_main_and_by_hand(workflow):
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in triggers
+
+
+def test_has_the_permissions_pages_needs_and_one_deployment_at_a_time(workflow):
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["concurrency"]["group"] == "pages"
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_build_job_installs_with_pip_cache_builds_and_uploads_site(workflow):
+    assert _uses(workflow, "build", "actions/checkout")
+    python = _uses(workflow, "build", "actions/setup-python")["with"]
+    assert python == {"python-version": "3.11", "cache": "pip",
+                      "cache-dependency-path": "requirements.txt"}
+    runs = [s["run"] for s in _steps(workflow, "build") if "run" in s]
+    assert any(r.startswith("pip install -r requirements.txt") for r in runs)
+    assert any("python build.py" in r for r in runs)
+    assert _uses(workflow, "build", "actions/upload-pages-artifact")["with"] == {"path": "site/"}
+
+
+def test_deploy_job_uses_the_official_action_in_the_pages_environment(workflow):
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["environment"]["name"] == "github-pages"
+    step = _uses(workflow, "deploy", "actions/deploy-pages")
+    assert deploy["environment"]["url"] == f"${{{{ steps.{step['id']}.outputs.page_url }}}}"
+
+
+@pytest.mark.parametrize("build_status, job_status, warned", [(0, 0, False), (1, 0, True),
+                                                               (2, 2, False), (3, 3, False)])
+def test_build_step_publishes_a_failed_day_but_stops_on_invalid_input(
+        workflow, tmp_path, build_status, job_status, warned):
+    script = next(s["run"] for s in _steps(workflow, "build") if "python build.py" in s.get("run", ""))
+    fake = tmp_path / "python"  # stands in for `python build.py`, ending with build_status
+    fake.write_text(f"#!/bin/sh\nexit {build_status}\n")
+    fake.chmod(0o755)
+    # How GitHub runs a `run:` step with the default shell.
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"})
+    assert done.returncode == job_status
+    assert ("::warning" in done.stdout) == warned
+
+
+# --- a CI-like run: the committed journal, no cache of its own --------------------------------
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory):
+    return built_seed_journal(tmp_path_factory)
+
+
+def test_ci_like_run_trains_nothing(ci_run):
+    _, report, _ = ci_run
+    assert len(report.days) >= 8
+    ran = [d.entry.slug for d in report.days if d.ran]
+    assert ran == [], (f"{', '.join(ran)} ran: their committed results are out of date with "
+                       "their solutions or the build; run `python build.py` and commit results/")
+    assert report.failures == []
+
+
+def test_ci_like_run_leaves_the_committed_results_as_they_were(ci_run):
+    root, _, before = ci_run
+    after = {p.relative_to(root).as_posix(): p.read_bytes()
+             for p in sorted((root / "results").rglob("*")) if p.is_file()}
+    assert after == before
+
+
+def test_ci_like_run_builds_the_site_from_the_stored_results(ci_run):
+    root, report, _ = ci_run
+    for day in report.days:
+        page = (root / f"site/days/{day.entry.slug}/index.html").read_text()
+        for figure in day.result.figures:
+            assert figure in page and (root / f"site/days/{day.entry.slug}" / figure).is_file()
+
+
+# --- requires: cuda on a machine without CUDA ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_cuda_journal(tmp_path_factory):
+    """Day 1 runs once, then is marked `requires: cuda`; day 2 needs CUDA and never ran."""
+    if _has_cuda():
+        pytest.skip("this machine has CUDA: days that require it run here")
+    root = make_journal(tmp_path_factory.mktemp("cuda"), days={1: toy_solution()}, extra_files={
+        "solutions/day02.py": toy_solution(),
+        "entries/day-02.yaml": entry_yaml(2, "solutions/day02.py", requires="cuda")})
+    assert main(["build", "--root", str(root), "--no-site"]) == 0
+    first = json.loads((root / "results/day-01/result.json").read_text())
+    entry = root / "entries/day-01.yaml"
+    entry.write_text(entry.read_text() + "requires: cuda\n")
+    code = main(["build", "--root", str(root), "--no-site"])
+    return root, first, code
+
+
+def test_cuda_days_are_not_failures_here(no_cuda_journal):
+    _, _, code = no_cuda_journal
+    assert code == 0
+
+
+def test_cuda_day_without_a_result_shows_not_run_here(no_cuda_journal):
+    root, _, _ = no_cuda_journal
+    assert '!!! info "Not run here"' in (root / "docs/days/day-02.md").read_text()
+    assert not (root / "results/day-02").exists()
+    assert '<span class="jl-status jl-waiting">not run here</span>' in \
+        (root / "docs/index.md").read_text()
+
+
+def test_cuda_day_with_a_stored_result_reuses_it(no_cuda_journal):
+    root, first, _ = no_cuda_journal
+    assert json.loads((root / "results/day-01/result.json").read_text()) == first
+    page = (root / "docs/days/day-01.md").read_text()
+    assert f"](day-01/{first['figures'][0]})" in page
+    assert "Passed in" in page
