@@ -136,12 +136,12 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
 
 
 def versions() -> dict[str, str]:
-    """Python and torch versions, read without importing torch."""
+    """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
     try:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
         torch_version = "none"
-    return {"python": platform.python_version(), "torch": torch_version}
+    return {"python": ".".join(platform.python_version_tuple()[:2]), "torch": torch_version}
 
 
 def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],

@@ -2,7 +2,7 @@
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
 SEED = 42
@@ -46,6 +46,9 @@ def plot_fit(X, y, model):
 
 def main():
     torch.manual_seed(SEED)
+    # the tensors are tiny: a second thread only adds sync overhead, and on a busy machine
+    # its spin-waits can make a run many times slower
+    torch.set_num_threads(1)
     # data before the model: the seed's order decides both the noise and the init
     X, y = make_data(N_SAMPLES)
 

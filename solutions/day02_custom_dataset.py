@@ -5,7 +5,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.data import DataLoader, Dataset, random_split
 from torch.utils.tensorboard import SummaryWriter
 
@@ -79,6 +79,9 @@ def plot_fit(dataset, train_set, test_set, model, epoch_losses):
 
 def main():
     torch.manual_seed(SEED)
+    # the tensors are tiny: a second thread only adds sync overhead, and on a busy machine
+    # its spin-waits can make a run many times slower
+    torch.set_num_threads(1)
     # one generator drives both the split and the shuffling, so reruns see the same batches
     generator = torch.Generator().manual_seed(SEED)
 

@@ -1,11 +1,10 @@
 """Day 8: next-step prediction on a sine wave, with an LSTM from scratch and with nn.LSTM."""
 
 import math
-import time
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
 SEED = 42
@@ -83,7 +82,6 @@ def sine_windows(span, n_points, seq_len):
 def train(model, X, y, writer, tag):
     criterion = nn.MSELoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-    start = time.perf_counter()
     for epoch in range(EPOCHS):
         loss = criterion(model(X), y)
         optimizer.zero_grad()
@@ -93,7 +91,7 @@ def train(model, X, y, writer, tag):
         writer.add_scalar(tag, loss.item(), epoch)
         if (epoch + 1) % PRINT_EVERY == 0:
             print(f"  Epoch [{epoch + 1}/{EPOCHS}], Loss: {loss.item():.6f}")
-    return loss.item(), time.perf_counter() - start
+    return loss.item()
 
 
 def plot_predictions(y_test, pred_scratch, pred_builtin, mse_scratch, mse_builtin):
@@ -111,6 +109,9 @@ def plot_predictions(y_test, pred_scratch, pred_builtin, mse_scratch, mse_builti
 
 def main():
     torch.manual_seed(SEED)
+    # the tensors are tiny: a second thread only adds sync overhead, and on a busy machine
+    # its spin-waits can make a run many times slower
+    torch.set_num_threads(1)
     X, y = sine_windows(TRAIN_SPAN, N_POINTS, SEQ_LEN)
     X_test, y_test = sine_windows(TEST_SPAN, N_POINTS, SEQ_LEN)
     print(f"Train windows {tuple(X.shape)} -> targets {tuple(y.shape)}; test windows {tuple(X_test.shape)}")
@@ -120,11 +121,10 @@ def main():
     builtin = BuiltinLSTMModel(HIDDEN)
 
     print("From-scratch LSTM:")
-    loss_scratch, secs_scratch = train(scratch, X, y, writer, "Loss/lstm_scratch")
+    loss_scratch = train(scratch, X, y, writer, "Loss/lstm_scratch")
     print("Built-in nn.LSTM:")
-    loss_builtin, secs_builtin = train(builtin, X, y, writer, "Loss/lstm_builtin")
+    loss_builtin = train(builtin, X, y, writer, "Loss/lstm_builtin")
     writer.close()
-    print(f"Training time: from scratch {secs_scratch:.1f} s, built-in {secs_builtin:.1f} s")
 
     with torch.no_grad():
         pred_scratch = scratch(X_test)
@@ -137,6 +137,7 @@ def main():
     print(f"Last 5 test predictions, built-in:     {[round(v, 3) for v in pred_builtin[-5:, 0].tolist()]}")
     print(f"Last 5 true values:                    {[round(v, 3) for v in y_test[-5:, 0].tolist()]}")
 
+    # an untrained model scores about 0.5; the scratch bound allows the ~0.01 of a slower-learning variant
     assert mse_builtin < 0.005, f"built-in LSTM test MSE {mse_builtin:.4f} is not near 0.001"
     assert mse_scratch < 0.03, f"from-scratch LSTM test MSE {mse_scratch:.4f} is not near 0.01"
 
