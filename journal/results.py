@@ -107,8 +107,10 @@ def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Resul
     previous = load_result(root, result.day)
     if not result.ok and previous is not None:
         result.last_good = previous.to_dict() if previous.ok else previous.last_good
-    write_atomic(folder / "result.json",
-                 json.dumps(result.to_dict(), indent=1, sort_keys=True) + "\n", durable=True)
+    # Key order is kept, not sorted: the scalars' order is the order they were first logged,
+    # which decides a day's headline metric. Runs write them in the same order every time.
+    write_atomic(folder / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
+                 durable=True)
     _remove_unnamed(folder, result)
     return result
 

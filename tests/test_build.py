@@ -87,3 +87,19 @@ def test_rebuild_runs_nothing_and_writes_nothing(built):
     assert report.written == []
     after = {p: p.stat().st_mtime_ns for p in (root / "docs").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_headline_metric_is_the_first_logged_after_a_reload_from_disk(tmp_path):
+    source = ("from torch.utils.tensorboard import SummaryWriter\n"
+              "writer = SummaryWriter()\n"
+              "for step in range(3):\n"
+              "    writer.add_scalar('zeta', 1.0 + step, step)\n"
+              "    writer.add_scalar('alpha', 2.0 + step, step)\n"
+              "writer.close()\n")
+    root = make_journal(tmp_path, days={1: source})
+    build(root, Options(site=False))
+    readme = (root / "README.md").read_text()
+    assert "`zeta` 3" in readme
+    again = build(root, Options(site=False))  # results now come from result.json
+    assert "README.md" not in again.written
+    assert list(again.days[0].result.scalars) == ["zeta", "alpha"]
