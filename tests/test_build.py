@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
 
+from journal import runner
 from journal.pipeline import Options, build
 
-from tests.helpers import make_journal
+from tests.helpers import entry_yaml, make_journal, toy_solution
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +105,27 @@ def test_headline_metric_is_the_first_logged_after_a_reload_from_disk(tmp_path):
     again = build(root, Options(site=False))  # results now come from result.json
     assert "README.md" not in again.written
     assert list(again.days[0].result.scalars) == ["zeta", "alpha"]
+
+
+def test_raw_html_in_entry_text_shows_as_text_but_br_breaks_a_line(tmp_path):
+    root = make_journal(tmp_path, days={}, extra_files={
+        "solutions/day01.py": toy_solution(5),
+        "entries/day-01.yaml": entry_yaml(
+            1, "solutions/day01.py",
+            learnings="\n  - 'First<br />second <img src=x onerror=alert(1)> and `a<b`'")})
+    build(root, Options())
+    for page in ("site/index.html", "site/days/day-01/index.html"):
+        html = (root / page).read_text()
+        assert "<img src=x" not in html and '<img src="x"' not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert "First<br>second" in html or "First<br />second" in html
+        assert "<code>a&lt;b</code>" in html
+
+
+def test_without_fork_the_runner_falls_back_to_fresh_interpreters(tmp_path, monkeypatch):
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert runner._context().get_start_method() == "spawn"
+    root = make_journal(tmp_path, days={1: toy_solution(5)})
+    report = build(root, Options(site=False))
+    assert report.days[0].result.status == "passed"
+    assert report.days[0].result.scalars["Loss/train"]["steps"] == [0, 1, 2, 3, 4]
