@@ -86,14 +86,13 @@ def run_script(job: Job, figures: "FigureSaver", report: Report) -> None:
     try:
         runpy.run_path(str(job.solution), run_name="__main__")
     except SystemExit as stop:
-        _exited(stop, report)
-        if report.exit_code:  # say where it exited
-            report.traceback = trimmed_traceback(stop, job)
+        exited(stop, report, job)
     except BaseException as error:  # a solution's failure is content, whatever it raised
         fail(report, job, error)
 
 
-def _exited(stop: SystemExit, report: Report) -> None:
+def exited(stop: SystemExit, report: Report, job: Job) -> None:
+    """Record a sys.exit(): a non-zero status fails the run, with where it was called."""
     code = stop.code
     if code is None or code == 0:
         return
@@ -102,6 +101,7 @@ def _exited(stop: SystemExit, report: Report) -> None:
         code = 1
     report.status, report.exit_code = "failed", code
     report.reason = f"the solution called sys.exit({code})"
+    report.traceback = trimmed_traceback(stop, job)
 
 
 def fail(report: Report, job: Job, error: BaseException, where: str = "") -> None:

@@ -48,7 +48,7 @@ def cells_of(text: str) -> list[dict]:
 
 def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
     """Run the notebook's code cells in order, recording every cell and the figures it made."""
-    from .capture import _exited, fail
+    from .capture import exited, fail
 
     try:
         cells = cells_of(job.solution.read_text(encoding="utf-8"))
@@ -70,7 +70,7 @@ def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
             try:
                 _run_cell(job, cell, main.__dict__)
             except SystemExit as stop:  # sys.exit() ends a notebook run as it ends a script
-                _exited(stop, report)
+                exited(stop, report, job)
                 return
             except BaseException as error:  # a failing cell is content: the day fails
                 fail(report, job, error, where=f"cell {cell['number']}: ")

@@ -11,9 +11,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import render, site
 from .catalog import Catalog, load_catalog
 from .collect import to_result
-from .entries import Entry, load_entries
+from .entries import Entry, day_slug, load_entries
+from .errors import InputError, Problem
 from .results import NOT_RUN, Result, is_fresh, load_result, store_result, versions
 
 SCRATCH = ".journal/runs"
@@ -73,6 +75,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     root = root.resolve()
     catalog = catalog or load_catalog()
     entries = load_entries(root, catalog)  # raises InputError before anything is written
+    _check_only(options, entries)
     env = versions()
     days = {e.day: Day(e, load_result(root, e.day)) for e in entries}
     to_run, skipped = _plan(root, entries, days, options, env)
@@ -81,14 +84,23 @@ def build(root: Path, options: Options, events: Events | None = None,
         _run(root, to_run, days, options, events, env)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
-    from . import render, site  # after the runs: a failed import here must not cost a run
-
     report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
     report.written += site.update_readme(root, render.readme_table(root, report.days))
     if options.site:
         events.building_site()
         site.build_site(root)
     return report
+
+
+def _check_only(options: Options, entries: list[Entry]) -> None:
+    """`--only` must name days that exist: a typo would otherwise quietly run nothing."""
+    known = {entry.day for entry in entries}
+    missing = sorted((options.only or frozenset()) - known)
+    if missing:
+        have = f"days {min(known)}-{max(known)}" if known else "no days yet"
+        raise InputError([Problem(f"entries/{day_slug(day)}.yaml", 1, f"--only names day {day}, "
+                                  f"which has no entry file; this journal has {have}")
+                          for day in missing])
 
 
 def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Options,

@@ -14,7 +14,6 @@ import urllib.request
 from pathlib import Path
 
 from journal.pipeline import Options, Report, build
-
 from tests.helpers import REPO
 
 # The journal's content as a fresh clone holds it: the set CI starts from.

@@ -10,7 +10,6 @@ import pytest
 
 from journal import runner
 from journal.pipeline import Options, build
-
 from tests.helpers import entry_yaml, make_journal, toy_solution
 
 
@@ -129,3 +128,13 @@ def test_without_fork_the_runner_falls_back_to_fresh_interpreters(tmp_path, monk
     report = build(root, Options(site=False))
     assert report.days[0].result.status == "passed"
     assert report.days[0].result.scalars["Loss/train"]["steps"] == [0, 1, 2, 3, 4]
+
+
+def test_only_naming_a_day_without_an_entry_is_refused(journal, capsys):
+    from journal.cli import main
+
+    assert main(["--root", str(journal), "--only", "2,7", "--no-site"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == ("entries/day-07.yaml:1: --only names day 7, which has no entry file; "
+                      "this journal has days 1-2")
+    assert not (journal / "docs").exists() and not (journal / "results").exists()

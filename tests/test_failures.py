@@ -17,7 +17,6 @@ import pytest
 
 from journal import cli
 from journal.pipeline import Options, build
-
 from tests.helpers import entry_yaml, make_journal, running, toy_solution, write
 
 PASSING, RAISES, EXITS, ABORTS, HANGS, ASKS, WANTS_WINDOW, CHATTY = 1, 2, 3, 4, 5, 6, 7, 8

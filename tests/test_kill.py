@@ -16,7 +16,6 @@ import pytest
 
 from journal import cli
 from journal.results import Result
-
 from tests.helpers import REPO, make_journal, running, toy_solution
 
 DAYS = (1, 2, 3)

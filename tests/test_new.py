@@ -12,7 +12,6 @@ from journal.catalog import load_catalog
 from journal.cli import main
 from journal.entries import load_entries
 from journal.pipeline import Options, build
-
 from tests.helpers import make_journal, snapshot, write
 from tests.site_helpers import copy_committed_journal
 

@@ -9,7 +9,6 @@ import pytest
 
 from journal.notebook import _plain_python, cells_of
 from journal.pipeline import Options, build
-
 from tests.helpers import entry_yaml, make_journal
 
 

@@ -9,7 +9,6 @@ import pytest
 from journal import progress
 from journal.catalog import Catalog, Problem, load_catalog
 from journal.entries import Entry, load_entries
-
 from tests.helpers import REPO
 
 D = dt.date

@@ -17,7 +17,6 @@ from journal.entries import load_entries
 from journal.pipeline import Day
 from journal.render import markdown_block
 from journal.results import Result, day_dir, load_result
-
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
 
 TODAY = dt.date(2025, 2, 10)

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -40,7 +39,7 @@ def test_every_seed_solution_passes_its_own_checks(seed):
 
 def test_each_day_page_shows_a_plot_that_exists(seed):
     root, days = seed
-    for n, day in days.items():
+    for n in days:
         html = (root / f"site/days/day-0{n}/index.html").read_text()
         sources = re.findall(r'<img alt="Figure[^"]*" src="([^"]+)"', html)
         assert sources, f"day {n} shows no figure"

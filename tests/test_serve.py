@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from journal.cli import main
-
 from tests.helpers import REPO, make_journal
 from tests.site_helpers import fetch, free_port, wait_for_http
 

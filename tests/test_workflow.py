@@ -12,7 +12,6 @@ import yaml
 
 from journal.cli import main
 from journal.pipeline import _has_cuda
-
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
 from tests.site_helpers import built_seed_journal
 
