@@ -36,6 +36,7 @@ def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The temporary's name is what remove_temporaries looks for: keep the two in step.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -87,6 +88,14 @@ def sync_tree(target: Path, files: dict[str, bytes | str | Path]) -> list[str]:
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
     return changed
+
+
+def remove_temporaries(folder: Path, recursive: bool = False) -> None:
+    """Delete what write_atomic left behind when a build was killed between write and rename."""
+    pattern = f"{'**/' if recursive else ''}.*.tmp"
+    for path in folder.glob(pattern):
+        if path.is_file():
+            path.unlink()
 
 
 def remove_tree(path: Path) -> None:

@@ -16,6 +16,7 @@ from .catalog import Catalog, load_catalog
 from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
+from .files import remove_temporaries
 from .results import NOT_RUN, Result, is_fresh, load_result, store_result, versions
 
 SCRATCH = ".journal/runs"
@@ -76,6 +77,8 @@ def build(root: Path, options: Options, events: Events | None = None,
     catalog = catalog or load_catalog()
     entries = load_entries(root, catalog)  # raises InputError before anything is written
     _check_only(options, entries)
+    remove_temporaries(root)  # README.md's, if a build was killed while writing it
+    remove_temporaries(root / "results", recursive=True)
     env = versions()
     days = {e.day: Day(e, load_result(root, e.day)) for e in entries}
     to_run, skipped = _plan(root, entries, days, options, env)

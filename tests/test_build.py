@@ -138,3 +138,13 @@ def test_only_naming_a_day_without_an_entry_is_refused(journal, capsys):
     assert err[0] == ("entries/day-07.yaml:1: --only names day 7, which has no entry file; "
                       "this journal has days 1-2")
     assert not (journal / "docs").exists() and not (journal / "results").exists()
+
+
+def test_temporaries_left_by_a_killed_write_are_cleared_by_the_next_build(journal):
+    build(journal, Options(site=False))
+    leftovers = [journal / ".README.md.k1ll3d.tmp", journal / "results/day-01/.result.json.x.tmp"]
+    for path in leftovers:
+        path.write_text("half-written")
+    build(journal, Options(site=False))
+    assert [p for p in leftovers if p.exists()] == []
+    assert (journal / "results/day-01/result.json").is_file()
