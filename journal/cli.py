@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import fcntl
 import os
 import sys
@@ -29,6 +30,12 @@ class Busy(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        guess = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        print(f"build.py: unknown command {argv[0]!r}; {hint}the commands are "
+              f"{', '.join(COMMANDS)} (see build.py --help)", file=sys.stderr)
+        return EXIT_INVALID
     if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
@@ -79,7 +86,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         "(default: one per core)")
     parser.add_argument("--force", action="store_true", help="re-run every day, cached or not")
     parser.add_argument("--only", type=_days, help="re-run only these days, e.g. 3,5")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                         help="seconds a solution may run (default: %(default)g); an entry's "
                         "`timeout:` wins")
     parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
@@ -91,6 +98,16 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return seconds
 
 
 def _days(text: str) -> frozenset[int]:

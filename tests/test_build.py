@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from journal import runner
 from journal.pipeline import Options, build
-from tests.helpers import entry_yaml, make_journal, toy_solution
+from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +150,20 @@ def test_temporaries_left_by_a_killed_write_are_cleared_by_the_next_build(journa
     build(journal, Options(site=False))
     assert [p for p in leftovers if p.exists()] == []
     assert (journal / "results/day-01/result.json").is_file()
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["biuld"], "build.py: unknown command 'biuld'; did you mean 'build'? the commands are "
+                "build, new, serve (see build.py --help)"),
+    (["--timeout", "-3"], "build.py build: error: argument --timeout: must be a number of "
+                          "seconds above 0, got '-3'"),
+    (["--only", "3,x"], "build.py build: error: argument --only: must be day numbers separated "
+                        "by commas, e.g. 3,5; got '3,x'"),
+])
+def test_command_line_mistakes_exit_2_with_one_clear_line(journal, argv, line):
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), *argv, "--root", str(journal)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == line
+    assert "Traceback" not in done.stderr
+    assert not (journal / "docs").exists()
