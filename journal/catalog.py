@@ -30,8 +30,10 @@ class Problem:
 class Catalog:
     problems: dict[str, Problem]
 
-    def closest(self, problem_id: str, n: int = 3) -> list[str]:
-        return difflib.get_close_matches(problem_id, self.problems, n=n, cutoff=0.5)
+    def suggest(self, problem_id: str) -> str:
+        """What to tell someone who named an id the catalog lacks: the closest ids, if any."""
+        close = difflib.get_close_matches(problem_id, self.problems, n=3, cutoff=0.5)
+        return f"did you mean {', '.join(close)}?" if close else "see journal/catalog.yaml for ids"
 
     def in_tier(self, tier: str) -> list[Problem]:
         return [p for p in self.problems.values() if p.difficulty == tier]

@@ -380,8 +380,7 @@ def _solution_files(root: Path) -> list[str]:
 
 def _problem(doc, key, value, root, catalog):
     if not isinstance(value, str) or value not in catalog.problems:
-        close = catalog.closest(str(value))
-        hint = f"did you mean {', '.join(close)}?" if close else "see journal/catalog.yaml for ids"
+        hint = catalog.suggest(str(value))
         doc.report(key, f"'problem' must be a TorchLeet id, got {shown(value)}; {hint}")
     return value
 

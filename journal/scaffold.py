@@ -157,8 +157,7 @@ def _date(text: str | None, entry_rel: str) -> dt.date:
 def _problem(problem_id: str, entry_rel: str) -> dict[str, str]:
     catalog = load_catalog()
     if problem_id not in catalog.problems:
-        close = catalog.closest(problem_id)
-        hint = f"did you mean {', '.join(close)}?" if close else "see journal/catalog.yaml for ids"
+        hint = catalog.suggest(problem_id)
         raise InputError.one(entry_rel, 5, f"--problem {shown(problem_id)} is not a TorchLeet "
                              f"id; {hint}")
     found = catalog.problems[problem_id]
