@@ -117,11 +117,14 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
                 days[entry.day].result = Result(entry.day, NOT_RUN, reason="needs CUDA, and this "
                                                 "machine has none; no stored result yet")
             continue
-        forced = options.force or (options.only is not None and entry.day in options.only)
-        if forced or (options.only is None and not is_fresh(root, entry, result, env)):
+        if options.force or (options.only is not None and entry.day in options.only):
             to_run.append(entry)
-        elif options.only is not None and not is_fresh(root, entry, result, env):
-            skipped.append(entry.day)
+        elif is_fresh(root, entry, result, env):
+            continue
+        elif options.only is None:
+            to_run.append(entry)
+        else:
+            skipped.append(entry.day)  # --only runs just the days it names; the rest are listed
     return _longest_first(to_run, days), skipped
 
 
