@@ -8,7 +8,9 @@ from it starts with all of that already in memory.
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 
 os.environ["MPLBACKEND"] = "Agg"
 
@@ -23,7 +25,6 @@ from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 # A fresh interpreter starts torch's generator from this seed; children restore it so a
 # solution that never seeds still draws what a standalone run would.
 INITIAL_SEED = torch.initial_seed()
-DEFAULT_THREADS = torch.get_num_threads()
 
 
 def _warm_up() -> None:
@@ -39,7 +40,24 @@ def _warm_up() -> None:
         optimizer.step()
     figure = matplotlib.pyplot.figure()
     figure.add_subplot(projection="3d")  # mplot3d's import is slow too
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [1, 0], label="warm")
+    axes.set_xlabel("step")
+    axes.legend()
+    # The first PNG a process draws loads fonts and caches glyphs: a quarter of a second.
+    figure.savefig(io.BytesIO(), format="png")
     matplotlib.pyplot.close(figure)
+    _read_an_event_file()
+
+
+def _read_an_event_file() -> None:
+    """Write and read back one scalar, so the event writer and reader are warm too."""
+    with tempfile.TemporaryDirectory() as folder:
+        writer = torch.utils.tensorboard.SummaryWriter(folder)
+        writer.add_scalar("warm", 1.0, 0)
+        writer.close()
+        reader = event_accumulator.EventAccumulator(folder, size_guidance={"scalars": 0})
+        reader.Reload()
 
 
 _warm_up()
