@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from traceback import FrameSummary
 
+from .processes import die_with
+
 REPORT = "report.json"
 LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
@@ -152,7 +154,8 @@ def _isolate(job: Job) -> None:
     """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
     os.setsid()  # its own process group, so a timeout kills everything it started
     _forget_fork_server()
-    _die_with_parent()
+    # Killed with the fork server, which dies with the build. (Spawned, the build is the parent.)
+    die_with(_IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid())
     fault = os.open(job.outdir / FAULT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     faulthandler.enable(fault)  # a crash (SIGSEGV, SIGABRT...) still says where it happened
     faulthandler.register(STACK_SIGNAL, fault)  # and so does a run stopped at its timeout
@@ -202,19 +205,6 @@ def _forget_fork_server() -> None:
         os.close(server._forkserver_alive_fd)
         # Forgotten too, so a solution using multiprocessing starts a server of its own.
         server._forkserver_alive_fd = server._forkserver_address = None
-
-
-def _die_with_parent() -> None:
-    """On Linux, ask to be killed if the fork server goes, so no orphan trains on."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    # The server may have died between the fork and the prctl: then no signal would come.
-    if _IMPORTED_IN != os.getpid() and os.getppid() != _IMPORTED_IN:
-        os._exit(1)
 
 
 # --- what the solution reads ---------------------------------------------------------------

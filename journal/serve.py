@@ -10,7 +10,6 @@ watches, so a rebuild never sets off another.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -24,6 +23,7 @@ from typing import Callable
 
 from .cli import EXIT_FAILED, EXIT_OK
 from .pipeline import Options
+from .processes import die_with
 from .results import RESULTS_DIR
 
 WATCHED = ("entries", "solutions", "site_templates")
@@ -71,12 +71,7 @@ def _dies_with(parent: int) -> Callable[[], None]:
     def arrange() -> None:
         # A shell starts background jobs with SIGINT ignored; mkdocs must still hear it.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG (Linux)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the parent died before the request was made
-            os._exit(1)
+        die_with(parent, signal.SIGINT)
     return arrange
 
 

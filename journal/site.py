@@ -6,6 +6,7 @@ content changed, each through a temporary file and a rename.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .files import remove_tree, sync_tree, write_if_changed
+from .processes import die_with
 
 DOCS, SITE = "docs", "site"
 README = "README.md"
@@ -49,7 +51,9 @@ def build_site(root: Path) -> None:
     remove_tree(staging)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
                "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(staging)]
+    # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          preexec_fn=functools.partial(die_with, os.getpid()),
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     if done.returncode != 0:
         remove_tree(staging)

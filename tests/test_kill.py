@@ -143,3 +143,22 @@ def test_second_build_while_one_runs_exits_3_with_one_line(journal, capsys):
     assert err.count("\n") == 1
     assert err.startswith(f"{journal}: a build is already running here (pid 4242)")
     assert not (journal / "docs").exists() and not (journal / "results").exists()
+
+
+def test_a_helper_process_dies_with_the_build_that_started_it(tmp_path):
+    """What site.py gives `mkdocs build` and serve.py `mkdocs serve`: no orphan after a kill."""
+    starter = tmp_path / "starter.py"
+    starter.write_text(
+        "import functools, os, subprocess, sys, time\n"
+        "from journal.processes import die_with\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'],\n"
+        "                         preexec_fn=functools.partial(die_with, os.getpid()))\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(300)\n")
+    build = subprocess.Popen([sys.executable, str(starter)], cwd=REPO, stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    child = int(build.stdout.readline())
+    assert running(child)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    assert wait_for(lambda: not running(child), 5.0)
