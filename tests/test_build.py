@@ -167,3 +167,16 @@ def test_command_line_mistakes_exit_2_with_one_clear_line(journal, argv, line):
     assert done.stderr.strip().splitlines()[-1] == line
     assert "Traceback" not in done.stderr
     assert not (journal / "docs").exists()
+
+
+def test_a_metric_the_run_never_logged_is_pointed_out_on_the_page(tmp_path):
+    root = make_journal(tmp_path, days={}, extra_files={
+        "solutions/day01.py": toy_solution(5),
+        "entries/day-01.yaml": entry_yaml(1, "solutions/day01.py", metric="Loss/tran")})
+    build(root, Options())
+    page = (root / "docs/days/day-01.md").read_text()
+    assert '!!! warning "`metric: Loss/tran` was not logged"' in page
+    assert "but the run logged `Loss/train`; the first of those stands in. Fix the name in " \
+           "`entries/day-01.yaml`." in page
+    html = (root / "site/days/day-01/index.html").read_text()
+    assert 'class="admonition warning"' in html and "Fix the name in" in html
