@@ -31,18 +31,29 @@ def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
     return [f"{DOCS}/{rel}" for rel in sync_tree(root / DOCS, files)]
 
 
+def check_readme(root: Path) -> None:
+    """Before anything runs: a README.md must have the markers its table is written between."""
+    path = root / README
+    if path.exists() and _table_span(path.read_text(encoding="utf-8")) is None:
+        raise InputError.one(README, 1, f"the progress table goes between {START} and {END}, "
+                             "got a README without them; add both, each on a line of its own")
+
+
 def update_readme(root: Path, table: str) -> list[str]:
-    """Replace the progress table between the README's markers, if it has them."""
+    """Replace the progress table between the README's markers (check_readme made sure)."""
     path = root / README
     if not path.exists():
         return []
     text = path.read_text(encoding="utf-8")
-    start, end = text.find(START), text.find(END)
-    if start == -1 or end < start:
-        raise InputError.one(README, 1, f"the progress table goes between {START} and {END}; "
-                             "add both markers on lines of their own")
-    updated = f"{text[:start + len(START)]}\n{table.strip()}\n{text[end:]}"
+    start, end = _table_span(text)
+    updated = f"{text[:start]}\n{table.strip()}\n{text[end:]}"
     return [README] if write_if_changed(path, updated) else []
+
+
+def _table_span(text: str) -> tuple[int, int] | None:
+    """Where the table sits: from the end of the start marker to the end marker."""
+    start, end = text.find(START), text.find(END)
+    return (start + len(START), end) if start != -1 and end > start else None
 
 
 def build_site(root: Path) -> None:

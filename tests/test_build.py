@@ -180,3 +180,15 @@ def test_a_metric_the_run_never_logged_is_pointed_out_on_the_page(tmp_path):
            "`entries/day-01.yaml`." in page
     html = (root / "site/days/day-01/index.html").read_text()
     assert 'class="admonition warning"' in html and "Fix the name in" in html
+
+
+def test_a_readme_without_the_table_markers_is_refused_before_anything_runs(journal, capsys):
+    from journal.cli import main
+
+    (journal / "README.md").write_text("# My journal\n\nNo table here.\n")
+    assert main(["--root", str(journal)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "README.md:1: the progress table goes between <!-- progress:start --> and "
+        "<!-- progress:end -->, got a README without them; add both, each on a line of its own")
+    assert not (journal / "results").exists() and not (journal / "docs").exists()
+    assert (journal / "README.md").read_text() == "# My journal\n\nNo table here.\n"
