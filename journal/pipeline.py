@@ -78,6 +78,8 @@ def build(root: Path, options: Options, events: Events | None = None,
     entries = load_entries(root, catalog)  # raises InputError before anything is written
     _check_only(options, entries)
     site.check_readme(root)
+    site.check_config(root, options.site)
+    render.check_templates(root)
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()

@@ -17,11 +17,15 @@ import jinja2
 from . import charts, progress
 from .catalog import Catalog
 from .entries import Entry
+from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
 
 TEMPLATES = "site_templates"
+# The templates the build renders pages from (they include the others).
+PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
+                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2")
 ASSETS = "assets"
 # Spans of Markdown whose text must pass untouched: code, and $...$ / $$...$$ math.
 PROTECTED = re.compile(r"(`+)(?:.+?)\1|\$\$.+?\$\$|\$[^$\s](?:[^$]*?[^$\s])?\$", re.S)
@@ -188,7 +192,31 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def render(root: Path, template: str, **context) -> str:
-    return environment(root / TEMPLATES).get_template(template).render(**context)
+    try:
+        return environment(root / TEMPLATES).get_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        raise _template_problem(error, error.name or template, error.lineno) from None
+    except jinja2.TemplateError as error:  # e.g. a name the template uses that is not given
+        raise _template_problem(error, template, 1) from None
+
+
+def check_templates(root: Path) -> None:
+    """Before anything runs: every page's template is there and parses."""
+    folder = root / TEMPLATES
+    for name in PAGE_TEMPLATES:
+        if not (folder / name).is_file():
+            raise InputError.one(f"{TEMPLATES}/{name}", 1, "template missing, got no such file; "
+                                 "restore it from the project (git checkout -- site_templates)")
+        try:
+            environment(folder).get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise _template_problem(error, error.name or name, error.lineno) from None
+
+
+def _template_problem(error: jinja2.TemplateError, name: str, line: int) -> InputError:
+    return InputError.one(f"{TEMPLATES}/{name}", line, f"template error, got "
+                          f"{error.message or type(error).__name__}; fix the template or restore "
+                          "it from the project")
 
 
 def day_files(root: Path, day) -> dict[str, Path]:

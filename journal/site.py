@@ -19,6 +19,7 @@ from .processes import die_with
 
 DOCS, SITE = "docs", "site"
 README = "README.md"
+CONFIG = "mkdocs.yml"
 START, END = "<!-- progress:start -->", "<!-- progress:end -->"
 
 
@@ -29,6 +30,13 @@ class SiteError(Exception):
 def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
     """Make docs/ hold exactly the rendered files; returns what changed."""
     return [f"{DOCS}/{rel}" for rel in sync_tree(root / DOCS, files)]
+
+
+def check_config(root: Path, building: bool) -> None:
+    """Before anything runs: a site build needs mkdocs.yml."""
+    if building and not (root / CONFIG).is_file():
+        raise InputError.one(CONFIG, 1, "the site's configuration is missing, got no such file; "
+                             "restore it from the project, or pass --no-site to stop at docs/")
 
 
 def check_readme(root: Path) -> None:
@@ -61,7 +69,7 @@ def build_site(root: Path) -> None:
     staging = root / ".journal" / "site-build"
     remove_tree(staging)
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-               "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(staging)]
+               "--config-file", str(root / CONFIG), "--site-dir", str(staging)]
     # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
                           preexec_fn=functools.partial(die_with, os.getpid()),

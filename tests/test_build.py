@@ -192,3 +192,20 @@ def test_a_readme_without_the_table_markers_is_refused_before_anything_runs(jour
         "<!-- progress:end -->, got a README without them; add both, each on a line of its own")
     assert not (journal / "results").exists() and not (journal / "docs").exists()
     assert (journal / "README.md").read_text() == "# My journal\n\nNo table here.\n"
+
+
+def test_a_broken_template_or_missing_config_is_refused_before_anything_runs(journal, capsys):
+    from journal.cli import main
+
+    day = journal / "site_templates/day.md.j2"
+    day.write_text(day.read_text() + "\n{% if result %}\nunclosed\n")
+    (journal / "mkdocs.yml").unlink()
+    assert main(["--root", str(journal)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "mkdocs.yml:1: the site's configuration is missing, got no such file; restore it from "
+        "the project, or pass --no-site to stop at docs/")
+    assert main(["--root", str(journal), "--no-site"]) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("site_templates/day.md.j2:")
+    assert "template error, got Unexpected end of template" in first
+    assert not (journal / "results").exists() and not (journal / "docs").exists()
