@@ -40,13 +40,7 @@ CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 
 def inline(text: str) -> str:
     """Entry text as Markdown with any raw HTML shown as text (except <br>, kept as a break)."""
-    out, last = [], 0
-    for match in PROTECTED.finditer(text):
-        out.append(_escape_html(text[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_escape_html(text[last:]))
-    return "".join(out)
+    return _outside_protected(text, _escape_html)
 
 
 def _escape_html(text: str) -> str:
@@ -57,13 +51,17 @@ def _escape_html(text: str) -> str:
 
 def cell(text: str) -> str:
     """Entry text for a Markdown table cell: one line, pipes escaped outside code."""
+    one_line = inline(" ".join(text.split()))
+    return _outside_protected(one_line, lambda part: part.replace("|", "\\|"))
+
+
+def _outside_protected(text: str, change) -> str:
+    """`change` applied to the text between code and math spans, which pass untouched."""
     out, last = [], 0
-    safe = inline(" ".join(text.split()))
-    for match in PROTECTED.finditer(safe):
-        out.append(safe[last:match.start()].replace("|", "\\|"))
-        out.append(match.group(0))
+    for match in PROTECTED.finditer(text):
+        out += [change(text[last:match.start()]), match.group(0)]
         last = match.end()
-    out.append(safe[last:].replace("|", "\\|"))
+    out.append(change(text[last:]))
     return "".join(out)
 
 
