@@ -149,7 +149,6 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
     from . import runner
     from .capture import Job
 
-    runner.warm_up()
     scratch = root / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)  # what a killed build left behind
     parallel = max(1, min(options.jobs or os.cpu_count() or 1, len(to_run)))

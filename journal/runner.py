@@ -53,8 +53,8 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def warm_up() -> None:
-    """Start the fork server now, so its imports overlap with the parent's other work."""
+def _start_fork_server() -> None:
+    """Start the fork server, where the children can import `journal.warm` from."""
     context = _context()
     if context.get_start_method() != "forkserver":
         return
@@ -85,7 +85,7 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
              ) -> list[Outcome]:
     """Run (job, timeout) pairs, at most `parallel` at once, in the order given."""
     context = _context()
-    warm_up()  # a no-op when the caller has started the server already
+    _start_fork_server()
     pending = list(jobs)
     running: dict[int, _Running] = {}
     outcomes = []
