@@ -45,11 +45,17 @@ def _style(ax) -> None:
     ax.grid(alpha=0.25, color=INK, linewidth=0.6)
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig, path: Path, tight: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # No software/date metadata: the same data must give the same bytes (stable cache files).
-    fig.savefig(path, dpi=DPI, transparent=True, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path, dpi=DPI, transparent=True, bbox_inches="tight" if tight else None,
+                metadata={"Software": None})
     _pyplot().close(fig)
+
+
+def _spans_decades(values: Sequence[float]) -> bool:
+    """A loss falling over decades is unreadable on a linear axis: such series get a log one."""
+    return min(values) > 0 and max(values) / min(values) > 100
 
 
 def metric_chart(tag: str, steps: Sequence[float], values: Sequence[float], path: Path) -> None:
@@ -62,8 +68,8 @@ def metric_chart(tag: str, steps: Sequence[float], values: Sequence[float], path
                 xytext=(-4, 8), ha="right", color=INK, fontsize=8)
     ax.set_xlabel("step (as logged)")
     ax.set_ylabel(tag)
-    if min(values) > 0 and max(values) / min(values) > 100:
-        ax.set_yscale("log")  # a loss falling over decades is unreadable on a linear axis
+    if _spans_decades(values):
+        ax.set_yscale("log")
     _style(ax)
     _save(fig, path)
 
@@ -73,13 +79,11 @@ def sparkline(values: Sequence[float], path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.6, 0.4))
     ax.plot(range(len(values)), values, color=LINE, linewidth=1.2)
-    if min(values) > 0 and max(values) / min(values) > 100:
+    if _spans_decades(values):
         ax.set_yscale("log")
     ax.axis("off")
     fig.subplots_adjust(0, 0, 1, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, transparent=True, metadata={"Software": None})
-    plt.close(fig)
+    _save(fig, path, tight=False)  # edge to edge: a sparkline has no margins to trim
 
 
 # --- charts of the whole journal, cached by content ----------------------------------------
