@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, progress
+from . import charts, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
@@ -27,47 +27,15 @@ TEMPLATES = "site_templates"
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
                   "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2")
 ASSETS = "assets"
-# Spans of Markdown whose text must pass untouched: code, and $...$ / $$...$$ math.
-PROTECTED = re.compile(r"(`+)(?:.+?)\1|\$\$.+?\$\$|\$[^$\s](?:[^$]*?[^$\s])?\$", re.S)
-LINE_BREAK = re.compile(r"<br\s*/?>", re.I)
-HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
-FENCE = re.compile(r"^\s*(```|~~~)")
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 
 
-# --- Markdown text, made safe --------------------------------------------------------------
+# --- text in tables ------------------------------------------------------------------------
 
 
-def inline(text: str) -> str:
-    """Entry text as Markdown with any raw HTML shown as text (except <br>, kept as a break)."""
-    return _outside_protected(text, _escape_html)
-
-
-def _escape_html(text: str) -> str:
-    parts = LINE_BREAK.split(text)
-    escaped = [p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for p in parts]
-    return "<br>".join(escaped)
-
-
-def cell(text: str) -> str:
-    """Entry text for a Markdown table cell: one line, pipes escaped outside code."""
-    one_line = inline(" ".join(text.split()))
-    return _outside_protected(one_line, lambda part: part.replace("|", "\\|"))
-
-
-def _outside_protected(text: str, change) -> str:
-    """`change` applied to the text between code and math spans, which pass untouched."""
-    out, last = [], 0
-    for match in PROTECTED.finditer(text):
-        out += [change(text[last:match.start()]), match.group(0)]
-        last = match.end()
-    out.append(change(text[last:]))
-    return "".join(out)
-
-
-def cell_list(items) -> str:
-    """Several items in one table cell, one per line, as the hand-written journal had them."""
-    items = [cell(i) for i in items]
+def cell_list(items, github: bool = False) -> str:
+    """Several notes in one table cell, one per line, as the hand-written journal had them."""
+    items = [markup.inline(i, github) for i in items]
     return items[0] if len(items) == 1 else "<br>".join(f"• {i}" for i in items)
 
 
@@ -76,20 +44,6 @@ def fence(text: str, language: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
-
-
-def markdown_block(text: str, shift: int = 2) -> str:
-    """Free Markdown (a notebook's Markdown cell) made safe, headings moved `shift` levels down.
-
-    Moved down, a notebook's "# Title" nests under the page's own headings.
-    """
-    lines, in_code = [], False
-    for line in text.splitlines():
-        in_code ^= bool(FENCE.match(line))
-        if not in_code:
-            line = HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + shift), line)
-        lines.append(line)
-    return inline("\n".join(lines))
 
 
 def indent(text: str, prefix: str = "    ") -> str:
@@ -180,9 +134,12 @@ def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(inline=inline, cell=cell, cell_list=cell_list, fence=fence,
-                       indent_md=indent, number=number, markdown_block=markdown_block,
-                       days_ago=days_ago)
+    # Text from outside the build reaches a page only through markup's filters: plain, inline,
+    # block, code, link, attribute, yaml_string (see journal/markup.py).
+    env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,
+                       code=markup.code, link=markup.link, attribute=markup.attribute,
+                       yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
+                       indent_md=indent, number=number, days_ago=days_ago)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
                        notebook_view=notebook_view)
@@ -285,7 +242,8 @@ def progress_table(root: Path, days: list, link: str, files: str, badges: bool =
     The site shows statuses as badges; README.md, read on GitHub, as emoji.
     """
     return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
-                  link=link, files=files, status=status_badge if badges else status_label)
+                  link=link, files=files, status=status_badge if badges else status_label,
+                  github=not badges)
 
 
 def readme_table(root: Path, days: list) -> str:

@@ -84,7 +84,8 @@ def test_page_shows_cells_in_order_with_the_figure_after_its_cell(built):
              f"![Figure 1 of cell 2](day-01/{figure})", "Done: the line fits."]
     positions = [solution.index(text) for text in order]
     assert positions == sorted(positions)
-    assert "A &lt;b&gt;bold&lt;/b&gt; claim about $x^2$." in solution, "raw HTML is shown as text"
+    assert ('A &lt;b&gt;bold&lt;/b&gt; claim about <span class="arithmatex">&#92;(x^2&#92;)</span>.'
+            in solution), "raw HTML is shown as text, the math marked for KaTeX"
     assert (built / "docs/days/day-01" / figure).stat().st_size > 1000
 
 
