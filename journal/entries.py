@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import html
 import math
 import os
 import re
@@ -21,6 +20,7 @@ import yaml
 
 from .catalog import TIERS, Catalog
 from .errors import InputError, Problem, shown
+from .markup import safe_url
 
 ENTRY_NAME = re.compile(r"^day-(\d+)\.yaml$")
 MAX_ENTRY_BYTES = 1 << 20
@@ -28,10 +28,19 @@ SOLUTION_SUFFIXES = (".py", ".ipynb")
 EXPECT = ("pass", "fail")
 REQUIRES = ("cuda",)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates a journal can have: a typo like 0025 or 9999 is a mistake, not a day to lay out.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+MAX_DAY = 9999
+# Generous limits that keep one entry from writing megabytes of pages (characters, items).
+MAX_CHARS = {"task": 300, "tags": 40, "gaps": 2000, "learnings": 2000, "metric": 200,
+             "title": 300, "url": 2000}
+MAX_ITEMS = {"tags": 20, "gaps": 100, "learnings": 100, "resources": 50}
 # Markdown links, autolinks and reference definitions inside entry text, checked like resource URLs.
 MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>"
                      r"|^\s*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)
-URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# Characters no entry needs and that change what a terminal or a reader sees: C0 and C1
+# controls (tab and newline are fine) and the bidirectional overrides and marks.
+HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 # YAML notices an unclosed quote or bracket, or a key without its colon, lines later; the line
 # where that token began is the one to fix.
 OPENED_AT = ("while scanning a simple key", "while scanning a quoted", "while parsing a flow")
@@ -176,6 +185,10 @@ def _check_name(path: Path) -> None:
 
 
 def _read_text(path: Path) -> str:
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A FIFO would block the build forever, a device would never end.
+        raise _Unreadable(1, "an entry must be a regular file, got a pipe, socket or device; "
+                          "remove it and write the entry as a file")
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_ENTRY_BYTES + 1)  # no more, however large the file is
@@ -199,10 +212,11 @@ def _read_text(path: Path) -> str:
 
 
 def _read_yaml(text: str) -> tuple[yaml.MappingNode, dict]:
+    _refuse_aliases(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node, text) if node is not None else None
     except yaml.MarkedYAMLError as err:
         raise _yaml_problem(text, err) from None
     except yaml.reader.ReaderError as err:
@@ -220,6 +234,44 @@ def _read_yaml(text: str) -> tuple[yaml.MappingNode, dict]:
         raise _Unreadable(1, f"an entry must be a mapping of fields (day: 9, date: ..., task: "
                           f"...), got {kind}")
     return node, data
+
+
+def _refuse_aliases(text: str) -> None:
+    """An alias repeats a value anywhere: a 50 KB gap a thousand times is 50 MB of pages."""
+    if "*" not in text:
+        return
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise _Unreadable(event.start_mark.line + 1, f"YAML aliases are not allowed in an "
+                                  f"entry, got *{event.anchor}; write the text out where it is "
+                                  "used")
+    except yaml.YAMLError:
+        return  # the full read below reports the syntax error, with its line
+
+
+def _construct(loader, node: yaml.Node, text: str):
+    """The document's values, or the line of the first one YAML cannot build (`!!int abc`)."""
+    try:
+        return loader.construct_document(node)
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        line = _unbuildable_line(text) or node.start_mark.line + 1
+        raise _Unreadable(line, f"YAML cannot read this value, got {shown(str(err))}; remove "
+                          "the !!tag or write the value as plain text") from None
+
+
+def _unbuildable_line(text: str) -> int | None:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        for _, value in root.value if isinstance(root, yaml.MappingNode) else ():
+            try:
+                loader.construct_object(value, deep=True)
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                return value.start_mark.line + 1
+    finally:
+        loader.dispose()
+    return None
 
 
 def _yaml_problem(text: str, err: yaml.MarkedYAMLError) -> _Unreadable:
@@ -262,6 +314,8 @@ def _validate(root: Path, doc: _Doc, catalog: Catalog) -> Entry | None:
             doc.report(None, f"missing required field {key!r}; add `{key}: {example}`")
         elif data[key] in (None, ""):
             doc.report(key, f"required field {key!r} is empty; fill it in, e.g. `{key}: {example}`")
+    for key, value in data.items():
+        _check_hidden(doc, str(key), value)
     values = {key: check(doc, key, data[key], root, catalog)
               for key, (check, _) in FIELDS.items() if data.get(key) not in (None, "")}
     if not doc.problems:
@@ -280,24 +334,65 @@ def _check_file_day(doc: _Doc, day: int) -> None:
                    f"{day_slug(day)}.yaml or fix the number")
 
 
+def _check_hidden(doc: _Doc, key: str, value, index: int | None = None) -> None:
+    """Control characters and bidi overrides are refused wherever they hide in a field."""
+    if isinstance(value, str):
+        found = HIDDEN.search(value)
+        if found:
+            where = f"{key!r} item {index + 1}" if index is not None else repr(key)
+            doc.report(key, f"{where} contains the invisible character U+{ord(found.group()):04X},"
+                       " which can change what a terminal or a reader shows; delete it", index)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_hidden(doc, key, item, i if index is None else index)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_hidden(doc, key, item, index)
+
+
+def _too_long(doc: _Doc, key: str, value: str, index: int | None = None,
+              limit_key: str | None = None) -> bool:
+    limit = MAX_CHARS[limit_key or key]
+    if len(value) <= limit:
+        return False
+    where = f"{key!r} item {index + 1}" if index is not None else repr(key)
+    doc.report(key, f"{where} may be at most {limit:,} characters, got {len(value):,}; keep "
+               "longer notes in a file beside the solution and link to it", index)
+    return True
+
+
+def _too_many(doc: _Doc, key: str, items: list) -> bool:
+    if len(items) <= MAX_ITEMS[key]:
+        return False
+    doc.report(key, f"{key!r} may have at most {MAX_ITEMS[key]} items, got {len(items)}; keep "
+               "the ones that matter most")
+    return True
+
+
 def _did_you_mean(word: str, options) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f"did you mean {close[0]!r}?" if close else ""
 
 
 def _int_day(doc, key, value, root, catalog):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        doc.report(key, f"'day' must be a whole number from 1 up (e.g. `day: 9`, no quotes), "
-                   f"got {shown(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAY:
+        doc.report(key, f"'day' must be a whole number from 1 to {MAX_DAY} (e.g. `day: 9`, no "
+                   f"quotes), got {shown(value)}")
     return value
 
 
 def _date(doc, key, value, root, catalog):
     if isinstance(value, str) and ISO_DATE.match(value.strip()):
         try:
-            return dt.date.fromisoformat(value.strip())
+            date = dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass  # the right shape but not on the calendar, e.g. 2025-02-30
+            date = None  # the right shape but not on the calendar, e.g. 2025-02-30
+        if date and FIRST_YEAR <= date.year <= LAST_YEAR:
+            return date
+        if date:
+            doc.report(key, f"{key!r} must be a date from {FIRST_YEAR} to {LAST_YEAR}, got "
+                       f"{shown(value)}; check the year for a typo")
+            return None
     doc.report(key, f"{key!r} must be a real date written YYYY-MM-DD (e.g. 2025-02-04), got "
                f"{shown(value)}")
 
@@ -306,7 +401,8 @@ def _text(doc, key, value, root, catalog):
     if not isinstance(value, str) or not value.strip():
         doc.report(key, f"{key!r} must be text, got {shown(value)}; quote it")
         return value
-    _check_links(doc, key, value)
+    if not _too_long(doc, key, value):
+        _check_links(doc, key, value)
     return value.strip()
 
 
@@ -314,10 +410,12 @@ def _text_list(doc, key, value, root, catalog):
     if not isinstance(value, list):
         doc.report(key, f"{key!r} must be a list of text, one `- item` per line, got {shown(value)}")
         return ()
+    if _too_many(doc, key, value):
+        return ()
     for i, item in enumerate(value):
         if not isinstance(item, str):
             doc.report(key, f"{key!r} item {i + 1} must be text, got {shown(item)}; quote it", i)
-        else:
+        elif not _too_long(doc, key, item, i):
             _check_links(doc, key, item, i)
     return tuple(item.strip() for item in value if isinstance(item, str))
 
@@ -327,6 +425,8 @@ def _resources(doc, key, value, root, catalog):
         doc.report(key, f"'resources' must be a list of `- title: ...` / `url: ...` pairs, got "
                    f"{shown(value)}")
         return ()
+    if _too_many(doc, key, value):
+        return ()
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, dict) or set(item) != {"title", "url"} or not all(
@@ -334,9 +434,12 @@ def _resources(doc, key, value, root, catalog):
             doc.report(key, f"'resources' item {i + 1} must have a text `title:` and a `url:` and "
                        f"nothing else, got {shown(item)}", i)
             continue
-        if not _safe_url(item["url"]):
-            doc.report(key, f"'resources' item {i + 1} url must be http(s):// or a relative link, "
-                       f"got {shown(item['url'])}; link to a web page instead", i)
+        if _too_long(doc, key, item["title"], i, "title") or _too_long(doc, key, item["url"], i,
+                                                                         "url"):
+            continue
+        if not safe_url(item["url"]):
+            doc.report(key, f"'resources' item {i + 1} url must be http(s)://, mailto: or a "
+                       f"relative link, got {shown(item['url'])}; link to a web page instead", i)
         _check_links(doc, key, item["title"], i)
         out.append(Resource(item["title"].strip(), item["url"].strip()))
     return tuple(out)
@@ -406,21 +509,12 @@ def _tags(doc, key, value, root, catalog):
     return tuple(t.lower() for t in tags)
 
 
-def _safe_url(url: str) -> bool:
-    # Browsers drop tabs and newlines inside a URL, decode entities and read '\' as '/', so
-    # `java\tscript:`, `javascript&#58;` and `/\host` are checked as what they become.
-    clean = re.sub(r"[\x00-\x20]", "", html.unescape(url)).replace("\\", "/")
-    scheme = URL_SCHEME.match(clean)
-    if scheme:
-        return scheme.group(1).lower() in ("http", "https")
-    return not clean.startswith("//")
-
-
 def _check_links(doc: _Doc, key: str, text: str, index: int | None = None) -> None:
     for match in MD_LINK.finditer(text):
         url = next(group for group in match.groups() if group)
-        if not _safe_url(url):
-            doc.report(key, f"{key!r} links must be http(s):// or relative, got {shown(url)}; "
+        if not safe_url(url):
+            doc.report(key, f"{key!r} links must be http(s)://, mailto: or relative, got "
+                       f"{shown(url)}; "
                        "link to a web page instead", index)
 
 

@@ -66,9 +66,9 @@ CASES = [
     bad("top-level-text", "just some notes\n", 1, "got 'just some notes'"),
     bad("missing-task", day2(task=None), 1, "missing required field 'task'; add `task: "),
     bad("empty-solution", day2(solution=""), 12, "required field 'solution' is empty; fill it in"),
-    bad("day-as-string", day2(day='"2"'), 1, "'day' must be a whole number from 1 up (e.g. "
+    bad("day-as-string", day2(day='"2"'), 1, "'day' must be a whole number from 1 to 9999 (e.g. "
         "`day: 9`, no quotes), got '2'"),
-    bad("day-zero", day2(day="0"), 1, "'day' must be a whole number from 1 up"),
+    bad("day-zero", day2(day="0"), 1, "'day' must be a whole number from 1 to 9999"),
     bad("day-negative", day2(day="-2"), 1, "got -2"),
     bad("day-not-file-name", day2(day="3"), 1, "'day' must match the file name day-02.yaml, "
         "got 3; rename the file to day-03.yaml or fix the number"),
@@ -121,7 +121,7 @@ CASES = [
     bad("difficulty-unknown", day2(difficulty="trivial"), 13,
         "'difficulty' must be one of basic, easy, medium, hard, expert, got 'trivial'"),
     bad("url-javascript", day2(resources="\n  - title: Docs\n    url: javascript:alert(1)"), 10,
-        "'resources' item 1 url must be http(s):// or a relative link, got 'javascript:alert(1)'"),
+        "'resources' item 1 url must be http(s)://, mailto: or a relative link, got 'javascript:alert(1)'"),
     bad("url-data", day2(resources="\n  - title: Docs\n    url: 'data:text/html,<b>x</b>'"), 10,
         "got 'data:text/html,<b>x</b>'"),
     bad("url-protocol-relative", day2(resources="\n  - title: Docs\n    url: //evil.example/x"),
@@ -133,9 +133,9 @@ CASES = [
     bad("learning-entity-link", day2(learnings="\n  - '[a](javascript&#58;alert(1))'"), 8,
         "got 'javascript&#58;alert(1)'"),
     bad("learning-javascript-link", day2(learnings="\n  - ok\n  - 'See [this](javascript:alert(1))'"),
-        9, "'learnings' links must be http(s):// or relative, got 'javascript:alert(1)'"),
+        9, "'learnings' links must be http(s)://, mailto: or relative, got 'javascript:alert(1)'"),
     bad("task-data-image", day2(task="'Plot ![x](data:image/svg+xml,abc)'"), 3,
-        "'task' links must be http(s):// or relative, got 'data:image/svg+xml,abc'"),
+        "'task' links must be http(s)://, mailto: or relative, got 'data:image/svg+xml,abc'"),
     bad("not-utf8", day2(task="Caf\udce9").encode("utf-8", "surrogateescape"), 3,
         "entries must be UTF-8 text, got byte 0xe9 at column 10; save the file as UTF-8"),
     bad("over-1-mib", day2() + "# " + "x" * (1 << 20) + "\n", 1,
@@ -237,7 +237,7 @@ def test_build_py_exits_2_with_the_line_and_no_traceback(built, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.splitlines()[0] == ("entries/day-02.yaml:1: 'day' must be a whole number "
-                                           "from 1 up (e.g. `day: 9`, no quotes), got 0")
+                                           "from 1 to 9999 (e.g. `day: 9`, no quotes), got 0")
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert snapshot(root) == before
