@@ -1,7 +1,8 @@
 """The command line: `build` (the default), `new` and `serve`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
-is still built), 2 invalid input (nothing written), 3 another build is running here.
+is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
+could not be written (disk full, read-only folder).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .errors import InputError
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
 from .render import status_label
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
 COMMANDS = ("build", "new", "serve")
 
 
@@ -40,12 +41,34 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     try:
+        _check_root(args.root)
         return args.func(args)
     except (InputError, Busy) as error:
         return _refused(error)
+    except OSError as error:
+        return _cannot_write(error)
     except KeyboardInterrupt:
         print("\nstopped; the next build picks up where this one left off", file=sys.stderr)
         return 130
+
+
+def _check_root(root: Path) -> None:
+    if not root.is_dir():
+        raise InputError.one(str(root), 1, "--root must be the journal's folder, got no such "
+                             "folder; check the path")
+    lock_dir = root / ".journal"
+    if lock_dir.exists() and not lock_dir.is_dir():
+        raise InputError.one(".journal", 1, "must be the build's own folder, got a file; remove "
+                             "it (the build makes the folder again)")
+
+
+def _cannot_write(error: OSError) -> int:
+    """A full disk or a read-only folder: what could not be written, and nothing half-written."""
+    where = f" {error.filename}" if error.filename else ""
+    print(f"build.py: cannot write{where}: {error.strerror or error}; free disk space or make "
+          "the folder writable, then build again (files already there are intact)",
+          file=sys.stderr)
+    return EXIT_CANNOT_WRITE
 
 
 def _refused(error: InputError | Busy) -> int:
@@ -204,6 +227,9 @@ class Progress(Events):
     def building_site(self) -> None:
         self._line("building the site with mkdocs build --strict")
 
+    def warning(self, text: str) -> None:
+        self._line(f"warning: {text}")
+
     def summary(self, report, seconds: float, site: bool) -> None:
         ran = [d for d in report.days if d.ran]
         lines = ["", f"{'day':<8} {'status':<26} {'time':>8}  run"]
@@ -260,3 +286,5 @@ def _serve_build(root: Path, options: Options) -> int:
             return _build_once(root, options)
     except (InputError, Busy) as error:
         return _refused(error)
+    except OSError as error:
+        return _cannot_write(error)

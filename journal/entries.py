@@ -160,6 +160,17 @@ def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
     return sorted(entries.values(), key=lambda e: e.day)
 
 
+def problems_in(root: Path, rel: str, text: str, catalog: Catalog) -> list[Problem]:
+    """What the build would say about an entry with this text at `rel`: `new` checks with it."""
+    try:
+        node, data = _read_yaml(text)
+    except _Unreadable as bad:
+        return [Problem(rel, bad.line, bad.message)]
+    doc = _located(rel, node, data)
+    _validate(root, doc, catalog)
+    return sorted(doc.problems, key=lambda p: p.line)
+
+
 def _looks_like_entry(path: Path) -> bool:
     # Editors leave backups (day-03.yaml~) and swap files (.day-03.yaml.swp) beside entries.
     if path.name.startswith(".") or path.name.endswith("~"):

@@ -17,7 +17,7 @@ from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
 from .files import remove_temporaries
-from .results import NOT_RUN, Result, is_fresh, load_result, store_result, versions
+from .results import NOT_RUN, Result, is_fresh, read_result, store_result, versions
 
 SCRATCH = ".journal/runs"
 DEFAULT_TIMEOUT = 600.0
@@ -68,6 +68,7 @@ class Events:
     def tick(self, running: list[tuple[Entry, float]]) -> None: ...
     def rendering(self) -> None: ...
     def building_site(self) -> None: ...
+    def warning(self, text: str) -> None: ...
 
 
 def build(root: Path, options: Options, events: Events | None = None,
@@ -83,19 +84,36 @@ def build(root: Path, options: Options, events: Events | None = None,
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()
-    days = {e.day: Day(e, load_result(root, e.day)) for e in entries}
+    days = {e.day: Day(e, _stored(root, e.day, events)) for e in entries}
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
         _run(root, to_run, days, options, events, env)
+        _recheck_cached(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
     report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
-    report.written += site.update_readme(root, render.readme_table(root, report.days))
+    report.written += site.update_readme(root, render.readme_table(root, report.days),
+                                         events.warning)
     if options.site:
         events.building_site()
         site.build_site(root)
     return report
+
+
+def _stored(root: Path, day: int, events: Events) -> Result | None:
+    """The day's stored result; one that cannot be trusted is said once and run again."""
+    result, problem = read_result(root, day)
+    if problem:
+        events.warning(problem)
+    return result
+
+
+def _recheck_cached(root: Path, days: dict[int, Day], events: Events) -> None:
+    """A solution runs with the learner's rights and may have touched results/ meanwhile."""
+    for day in days.values():
+        if not day.ran and day.result is not None and day.result.status != NOT_RUN:
+            day.result = _stored(root, day.entry.day, events)
 
 
 def _check_only(options: Options, entries: list[Entry]) -> None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import math
+import os
 import platform
+import re
 import shutil
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,13 @@ from .files import sha256_bytes, sha256_file, write_atomic
 
 RESULTS_DIR = "results"
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
+STATUSES = (PASSED, FAILED, TIMED_OUT, NOT_RUN)
+# A stored file's name: no folder, no hidden file, nothing a URL or Markdown would read twice.
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+class BadResult(ValueError):
+    """A result.json that is not what this build writes (hand-edited, foreign, or hostile)."""
 
 
 @dataclass
@@ -78,14 +89,107 @@ def day_dir(root: Path, day: int) -> Path:
 
 
 def load_result(root: Path, day: int) -> Result | None:
-    path = day_dir(root, day) / "result.json"
+    """The day's stored result, or None when there is none or it cannot be trusted."""
+    return read_result(root, day)[0]
+
+
+def read_result(root: Path, day: int) -> tuple[Result | None, str | None]:
+    """The day's stored result and, when one is there but unusable, why (one line).
+
+    Committed results may come from someone else's clone: every field is checked, and every
+    file named must be a regular file inside the day's folder (no link, no ../).
+    """
+    folder = day_dir(root, day)
+    path = folder / "result.json"
     try:
-        return Result.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        _check_result(data, day, folder)
+        return Result.from_dict(data), None
     except FileNotFoundError:
-        return None
-    except (ValueError, TypeError):
-        # A hand-edited or foreign file: treat as no result, the day simply runs again.
-        return None
+        return None, None
+    except (OSError, UnicodeDecodeError, RecursionError) as error:
+        return None, f"{RESULTS_DIR}/{day_slug(day)}/result.json: cannot be read ({error})"
+    except (ValueError, BadResult) as error:
+        return None, f"{RESULTS_DIR}/{day_slug(day)}/result.json: {error}"
+
+
+def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
+    if not isinstance(data, dict):
+        raise BadResult(f"must be an object of fields, got {type(data).__name__}")
+    _want(data.get("day") == day, "day", f"{day}")
+    _want(data.get("status") in STATUSES, "status", "one of " + ", ".join(STATUSES))
+    for name in ("reason", "traceback", "log_head", "log_tail", "key", "ran_at", "python", "torch"):
+        _want(isinstance(data.get(name, ""), str), name, "text")
+    _want(data.get("exit_code") is None or _is_int(data["exit_code"]), "exit_code",
+          "a whole number")
+    _want(_is_int(data.get("log_lines", 0)) and data.get("log_lines", 0) >= 0, "log_lines",
+          "a whole number of 0 or more")
+    for name in ("wall_time", "peak_memory_mb"):
+        value = data.get(name, 0.0)
+        _want(value is None or _is_number(value) and math.isfinite(value) and value >= 0, name,
+              "a number of 0 or more")
+    _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
+    _want(_is_str_map(data.get("deps", {})), "deps", "file -> hash")
+    _check_scalars(data.get("scalars", {}))
+    _check_files(data, folder)
+    last_good = data.get("last_good")
+    if last_good is not None:
+        _want(not nested, "last_good", "absent inside last_good")
+        _check_result(last_good, day, folder, nested=True)
+
+
+def _check_scalars(scalars) -> None:
+    _want(isinstance(scalars, dict), "scalars", "tag -> series")
+    for tag, series in scalars.items():
+        ok = isinstance(series, dict) and all(
+            isinstance(series.get(k), list) and series[k] and all(_is_number(v) for v in series[k])
+            for k in ("steps", "values")) and len(series["steps"]) == len(series["values"])
+        _want(ok, f"scalars[{tag[:40]!r}]", "steps and values, equal lists of numbers")
+
+
+def _check_files(data: dict, folder: Path) -> None:
+    names = list(data.get("figures", [])) if isinstance(data.get("figures", []), list) else None
+    _want(names is not None, "figures", "a list of file names")
+    charts = data.get("charts", {})
+    _want(_is_str_map(charts), "charts", "tag -> file name")
+    names += list(charts.values())
+    names += [data[k] for k in ("log", "sparkline") if data.get(k) is not None]
+    cells = data.get("cells", [])
+    _want(isinstance(cells, list) and all(isinstance(c, dict) for c in cells), "cells",
+          "a list of cells")
+    for cell in cells:
+        _want(_is_int(cell.get("index")), "cells index", "a whole number")
+        _want(isinstance(cell.get("figures", []), list), "cells figures", "a list of file names")
+        names += cell.get("figures", [])
+    for name in names:
+        _want(isinstance(name, str) and FILE_NAME.match(name) is not None, "file name",
+              f"a plain file name, got {str(name)[:60]!r}")
+        _want(_regular_file(folder / name), "file", f"a regular file beside it, got {name!r}")
+
+
+def _regular_file(path: Path) -> bool:
+    """A real file, not a link to one: a link could publish /proc/self/environ."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _want(ok: bool, field: str, expected: str) -> None:
+    if not ok:
+        raise BadResult(f"{field!r} must be {expected}; the day runs again")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_str_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
 def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Result:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .catalog import load_catalog
-from .entries import ENTRY_NAME, day_slug
+from .entries import ENTRY_NAME, day_slug, problems_in
 from .errors import InputError, Problem, shown
 from .files import write_atomic
 
@@ -22,6 +22,7 @@ from .files import write_atomic
 FILLER = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "from", "with", "using",
           "your", "own", "implement", "write", "build", "create", "make"}
 SLUG_WORDS = 4
+SLUG_CHARS = 40  # a file name stays far below the file system's 255 bytes
 
 ENTRY = """\
 {header}
@@ -118,10 +119,18 @@ def new_day(root: Path, task: str, problem: str | None, date: str | None) -> tup
     header = {"day": day, "date": _date(date, entry_rel), "task": task}
     if problem is not None:
         header.update(_problem(problem, entry_rel))
-    files = {root / entry_rel: entry_text(header, solution_rel),
-             root / solution_rel: SOLUTION.format(day=day, task=_docstring_safe(task))}
+    entry = entry_text(header, solution_rel)
+    files = {root / solution_rel: SOLUTION.format(day=day, task=_docstring_safe(task)),
+             root / entry_rel: entry}
     _refuse_existing(root, files)
     _write_all(files)
+    # The build's own check, with the solution in place: `new` never leaves an entry that the
+    # next build would refuse (a javascript: link in the task, a date out of range, ...).
+    problems = problems_in(root, entry_rel, entry, load_catalog())
+    if problems:
+        for path in files:
+            path.unlink(missing_ok=True)
+        raise InputError(problems)
     return root / entry_rel, root / solution_rel
 
 
@@ -135,7 +144,7 @@ def next_day(root: Path) -> int:
 def slug(task: str) -> str:
     """A file-name part from the task's first telling words: "Implement a CNN" -> "cnn"."""
     words = [w for w in re.findall(r"[a-z0-9]+", task.lower()) if w not in FILLER]
-    return "_".join(words[:SLUG_WORDS]) or "solution"
+    return "_".join(words[:SLUG_WORDS])[:SLUG_CHARS].rstrip("_") or "solution"
 
 
 def entry_text(header: dict, solution_rel: str) -> str:

@@ -47,13 +47,22 @@ def check_readme(root: Path) -> None:
                              "got a README without them; add both, each on a line of its own")
 
 
-def update_readme(root: Path, table: str) -> list[str]:
-    """Replace the progress table between the README's markers (check_readme made sure)."""
+def update_readme(root: Path, table: str, warn=lambda text: None) -> list[str]:
+    """Replace the progress table between the README's markers.
+
+    check_readme saw them before anything ran; a solution may have rewritten README.md since
+    (it runs with the learner's rights), and then the README is left as it is, with a warning.
+    """
     path = root / README
     if not path.exists():
         return []
     text = path.read_text(encoding="utf-8")
-    start, end = _table_span(text)
+    span = _table_span(text)
+    if span is None:
+        warn(f"{README}: its {START} / {END} markers are gone (changed during the build?); "
+             "the progress table was not updated: add them back and build again")
+        return []
+    start, end = span
     updated = f"{text[:start]}\n{table.strip()}\n{text[end:]}"
     return [README] if write_if_changed(path, updated) else []
 
