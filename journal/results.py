@@ -129,7 +129,9 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
         _want(value is None or _is_number(value) and math.isfinite(value) and value >= 0, name,
               "a number of 0 or more")
     _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
-    _want(_is_str_map(data.get("deps", {})), "deps", "file -> hash")
+    deps = data.get("deps", {})
+    _want(_is_str_map(deps) and all(_inside_journal(rel) for rel in deps), "deps",
+          "journal file -> hash, each a relative path inside the journal")
     _check_scalars(data.get("scalars", {}))
     _check_files(data, folder)
     last_good = data.get("last_good")
@@ -165,6 +167,23 @@ def _check_files(data: dict, folder: Path) -> None:
         _want(isinstance(name, str) and FILE_NAME.match(name) is not None, "file name",
               f"a plain file name, got {str(name)[:60]!r}")
         _want(_regular_file(folder / name), "file", f"a regular file beside it, got {name!r}")
+
+
+def _inside_journal(rel: str) -> bool:
+    """A recorded dependency names a file of the journal, never /etc/... or ../..."""
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts and "\x00" not in rel
+
+
+def recorded_deps(root: Path) -> set[str]:
+    """Every journal file a stored run recorded reading (what `serve` watches)."""
+    deps: set[str] = set()
+    for folder in sorted((root / RESULTS_DIR).glob("day-*")):
+        number = folder.name.removeprefix("day-")
+        if number.isdigit():
+            result = load_result(root, int(number))
+            deps.update(result.deps if result else ())
+    return deps
 
 
 def _regular_file(path: Path) -> bool:

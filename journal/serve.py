@@ -10,7 +10,6 @@ watches, so a rebuild never sets off another.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import stat
@@ -24,7 +23,7 @@ from typing import Callable
 from .cli import EXIT_FAILED, EXIT_OK
 from .pipeline import Options
 from .processes import die_with
-from .results import RESULTS_DIR
+from .results import recorded_deps
 
 WATCHED = ("entries", "solutions", "site_templates")
 POLL_SECONDS = 0.5
@@ -123,7 +122,7 @@ def _after_build(root: Path, before: Snapshot) -> Snapshot:
 def snapshot(root: Path) -> Snapshot:
     """(mtime, size) of every file a build reads: the watched folders and the runs' deps."""
     paths = [p for folder in WATCHED for p in (root / folder).rglob("*") if _is_source(root, p)]
-    paths += [root / rel for rel in dependencies(root)]
+    paths += [root / rel for rel in recorded_deps(root)]
     state = {}
     for path in paths:
         try:
@@ -133,17 +132,6 @@ def snapshot(root: Path) -> Snapshot:
         if stat.S_ISREG(info.st_mode):
             state[path.relative_to(root).as_posix()] = (info.st_mtime_ns, info.st_size)
     return state
-
-
-def dependencies(root: Path) -> set[str]:
-    """Every project file a stored run recorded reading, from results/*/result.json."""
-    deps: set[str] = set()
-    for path in (root / RESULTS_DIR).glob("*/result.json"):
-        try:
-            deps.update(json.loads(path.read_text(encoding="utf-8"))["deps"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # an unreadable result makes its day run again anyway
-    return deps
 
 
 def _is_source(root: Path, path: Path) -> bool:
