@@ -39,6 +39,7 @@ class Day:
     entry: Entry
     result: Result | None
     ran: bool = False
+    stale: bool = False  # its stored result is not what running the solution now would give
 
     @property
     def ok(self) -> bool:
@@ -83,19 +84,44 @@ def build(root: Path, options: Options, events: Events | None = None,
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()
-    days = {e.day: Day(e, load_result(root, e.day)) for e in entries}
+    days = _stored(root, entries)
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
         _run(root, to_run, days, options, events, env)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
-    report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
+    report.written = _write_docs(root, report.days, catalog)
     report.written += site.update_readme(root, render.readme_table(root, report.days))
     if options.site:
         events.building_site()
         site.build_site(root)
     return report
+
+
+def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
+    """Render docs/ from the entries and their stored results, running nothing: the MkDocs hook.
+
+    The days a build would run are planned as for `--only` naming none, so each is marked out
+    of date exactly when `build.py` would run it. Invalid input raises before anything is written.
+    """
+    root = root.resolve()
+    catalog = catalog or load_catalog()
+    entries = load_entries(root, catalog)
+    render.check_templates(root)
+    days = _stored(root, entries)
+    _, skipped = _plan(root, entries, days, Options(only=frozenset()), versions())
+    report = Report(list(days.values()), stale_skipped=skipped)
+    report.written = _write_docs(root, report.days, catalog)
+    return report
+
+
+def _stored(root: Path, entries: list[Entry]) -> dict[int, Day]:
+    return {e.day: Day(e, load_result(root, e.day)) for e in entries}
+
+
+def _write_docs(root: Path, days: list[Day], catalog: Catalog) -> list[str]:
+    return site.write_docs(root, render.render_docs(root, days, catalog))
 
 
 def _check_only(options: Options, entries: list[Entry]) -> None:
@@ -111,7 +137,10 @@ def _check_only(options: Options, entries: list[Entry]) -> None:
 
 def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Options,
           env: dict[str, str]) -> tuple[list[Entry], list[int]]:
-    """Which days must run now: forced, or whose stored result no longer matches."""
+    """Which days must run now: forced, or whose stored result no longer matches.
+
+    The one place that decides a day is out of date: those `--only` leaves out are marked stale.
+    """
     to_run, skipped = [], []
     for entry in entries:
         result = days[entry.day].result
@@ -128,6 +157,7 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
             to_run.append(entry)
         else:
             skipped.append(entry.day)  # --only runs just the days it names; the rest are listed
+            days[entry.day].stale = result is not None
     return _longest_first(to_run, days), skipped
 
 
