@@ -36,6 +36,8 @@ def on_config(config):
 
 def on_serve(server, config, builder):
     """Rebuild when what docs/ is made from changes, and not for the hook's own writes to docs/."""
+    global _serving
+    _serving = True  # also under `mkdocs serve --clean`, whose startup says "build"
     if os.environ.get(RENDERED_BY_BUILD):
         return server
     server.unwatch(config.docs_dir)
