@@ -39,6 +39,7 @@ class Day:
     entry: Entry
     result: Result | None
     ran: bool = False
+    stale: bool = False  # its stored result is not what running the solution now would give
 
     @property
     def ok(self) -> bool:
@@ -84,7 +85,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()
-    days = {e.day: Day(e, _stored(root, e.day, events)) for e in entries}
+    days = _stored(root, entries, events)
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
@@ -92,7 +93,7 @@ def build(root: Path, options: Options, events: Events | None = None,
         _recheck_cached(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
-    report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
+    report.written = _write_docs(root, report.days, catalog)
     report.written += site.update_readme(root, render.readme_table(root, report.days),
                                          events.warning)
     if options.site:
@@ -101,7 +102,28 @@ def build(root: Path, options: Options, events: Events | None = None,
     return report
 
 
-def _stored(root: Path, day: int, events: Events) -> Result | None:
+def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
+    """Render docs/ from the entries and their stored results, running nothing: the MkDocs hook.
+
+    The days a build would run are planned as for `--only` naming none, so each is marked out
+    of date exactly when `build.py` would run it. Invalid input raises before anything is written.
+    """
+    root = root.resolve()
+    catalog = catalog or load_catalog()
+    entries = load_entries(root, catalog)
+    render.check_templates(root)
+    days = _stored(root, entries, Events())
+    _, skipped = _plan(root, entries, days, Options(only=frozenset()), versions())
+    report = Report(list(days.values()), stale_skipped=skipped)
+    report.written = _write_docs(root, report.days, catalog)
+    return report
+
+
+def _stored(root: Path, entries: list[Entry], events: Events) -> dict[int, Day]:
+    return {e.day: Day(e, _stored_result(root, e.day, events)) for e in entries}
+
+
+def _stored_result(root: Path, day: int, events: Events) -> Result | None:
     """The day's stored result; one that cannot be trusted is said once and run again."""
     result, problem = read_result(root, day)
     if problem:
@@ -113,7 +135,11 @@ def _recheck_cached(root: Path, days: dict[int, Day], events: Events) -> None:
     """A solution runs with the learner's rights and may have touched results/ meanwhile."""
     for day in days.values():
         if not day.ran and day.result is not None and day.result.status != NOT_RUN:
-            day.result = _stored(root, day.entry.day, events)
+            day.result = _stored_result(root, day.entry.day, events)
+
+
+def _write_docs(root: Path, days: list[Day], catalog: Catalog) -> list[str]:
+    return site.write_docs(root, render.render_docs(root, days, catalog))
 
 
 def _check_only(options: Options, entries: list[Entry]) -> None:
@@ -129,7 +155,10 @@ def _check_only(options: Options, entries: list[Entry]) -> None:
 
 def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Options,
           env: dict[str, str]) -> tuple[list[Entry], list[int]]:
-    """Which days must run now: forced, or whose stored result no longer matches."""
+    """Which days must run now: forced, or whose stored result no longer matches.
+
+    The one place that decides a day is out of date: those `--only` leaves out are marked stale.
+    """
     to_run, skipped = [], []
     for entry in entries:
         result = days[entry.day].result
@@ -146,6 +175,7 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
             to_run.append(entry)
         else:
             skipped.append(entry.day)  # --only runs just the days it names; the rest are listed
+            days[entry.day].stale = result is not None
     return _longest_first(to_run, days), skipped
 
 

@@ -24,6 +24,7 @@ from .cli import EXIT_FAILED, EXIT_OK
 from .pipeline import Options
 from .processes import die_with
 from .results import recorded_deps
+from .site import mkdocs_env
 
 WATCHED = ("entries", "solutions", "site_templates")
 POLL_SECONDS = 0.5
@@ -61,8 +62,7 @@ def _start_mkdocs(root: Path, dev_addr: str) -> subprocess.Popen:
     # A session of its own: Ctrl-C reaches only this process, which stops mkdocs exactly once.
     # (preexec_fn is safe here: this process runs no threads.)
     return subprocess.Popen(command, cwd=root, start_new_session=True,
-                            preexec_fn=_dies_with(os.getpid()),
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                            preexec_fn=_dies_with(os.getpid()), env=mkdocs_env())
 
 
 def _dies_with(parent: int) -> Callable[[], None]:

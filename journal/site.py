@@ -15,9 +15,15 @@ from pathlib import Path
 
 from .errors import InputError
 from .files import remove_tree, sync_tree, write_if_changed
+from .mkdocs_hook import RENDERED_BY_BUILD
 from .processes import die_with
 
 DOCS, SITE = "docs", "site"
+# A fresh clone must have docs/: MkDocs refuses a missing docs_dir before any hook can run. So
+# docs/ is committed as this one file, which ignores everything else in it (MkDocs and Zensical
+# both leave dotfiles out of the site).
+DOCS_KEEP = {".gitignore": "# Generated from entries/ and results/ by build.py or mkdocs' hook; "
+             "never edit.\n*\n!.gitignore\n"}
 README = "README.md"
 CONFIG = "mkdocs.yml"
 START, END = "<!-- progress:start -->", "<!-- progress:end -->"
@@ -28,8 +34,14 @@ class SiteError(Exception):
 
 
 def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
-    """Make docs/ hold exactly the rendered files; returns what changed."""
+    """Make docs/ hold exactly the rendered files (and its .gitignore); returns what changed."""
+    files = {**files, **DOCS_KEEP}
     return [f"{DOCS}/{rel}" for rel in sync_tree(root / DOCS, files)]
+
+
+def mkdocs_env() -> dict[str, str]:
+    """The environment build.py runs mkdocs in: docs/ is rendered, so the hook stands aside."""
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", RENDERED_BY_BUILD: "1"}
 
 
 def check_config(root: Path, building: bool) -> None:
@@ -82,7 +94,7 @@ def build_site(root: Path) -> None:
     # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
                           preexec_fn=functools.partial(die_with, os.getpid()),
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env=mkdocs_env())
     if done.returncode != 0:
         remove_tree(staging)
         lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The site's configuration and the hook it names: what a journal folder needs for mkdocs.
+SITE_CONFIG = ("mkdocs.yml", "journal/mkdocs_hook.py")
 
 # A toy solution that does what a real one does, in a fraction of a second: trains a little,
 # logs a scalar, shows a plot.
@@ -65,7 +67,7 @@ def make_journal(base: Path, days: dict[int, str] | None = None,
     root = base / "journal"
     root.mkdir(parents=True)
     shutil.copytree(REPO / "site_templates", root / "site_templates")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_site_config(root)
     (root / "README.md").write_text("# Test journal\n\n<!-- progress:start -->\n"
                                     "<!-- progress:end -->\n", encoding="utf-8")
     for day, source in (days if days is not None else {1: toy_solution(), 2: toy_solution(50)}).items():
@@ -74,6 +76,13 @@ def make_journal(base: Path, days: dict[int, str] | None = None,
     for rel, text in (extra_files or {}).items():
         write(root / rel, text)
     return root
+
+
+def copy_site_config(root: Path) -> None:
+    """mkdocs.yml and its hook, from this repo: under build.py the hook stands aside."""
+    for rel in SITE_CONFIG:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / rel, root / rel)
 
 
 def write(path: Path, text: str) -> None:

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from journal.pipeline import Options, Report, build
-from tests.helpers import REPO
+from tests.helpers import REPO, copy_site_config
 
 # The journal's content as a fresh clone holds it: the set CI starts from.
 JOURNAL_PARTS = ("entries", "solutions", "results", "README.md")
@@ -32,7 +32,7 @@ def copy_committed_journal(base: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(root, filter="data")
     shutil.copytree(REPO / "site_templates", root / "site_templates")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_site_config(root)
     return root
 
 

@@ -16,7 +16,7 @@ from journal.catalog import load_catalog
 from journal.entries import load_entries
 from journal.pipeline import Day
 from journal.results import Result, day_dir, load_result
-from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
+from tests.helpers import REPO, copy_site_config, entry_yaml, make_journal, toy_solution
 
 TODAY = dt.date(2025, 2, 10)
 LOSS = {"steps": [0, 1, 2], "values": [1.0, 0.5, 0.25]}
@@ -35,7 +35,7 @@ def seed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("seed") / "journal"
     for folder in ("entries", "solutions", "results", "site_templates"):
         shutil.copytree(REPO / folder, root / folder)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_site_config(root)
     site.write_docs(root, render.render_docs(root, days_of(root), load_catalog(), TODAY))
     site.build_site(root)  # mkdocs build --strict
     return root

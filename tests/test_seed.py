@@ -13,7 +13,7 @@ import pytest
 
 from journal.metrics import read_scalars
 from journal.pipeline import Options, build
-from tests.helpers import REPO
+from tests.helpers import REPO, copy_site_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,8 @@ def seed(tmp_path_factory):
     root = tmp_path_factory.mktemp("seed") / "journal"
     for folder in ("entries", "solutions", "site_templates"):
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "README.md"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "README.md", root / "README.md")
+    copy_site_config(root)
     report = build(root, Options(force=True))
     return root, {d.entry.day: d for d in report.days}
 

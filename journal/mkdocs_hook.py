@@ -1,0 +1,96 @@
+"""MkDocs hook: plain `mkdocs serve`, `build` and `gh-deploy` render docs/ first, running nothing.
+
+docs/ is rendered by `pipeline.render_stored`, build.py's own render stage, from the entries and
+the stored results: a page is the same whichever command made it, and a day whose stored result
+no longer matches its solution says so. Under `mkdocs serve` the sources are watched and every
+change renders again. Zensical ignores `hooks:`; for it, `python build.py` renders docs/.
+
+Loaded by MkDocs from its path, this module imports the journal only when it renders: under
+build.py (which sets RENDERED_BY_BUILD) it does nothing, and loads nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+# Set by build.py when it runs mkdocs itself: docs/ is rendered, and build.py watches the sources.
+RENDERED_BY_BUILD = "JOURNAL_DOCS_RENDERED"
+
+log = logging.getLogger("mkdocs.hooks.journal")
+_serving = False  # under `mkdocs serve` a mistake is shown and the last good pages stay up
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _serving
+    _serving = command == "serve"
+
+
+def on_config(config):
+    if not os.environ.get(RENDERED_BY_BUILD):
+        _render(_root(config))
+    return config
+
+
+def on_serve(server, config, builder):
+    """Rebuild when what docs/ is made from changes, and not for the hook's own writes to docs/."""
+    global _serving
+    _serving = True  # also under `mkdocs serve --clean`, whose startup says "build"
+    if os.environ.get(RENDERED_BY_BUILD):
+        return server
+    server.unwatch(config.docs_dir)
+    for path in _sources(_root(config)):
+        server.watch(str(path))
+    return server
+
+
+def _root(config) -> Path:
+    """The journal is the folder of its mkdocs.yml."""
+    return Path(config.config_file_path).resolve().parent
+
+
+def _render(root: Path) -> None:
+    _importable()
+    from mkdocs.exceptions import Abort
+
+    from journal.errors import InputError
+    from journal.pipeline import render_stored
+
+    try:
+        report = render_stored(root)
+    except InputError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)  # the lines build.py prints, and not as a log warning
+        count = len(error.problems)
+        found = f"{count} problem{'s' if count != 1 else ''} found"
+        if not _serving:
+            raise Abort(f"{found}; docs/ was left as it was and nothing was built.") from None
+        print(f"{found}; docs/ is left as it was: the last good pages stay up.", file=sys.stderr)
+        return
+    log.info(f"journal: rendered docs/ from the stored results, {len(report.written)} files "
+             "changed")
+    if report.stale_skipped:
+        days = ", ".join(f"day {d}" for d in report.stale_skipped)
+        log.info(f"journal: not run with its current solution: {days}; `python build.py` runs it")
+
+
+def _sources(root: Path) -> list[Path]:
+    """What docs/ is made from: the folders `build.py serve` watches, results/, and runs' deps."""
+    _importable()
+    from journal.results import RESULTS_DIR, recorded_deps
+    from journal.serve import WATCHED
+
+    folders = [root / name for name in (*WATCHED, RESULTS_DIR) if (root / name).is_dir()]
+    deps = [root / rel for rel in sorted(recorded_deps(root))
+            if rel.split("/")[0] not in WATCHED and (root / rel).is_file()]
+    return folders + deps
+
+
+def _importable() -> None:
+    # The `mkdocs` script puts only its own folder on sys.path; the journal's code sits beside
+    # this file. Appended, so it shadows no module MkDocs imports.
+    code = str(Path(__file__).resolve().parent.parent)
+    if code not in sys.path:
+        sys.path.append(code)
