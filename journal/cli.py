@@ -239,7 +239,8 @@ class Progress(Events):
             lines.append(f"{day.entry.slug:<8} {status_label(day.entry, result):<26} "
                          f"{time_text}  {'ran' if day.ran else 'cached'}")
         lines.append("")
-        where = "site/index.html" if site else "docs/"
+        where = {"unchanged": "site/index.html (unchanged)", "pages": "site/index.html "
+                 "(changed pages only)", "full": "site/index.html"}.get(report.site, "docs/")
         lines.append(f"{len(report.days)} days, {len(ran)} ran, {len(report.failures)} "
                      f"failed; {where} ready in {seconds:.1f} s")
         if report.stale_skipped:

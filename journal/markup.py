@@ -82,7 +82,7 @@ def code(text: object, github: bool = False) -> str:
     """Text shown as inline code (a metric name, a file name), whatever characters it has."""
     if github:
         return _github_code(str(text))
-    return f"<code>{_encode(_one_line(str(text)))}</code>"
+    return f"<code>{_encode(_one_line(str(text)), _PLAIN_KEEPS)}</code>"
 
 
 def _github_url(target: str) -> str:

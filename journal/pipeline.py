@@ -54,6 +54,7 @@ class Report:
     days: list[Day]
     written: list[str] = field(default_factory=list)
     stale_skipped: list[int] = field(default_factory=list)
+    site: str = ""  # how site/ was brought up to date: unchanged, pages or full
 
     @property
     def failures(self) -> list[Day]:
@@ -98,7 +99,7 @@ def build(root: Path, options: Options, events: Events | None = None,
                                          events.warning)
     if options.site:
         events.building_site()
-        site.build_site(root)
+        report.site = site.build_site(root)
     return report
 
 

@@ -7,14 +7,16 @@ content changed, each through a temporary file and a rename.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from . import site_state
 from .errors import InputError
-from .files import remove_tree, sync_tree, write_if_changed
+from .files import remove_tree, sync_tree, write_atomic, write_if_changed
 from .mkdocs_hook import RENDERED_BY_BUILD
 from .processes import die_with
 
@@ -27,6 +29,8 @@ DOCS_KEEP = {".gitignore": "# Generated from entries/ and results/ by build.py o
 README = "README.md"
 CONFIG = "mkdocs.yml"
 START, END = "<!-- progress:start -->", "<!-- progress:end -->"
+SEARCH_INDEX = "search/search_index.json"
+DIRTY_WARNING = "A 'dirty' build is being performed"
 
 
 class SiteError(Exception):
@@ -85,21 +89,80 @@ def _table_span(text: str) -> tuple[int, int] | None:
     return (start + len(START), end) if start != -1 and end > start else None
 
 
-def build_site(root: Path) -> None:
-    """Build site/ with `mkdocs build --strict`, swapping it in whole when the build succeeds."""
+def build_site(root: Path) -> str:
+    """Bring site/ up to date with docs/; returns what that took: unchanged, pages or full.
+
+    A full build runs `mkdocs build --strict` into a staging folder and swaps it in whole. When
+    only page contents changed (same pages, titles, config and theme: every other page's
+    navigation is as it was), MkDocs' dirty build rewrites just those pages in place, and the
+    search index keeps the other pages' entries. With nothing changed, MkDocs does not run.
+    """
+    plan = site_state.plan(root, (root / SITE / "index.html").is_file())
+    if plan.mode == "unchanged":
+        return plan.mode
+    site_state.forget(root)  # a build killed from here on leads to a full build next time
+    if plan.mode == "pages":
+        _dirty_build(root)
+    else:
+        _full_build(root)
+    site_state.save(root, plan.state)
+    return plan.mode
+
+
+def _full_build(root: Path) -> None:
     staging = root / ".journal" / "site-build"
     remove_tree(staging)
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-               "--config-file", str(root / CONFIG), "--site-dir", str(staging)]
+    _mkdocs(root, ["--strict", "--quiet", "--site-dir", str(staging)], staging)
+    _swap_in(staging, root / SITE)
+
+
+def _dirty_build(root: Path) -> None:
+    index = root / SITE / SEARCH_INDEX
+    before = _read_index(index)
+    done = _mkdocs(root, ["--dirty", "--no-strict", "--site-dir", str(root / SITE)])
+    # --strict would refuse the dirty build's own warning, so other warnings are checked here.
+    warnings = [line for line in (done.stderr + done.stdout).splitlines()
+                if line.startswith("WARNING") and DIRTY_WARNING not in line]
+    if warnings:
+        site_state.forget(root)
+        raise SiteError("mkdocs build failed: " + " | ".join(warnings[-5:]))
+    if before is not None:
+        _merge_index(index, before)
+
+
+def _mkdocs(root: Path, options: list[str], staging: Path | None = None):
+    command = [sys.executable, "-m", "mkdocs", "build", "--config-file", str(root / CONFIG),
+               *options]
     # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
                           preexec_fn=functools.partial(die_with, os.getpid()),
                           env=mkdocs_env())
     if done.returncode != 0:
-        remove_tree(staging)
+        if staging is not None:
+            remove_tree(staging)
         lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
         raise SiteError("mkdocs build --strict failed: " + (" | ".join(lines[-5:]) or "no output"))
-    _swap_in(staging, root / SITE)
+    return done
+
+
+def _read_index(path: Path) -> dict | None:
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return index if isinstance(index, dict) and isinstance(index.get("docs"), list) else None
+
+
+def _merge_index(path: Path, before: dict) -> None:
+    """A dirty build indexes only the pages it rebuilt: add back every other page's entries."""
+    after = _read_index(path)
+    if after is None:
+        return
+    rebuilt = {str(doc.get("location", "")).split("#")[0] for doc in after["docs"]}
+    kept = [doc for doc in before["docs"]
+            if str(doc.get("location", "")).split("#")[0] not in rebuilt]
+    after["docs"] = kept + after["docs"]
+    write_atomic(path, json.dumps(after, ensure_ascii=False, separators=(",", ":")))
 
 
 def _swap_in(new: Path, target: Path) -> None:
