@@ -225,15 +225,18 @@ class Progress(Events):
             self.stream.flush()
 
     def building_site(self) -> None:
-        self._line("building the site with mkdocs build --strict")
+        self._line("bringing site/ up to date (mkdocs)")
 
     def warning(self, text: str) -> None:
         self._line(f"warning: {text}")
 
     def summary(self, report, seconds: float, site: bool) -> None:
         ran = [d for d in report.days if d.ran]
-        lines = ["", f"{'day':<8} {'status':<26} {'time':>8}  run"]
-        for day in report.days:
+        # A year of cached days is not news: the table lists what ran and what is wrong.
+        shown = [d for d in report.days if d.ran or not d.ok] if len(report.days) > 20 \
+            else report.days
+        lines = ["", f"{'day':<8} {'status':<26} {'time':>8}  run"] if shown else []
+        for day in shown:
             result = day.result
             time_text = f"{result.wall_time:7.2f}s" if result and result.wall_time else "       –"
             lines.append(f"{day.entry.slug:<8} {status_label(day.entry, result):<26} "

@@ -50,16 +50,26 @@ def current(root: Path, previous: dict | None = None) -> dict:
     previous = previous if previous is not None else (_read(root) or {})
     old_files, old_titles = previous.get("files", {}), previous.get("titles", {})
     files, titles = {}, {}
-    docs = root / DOCS
-    for path in sorted(docs.rglob("*")) if docs.is_dir() else ():
-        if path.is_file():
-            rel = path.relative_to(docs).as_posix()
-            info = path.stat()
-            files[rel] = [info.st_size, info.st_mtime_ns]
-            if rel.endswith(".md"):
-                same = old_files.get(rel) == files[rel] and rel in old_titles
-                titles[rel] = old_titles[rel] if same else _title(path)
+    for rel, info in _walk(root / DOCS, ""):
+        files[rel] = [info.st_size, info.st_mtime_ns]
+        if rel.endswith(".md"):
+            same = old_files.get(rel) == files[rel] and rel in old_titles
+            titles[rel] = old_titles[rel] if same else _title(root / DOCS / rel)
     return {"files": files, "titles": titles, "shape": _shape(root, titles)}
+
+
+def _walk(folder: Path, prefix: str):
+    """(relative path, stat) of every regular file below `folder`: one stat call per entry."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), rel + "/")
+        elif entry.is_file():
+            yield rel, entry.stat()
 
 
 def save(root: Path, state: dict) -> None:
