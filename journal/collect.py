@@ -19,6 +19,7 @@ from .capture import FAULT, LOG, solution_frames
 from .entries import Entry
 from .files import sha256_file
 from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
+from .text import strip_ansi
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
     from .runner import Outcome
@@ -70,7 +71,17 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED)
     if result.status == PASSED:
         result.reason = ""
+    _strip_escapes(result)
     return result, produced
+
+
+def _strip_escapes(result: Result) -> None:
+    """Stored text from a run keeps no terminal escape sequences.
+
+    On a page they are noise, and printed again (a day's failure line) they would act.
+    """
+    for name in ("reason", "traceback", "log_head", "log_tail"):
+        setattr(result, name, strip_ansi(getattr(result, name)))
 
 
 def _stack_dump(root: Path, out: Path, ending: str) -> str:
