@@ -80,6 +80,7 @@ def child_main(job: Job) -> None:
     else:
         run_script(job, figures, report)
     reads.active = False
+    _reopen_streams()
     _finish(job, figures, report, reads)
     sys.exit(report.exit_code)
 
@@ -98,6 +99,7 @@ def exited(stop: SystemExit, report: Report, job: Job) -> None:
     code = stop.code
     if code is None or code == 0:
         return
+    _reopen_streams()
     if not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
@@ -108,6 +110,7 @@ def exited(stop: SystemExit, report: Report, job: Job) -> None:
 
 def fail(report: Report, job: Job, error: BaseException, where: str = "") -> None:
     """Record an exception as the run's failure, its traceback cut to the learner's frames."""
+    _reopen_streams()
     report.status, report.exit_code = "failed", 1
     message = str(error).splitlines()[0] if str(error) else ""
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
@@ -165,14 +168,28 @@ def _isolate(job: Job) -> None:
     log = os.open(job.outdir / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stdout, sys.stderr = _log_stream(1), _log_stream(2)
     os.chdir(job.workdir)
     sys.argv = [str(job.solution)]
     sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
     sys.dont_write_bytecode = True  # never leave __pycache__ inside the learner's solutions/
     os.environ["MPLBACKEND"] = "Agg"
     _reset_state(job.threads)
+
+
+def _log_stream(fd: int):
+    return open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+
+
+def _reopen_streams() -> None:
+    """Give the report and the traceback a stream again if the solution closed sys.stdout/err.
+
+    Closing them is legal (`python` itself then exits 0); the log's descriptors stay open.
+    """
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None or getattr(stream, "closed", False):
+            setattr(sys, name, _log_stream(fd))
 
 
 def _reset_state(threads: int) -> None:

@@ -48,19 +48,7 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
                     sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
                     traceback=report.get("traceback", ""), cells=report.get("cells", []),
                     ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
-    if outcome.timed_out:
-        result.status = TIMED_OUT
-        result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
-                        "it started; set timeout: in the entry to allow longer"
-        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
-    elif outcome.signal:
-        result.status = FAILED
-        result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
-        result.traceback = (result.traceback or
-                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
-    elif outcome.report is None:
-        result.status = FAILED
-        result.reason = f"the process ended with status {outcome.exit_code} before reporting"
+    _judge(root, result, outcome)
     produced = {name: out / name for name in result.files() if (out / name).exists()}
     result.log, produced_log = _store_log(result, out)
     if produced_log:
@@ -73,6 +61,34 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
         result.reason = ""
     _strip_escapes(result)
     return result, produced
+
+
+def _judge(root: Path, result: Result, outcome: Outcome) -> None:
+    """Pass or fail from how the process ended, as under plain `python`, and why it failed.
+
+    The child's report explains a failure; it does not decide one. A run that exits 0 has
+    passed even if it never reported (`os._exit(0)`): what it left on disk is kept.
+    """
+    out = outcome.job.outdir
+    if outcome.timed_out:
+        result.status = TIMED_OUT
+        result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
+                        "it started; set timeout: in the entry to allow longer"
+        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
+    elif outcome.signal:
+        result.status = FAILED
+        result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
+        result.traceback = (result.traceback or
+                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
+    elif outcome.exit_code == 0:
+        result.status = PASSED
+        if outcome.report is None:  # the figures it showed before it left are on disk
+            result.figures = sorted(path.name for path in out.glob("figure-*.png"))
+    else:
+        result.status = FAILED
+        if outcome.report is None or not result.reason:
+            result.reason = f"the process ended with status {outcome.exit_code}" + \
+                            (" before reporting" if outcome.report is None else "")
 
 
 def _strip_escapes(result: Result) -> None:
