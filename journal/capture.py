@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from traceback import FrameSummary
 
-from .processes import die_with
+from .processes import become_subreaper, die_with
 
 REPORT = "report.json"
 LOG = "output.log"
@@ -155,7 +155,8 @@ def _relative(path: str, root: Path) -> str:
 
 def _isolate(job: Job) -> None:
     """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
-    os.setsid()  # its own process group, so a timeout kills everything it started
+    os.setsid()  # its own group and session: a Ctrl-C in the terminal reaches the build alone
+    become_subreaper()  # what it starts stays below it, even after setsid or a double fork
     _forget_fork_server()
     # Killed with the fork server, which dies with the build. (Spawned, the build is the parent.)
     die_with(_IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid())
@@ -210,18 +211,24 @@ def _reset_state(threads: int) -> None:
 
 
 def _forget_fork_server() -> None:
-    """Close the fork server's "alive" pipe, which multiprocessing hands every child.
+    """Close the fork server's "alive" pipe and the resource tracker's, which every child gets.
 
-    The server exits once no process holds that pipe. Held here, it would keep the server
-    alive after a killed build, and with it this child, which dies only with the server.
+    The server and the tracker each exit once no process holds their pipe. Held here, and
+    inherited by anything the solution forks, the server's would keep it, and with it this
+    child, alive after a killed build; the tracker's would keep the tracker alive, and it
+    holds the build's stdout and stderr, so `build.py | tee log` would never end.
     """
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     server = forkserver._forkserver
     if getattr(server, "_forkserver_alive_fd", None) is not None:
         os.close(server._forkserver_alive_fd)
         # Forgotten too, so a solution using multiprocessing starts a server of its own.
         server._forkserver_alive_fd = server._forkserver_address = None
+    tracker = resource_tracker._resource_tracker
+    if getattr(tracker, "_fd", None) is not None:
+        os.close(tracker._fd)
+        tracker._fd = tracker._pid = None  # a solution that needs one starts its own
 
 
 # --- what the solution reads ---------------------------------------------------------------

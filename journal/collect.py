@@ -75,6 +75,10 @@ def _judge(root: Path, result: Result, outcome: Outcome) -> None:
         result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
                         "it started; set timeout: in the entry to allow longer"
         result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
+    elif outcome.lost_server:
+        result.status = FAILED
+        result.reason = "the build's fork server, the process that started it, died while this " \
+                        "day ran alone: does the solution kill its parent (os.getppid())?"
     elif outcome.signal:
         result.status = FAILED
         result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
