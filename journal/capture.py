@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from traceback import FrameSummary
 
-from .processes import die_with
+from .processes import become_subreaper, die_with
 
 REPORT = "report.json"
 LOG = "output.log"
@@ -80,6 +80,7 @@ def child_main(job: Job) -> None:
     else:
         run_script(job, figures, report)
     reads.active = False
+    _reopen_streams()
     _finish(job, figures, report, reads)
     sys.exit(report.exit_code)
 
@@ -98,6 +99,7 @@ def exited(stop: SystemExit, report: Report, job: Job) -> None:
     code = stop.code
     if code is None or code == 0:
         return
+    _reopen_streams()
     if not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
@@ -108,6 +110,7 @@ def exited(stop: SystemExit, report: Report, job: Job) -> None:
 
 def fail(report: Report, job: Job, error: BaseException, where: str = "") -> None:
     """Record an exception as the run's failure, its traceback cut to the learner's frames."""
+    _reopen_streams()
     report.status, report.exit_code = "failed", 1
     message = str(error).splitlines()[0] if str(error) else ""
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
@@ -152,7 +155,8 @@ def _relative(path: str, root: Path) -> str:
 
 def _isolate(job: Job) -> None:
     """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
-    os.setsid()  # its own process group, so a timeout kills everything it started
+    os.setsid()  # its own group and session: a Ctrl-C in the terminal reaches the build alone
+    become_subreaper()  # what it starts stays below it, even after setsid or a double fork
     _forget_fork_server()
     # Killed with the fork server, which dies with the build. (Spawned, the build is the parent.)
     die_with(_IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid())
@@ -165,14 +169,28 @@ def _isolate(job: Job) -> None:
     log = os.open(job.outdir / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stdout, sys.stderr = _log_stream(1), _log_stream(2)
     os.chdir(job.workdir)
     sys.argv = [str(job.solution)]
     sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
     sys.dont_write_bytecode = True  # never leave __pycache__ inside the learner's solutions/
     os.environ["MPLBACKEND"] = "Agg"
     _reset_state(job.threads)
+
+
+def _log_stream(fd: int):
+    return open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+
+
+def _reopen_streams() -> None:
+    """Give the report and the traceback a stream again if the solution closed sys.stdout/err.
+
+    Closing them is legal (`python` itself then exits 0); the log's descriptors stay open.
+    """
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None or getattr(stream, "closed", False):
+            setattr(sys, name, _log_stream(fd))
 
 
 def _reset_state(threads: int) -> None:
@@ -193,18 +211,24 @@ def _reset_state(threads: int) -> None:
 
 
 def _forget_fork_server() -> None:
-    """Close the fork server's "alive" pipe, which multiprocessing hands every child.
+    """Close the fork server's "alive" pipe and the resource tracker's, which every child gets.
 
-    The server exits once no process holds that pipe. Held here, it would keep the server
-    alive after a killed build, and with it this child, which dies only with the server.
+    The server and the tracker each exit once no process holds their pipe. Held here, and
+    inherited by anything the solution forks, the server's would keep it, and with it this
+    child, alive after a killed build; the tracker's would keep the tracker alive, and it
+    holds the build's stdout and stderr, so `build.py | tee log` would never end.
     """
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     server = forkserver._forkserver
     if getattr(server, "_forkserver_alive_fd", None) is not None:
         os.close(server._forkserver_alive_fd)
         # Forgotten too, so a solution using multiprocessing starts a server of its own.
         server._forkserver_alive_fd = server._forkserver_address = None
+    tracker = resource_tracker._resource_tracker
+    if getattr(tracker, "_fd", None) is not None:
+        os.close(tracker._fd)
+        tracker._fd = tracker._pid = None  # a solution that needs one starts its own
 
 
 # --- what the solution reads ---------------------------------------------------------------

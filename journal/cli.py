@@ -20,6 +20,7 @@ from .entries import Entry
 from .errors import InputError
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
 from .render import status_label
+from .text import terminal_safe
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
 COMMANDS = ("build", "new", "serve")
@@ -74,14 +75,19 @@ def _cannot_write(error: OSError) -> int:
 def _refused(error: InputError | Busy) -> int:
     """Say why nothing was built, and return the exit code that says so."""
     if isinstance(error, Busy):
-        print(error, file=sys.stderr)
+        _say(error)
         return EXIT_BUSY
     for problem in error.problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
     count = len(error.problems)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was run or written.",
           file=sys.stderr)
     return EXIT_INVALID
+
+
+def _say(message: object) -> None:
+    """Print a line that quotes data (an entry, a lock file, mkdocs' output) to stderr."""
+    print(terminal_safe(str(message)), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -186,7 +192,7 @@ def _build_once(root: Path, options: Options) -> int:
     try:
         report = build(root, options, progress)
     except SiteError as error:
-        print(error, file=sys.stderr)
+        _say(error)
         return EXIT_FAILED
     progress.summary(report, time.monotonic() - started, options.site)
     return EXIT_FAILED if report.failures else EXIT_OK
@@ -203,7 +209,9 @@ class Progress(Events):
     def _line(self, text: str) -> None:
         if self.live:
             self.stream.write("\r\033[K")
-        self.stream.write(text + "\n")
+        # Lines quote runs (a day's failure reason): their escape sequences must not reach
+        # the terminal, where they could retitle the window or erase what was printed.
+        self.stream.write(terminal_safe(text) + "\n")
         self.stream.flush()
 
     def plan(self, to_run: list[Entry], cached: list[Entry]) -> None:

@@ -19,6 +19,7 @@ from .capture import FAULT, LOG, solution_frames
 from .entries import Entry
 from .files import sha256_file
 from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
+from .text import strip_ansi
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
     from .runner import Outcome
@@ -47,19 +48,7 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
                     sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
                     traceback=report.get("traceback", ""), cells=report.get("cells", []),
                     ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
-    if outcome.timed_out:
-        result.status = TIMED_OUT
-        result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
-                        "it started; set timeout: in the entry to allow longer"
-        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
-    elif outcome.signal:
-        result.status = FAILED
-        result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
-        result.traceback = (result.traceback or
-                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
-    elif outcome.report is None:
-        result.status = FAILED
-        result.reason = f"the process ended with status {outcome.exit_code} before reporting"
+    _judge(root, result, outcome)
     produced = {name: out / name for name in result.files() if (out / name).exists()}
     result.log, produced_log = _store_log(result, out)
     if produced_log:
@@ -70,7 +59,49 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED)
     if result.status == PASSED:
         result.reason = ""
+    _strip_escapes(result)
     return result, produced
+
+
+def _judge(root: Path, result: Result, outcome: Outcome) -> None:
+    """Pass or fail from how the process ended, as under plain `python`, and why it failed.
+
+    The child's report explains a failure; it does not decide one. A run that exits 0 has
+    passed even if it never reported (`os._exit(0)`): what it left on disk is kept.
+    """
+    out = outcome.job.outdir
+    if outcome.timed_out:
+        result.status = TIMED_OUT
+        result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
+                        "it started; set timeout: in the entry to allow longer"
+        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
+    elif outcome.lost_server:
+        result.status = FAILED
+        result.reason = "the build's fork server, the process that started it, died while this " \
+                        "day ran alone: does the solution kill its parent (os.getppid())?"
+    elif outcome.signal:
+        result.status = FAILED
+        result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
+        result.traceback = (result.traceback or
+                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
+    elif outcome.exit_code == 0:
+        result.status = PASSED
+        if outcome.report is None:  # the figures it showed before it left are on disk
+            result.figures = sorted(path.name for path in out.glob("figure-*.png"))
+    else:
+        result.status = FAILED
+        if outcome.report is None or not result.reason:
+            result.reason = f"the process ended with status {outcome.exit_code}" + \
+                            (" before reporting" if outcome.report is None else "")
+
+
+def _strip_escapes(result: Result) -> None:
+    """Stored text from a run keeps no terminal escape sequences.
+
+    On a page they are noise, and printed again (a day's failure line) they would act.
+    """
+    for name in ("reason", "traceback", "log_head", "log_tail"):
+        setattr(result, name, strip_ansi(getattr(result, name)))
 
 
 def _stack_dump(root: Path, out: Path, ending: str) -> str:

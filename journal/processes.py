@@ -1,12 +1,25 @@
-"""What the build's child processes share: none outlives the process that started it."""
+"""What the build's child processes share: none outlives the process that started it.
+
+A solution may start processes that leave its process group and session (`setsid`, a double
+fork, `start_new_session=True`). The build finds them by ancestry instead: the fork server and
+each run's child are child subreapers (Linux's PR_SET_CHILD_SUBREAPER), so an orphan is
+re-parented to the run's child while that lives, and to the fork server after, never to init.
+Every process a run started therefore stays in a tree the runner can walk in /proc.
+"""
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import signal
+import warnings
+from typing import Iterable
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+KILL_ROUNDS = 100  # a tree that keeps forking is frozen within this many scans
+DEAD = ("Z", "X")  # a zombie has ended already: nothing to kill, only to reap
 
 
 def die_with(parent: int, sig: int = signal.SIGKILL) -> None:
@@ -14,9 +27,119 @@ def die_with(parent: int, sig: int = signal.SIGKILL) -> None:
 
     Elsewhere (no prctl) this does nothing: children then end only when they finish.
     """
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, sig)
-    except (OSError, AttributeError):
+    if not _prctl(PR_SET_PDEATHSIG, sig):
         return
     if os.getppid() != parent:  # the parent died before the request was made
         os._exit(1)
+
+
+def become_subreaper() -> None:
+    """Adopt this process's orphaned descendants, so they stay findable (Linux only)."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def serve_as_reaper() -> None:
+    """In the fork server: adopt every ended run's orphans, and end all that is left with it.
+
+    The server reaps the orphans it adopts; multiprocessing warns about each such pid on the
+    build's stderr, which would only be noise. The server exits when the build does, even a
+    killed build, so at exit it kills every run still going and everything they started.
+    """
+    become_subreaper()
+    warnings.filterwarnings("ignore", message="forkserver: waitpid returned unexpected pid")
+    atexit.register(_end_what_is_left, os.getpid())
+
+
+def _end_what_is_left(server: int) -> None:
+    if os.getpid() == server:  # a solution's os.fork() copies the handler; only the server acts
+        kill_tree(descendants([server]))
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        return ctypes.CDLL(None).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def parents() -> dict[int, int]:
+    """Every live process's parent, from one scan of /proc (empty where there is none)."""
+    try:
+        names = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return {}
+    found = {}
+    for pid in names:
+        stat = _stat(pid)
+        if stat and stat[0] not in DEAD:
+            found[pid] = stat[1]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie waiting to be reaped is not)."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in DEAD
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent pid, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()  # the name may hold ")"
+    except (OSError, IndexError):
+        return None
+    return fields[0].decode(), int(fields[1])
+
+
+def children(pid: int) -> set[int]:
+    """The live processes whose parent is `pid`."""
+    return {child for child, parent in parents().items() if parent == pid}
+
+
+def descendants(roots: Iterable[int], family: dict[int, int] | None = None) -> set[int]:
+    """Every live process below `roots` (not the roots themselves)."""
+    family = parents() if family is None else family
+    below: dict[int, list[int]] = {}
+    for pid, parent in family.items():
+        below.setdefault(parent, []).append(pid)
+    found, todo = set(), list(roots)
+    while todo:
+        for child in below.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def kill_tree(roots: Iterable[int], spare: Iterable[int] = ()) -> None:
+    """SIGKILL `roots` and all their descendants, except `spare` and theirs.
+
+    Everything is stopped first and only then killed: a stopped process cannot fork, and a
+    killed parent's children would move to a subreaper above and could be missed.
+    """
+    roots, spare = set(roots), set(spare)
+    stopped: set[int] = set()
+    for _ in range(KILL_ROUNDS):
+        family = parents()
+        tree = ({pid for pid in roots if pid in family} | descendants(roots, family))
+        tree -= spare | descendants(spare, family) | {os.getpid()}
+        new = tree - stopped
+        if not new:
+            break
+        _signal(new, signal.SIGSTOP)
+        stopped |= new
+    _signal(stopped | (roots - spare - {os.getpid()}), signal.SIGKILL)
+    for root in roots - spare:  # and the group each root leads: all there is without /proc
+        try:
+            os.killpg(root, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _signal(pids: Iterable[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass

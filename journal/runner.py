@@ -2,9 +2,13 @@
 
 Children are forked from a warm fork server that has already imported torch, matplotlib and
 tensorboard and taken one training step (`journal.warm`), so a child starts in milliseconds,
-not seconds. Where fork is unavailable, children are plain fresh interpreters. Each child gets
-its own process group: a timeout kills the solution and everything it started, after asking it
-for a dump of its stack, so the page can say where it was stuck.
+not seconds. Where fork is unavailable, children are plain fresh interpreters. When a run
+ends, everything it started ends with it (`journal.processes`); a timeout first asks it for a
+dump of its stack, so the page can say where it was stuck.
+
+A solution may kill the fork server (its parent), which takes every running child with it.
+Those runs are run again, each alone on a fresh server: the one that kills it alone is the
+culprit and fails; the others pass or fail on their own merits.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import time
 from dataclasses import dataclass
@@ -19,8 +24,11 @@ from multiprocessing import connection
 from typing import Callable
 
 from .capture import FAULT, REPORT, STACK_SIGNAL, Job, child_main
+from .processes import alive, children, kill_tree
 
 STACK_DUMP_WAIT = 1.0  # seconds a run past its timeout gets to write its stack
+SERVER_DEATH_WAIT = 1.0  # its pipes close as it dies, a moment before /proc shows it dead
+LOST_EXIT_CODE = 255  # what multiprocessing reports for a child whose fork server died
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,6 +43,14 @@ class Outcome:
     timed_out: bool
     timeout: float
     report: dict | None
+    lost_server: bool = False  # its fork server died under it (final only if it ran alone)
+
+
+@dataclass
+class _Pending:
+    job: Job
+    timeout: float
+    alone: bool = False  # suspected of killing the fork server: nothing runs beside it
 
 
 @dataclass
@@ -43,6 +59,8 @@ class _Running:
     job: Job
     started: float
     timeout: float
+    server: int | None  # the fork server's pid, None for a spawned child
+    alone: bool
 
 
 def _context():
@@ -53,11 +71,11 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _start_fork_server() -> None:
-    """Start the fork server, where the children can import `journal.warm` from."""
+def _start_fork_server() -> int | None:
+    """Start the fork server (again, if a run killed it) with `journal.warm`; its pid."""
     context = _context()
     if context.get_start_method() != "forkserver":
-        return
+        return None
     from multiprocessing import forkserver
 
     # Python 3.11's fork server ignores the parent's sys.path: run from another folder, it
@@ -71,6 +89,7 @@ def _start_fork_server() -> None:
             del os.environ["PYTHONPATH"]
         else:
             os.environ["PYTHONPATH"] = saved
+    return forkserver._forkserver._forkserver_pid
 
 
 def threads_per_job(jobs: int) -> int:
@@ -85,35 +104,56 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
              ) -> list[Outcome]:
     """Run (job, timeout) pairs, at most `parallel` at once, in the order given."""
     context = _context()
-    _start_fork_server()
-    pending = list(jobs)
+    pending = [_Pending(job, timeout) for job, timeout in jobs]
     running: dict[int, _Running] = {}
     outcomes = []
+
+    def finish(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        on_done(outcome)
+
     try:
         while pending or running:
-            while pending and len(running) < parallel:
-                job, timeout = pending.pop(0)
-                process = context.Process(target=child_main, args=(job,), name=f"day-{job.day:02d}")
-                on_start(job)
+            while pending and len(running) < parallel and _may_start(pending[0], running):
+                item = pending.pop(0)
+                server = _start_fork_server()
+                process = context.Process(target=child_main, args=(item.job,),
+                                          name=f"day-{item.job.day:02d}")
+                on_start(item.job)
                 process.start()
-                running[process.sentinel] = _Running(process, job, time.monotonic(), timeout)
+                running[process.sentinel] = _Running(process, item.job, time.monotonic(),
+                                                     item.timeout, server, item.alone)
             for sentinel in _wait(running):
-                outcome = _collect(running.pop(sentinel), timed_out=False)
-                outcomes.append(outcome)
-                on_done(outcome)
+                run = running.pop(sentinel)
+                outcome = _collect(run, running, timed_out=False)
+                if outcome.lost_server and not run.alone:
+                    pending.insert(0, _retry(run))  # maybe innocent: run it again, alone
+                else:
+                    finish(outcome)
             for sentinel, run in list(running.items()):
                 if time.monotonic() - run.started > run.timeout:
                     _stop(run)
-                    outcome = _collect(running.pop(sentinel), timed_out=True)
-                    outcomes.append(outcome)
-                    on_done(outcome)
+                    finish(_collect(running.pop(sentinel), running, timed_out=True))
             now = time.monotonic()
             on_tick([(run.job, now - run.started) for run in running.values()])
     finally:
         for run in running.values():  # interrupted: leave no solution training behind
-            _kill_group(run.process)
+            kill_tree([run.process.pid])
             run.process.join()
     return outcomes
+
+
+def _may_start(item: _Pending, running: dict[int, _Running]) -> bool:
+    """A run suspected of killing the fork server runs with nothing beside it."""
+    return not running or not (item.alone or any(run.alone for run in running.values()))
+
+
+def _retry(run: _Running) -> _Pending:
+    """Its fork server died under it: start over, from empty folders, alone."""
+    for folder in (run.job.workdir, run.job.outdir):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    return _Pending(run.job, run.timeout, alone=True)
 
 
 def _wait(running: dict[int, _Running]) -> list[int]:
@@ -125,15 +165,39 @@ def _wait(running: dict[int, _Running]) -> list[int]:
     return connection.wait(list(running), timeout=max(0.0, min(0.5, next_deadline)))
 
 
-def _collect(run: _Running, timed_out: bool) -> Outcome:
+def _collect(run: _Running, running: dict[int, _Running], timed_out: bool) -> Outcome:
     run.process.join()
     wall_time = time.monotonic() - run.started
-    _kill_group(run.process)  # anything the solution started and left behind
     code = run.process.exitcode
+    lost_server = code == LOST_EXIT_CODE and _server_died(run.server)
+    _end_leftovers(run, running)
     signame = _signal_name(-code) if code is not None and code < 0 else None
     report_path = run.job.outdir / REPORT
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
-    return Outcome(run.job, wall_time, code, signame, timed_out, run.timeout, report)
+    return Outcome(run.job, wall_time, code, signame, timed_out, run.timeout, report,
+                   lost_server)
+
+
+def _server_died(server: int | None) -> bool:
+    """Whether the fork server that started a run is dead (a run may have killed it)."""
+    if server is None:
+        return False
+    deadline = time.monotonic() + SERVER_DEATH_WAIT
+    while alive(server):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _end_leftovers(run: _Running, running: dict[int, _Running]) -> None:
+    """Kill whatever the run started and left behind, wherever it moved to.
+
+    While the child lived its orphans were its own; once it ended they became the fork
+    server's. The server's other children are the runs still going, and are spared.
+    """
+    orphans = children(run.server) if run.server else set()
+    kill_tree({run.process.pid} | orphans, spare=[other.process.pid for other in running.values()])
 
 
 def _signal_name(number: int) -> str:
@@ -157,12 +221,4 @@ def _stop(run: _Running) -> None:
         if now and now == size:
             break
         size = now
-    _kill_group(run.process)
-
-
-def _kill_group(process: multiprocessing.Process) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        if process.is_alive():
-            process.kill()
+    kill_tree([run.process.pid])

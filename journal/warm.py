@@ -22,6 +22,8 @@ import torch  # noqa: E402
 import torch.utils.tensorboard  # noqa: E402,F401
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402,F401
 
+from .processes import serve_as_reaper  # noqa: E402
+
 # A fresh interpreter starts torch's generator from this seed; children restore it so a
 # solution that never seeds still draws what a standalone run would.
 INITIAL_SEED = torch.initial_seed()
@@ -61,5 +63,6 @@ def _read_an_event_file() -> None:
 
 
 _warm_up()
+serve_as_reaper()  # what a run starts dies with it, whatever session it moved to
 
 from . import capture  # noqa: E402,F401  (the children's entry point, imported once here)
