@@ -25,6 +25,7 @@ from pathlib import Path
 from traceback import FrameSummary
 
 from .processes import die_with
+from .workdir import DOWNLOADS, break_link, download_env, guard_torch_save, keep_downloads, prepare
 
 REPORT = "report.json"
 LOG = "output.log"
@@ -167,6 +168,10 @@ def _isolate(job: Job) -> None:
     os.dup2(log, 2)
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    # Jupyter's working folder: the solution's own, mirrored so the run cannot change it.
+    prepare(job.workdir, job.solution.parent, job.root / DOWNLOADS)
+    os.environ.update(download_env(job.root / DOWNLOADS))
+    guard_torch_save()
     os.chdir(job.workdir)
     sys.argv = [str(job.solution)]
     sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
@@ -211,25 +216,56 @@ def _forget_fork_server() -> None:
 
 
 class ReadRecorder:
-    """An audit hook that records every project file opened for reading (imports included)."""
+    """An audit hook that records every project file opened for reading (imports included).
+
+    A file read through the run's working folder is recorded as the learner's file it mirrors,
+    unless the run wrote it first. A write there first turns a link into a private copy.
+    """
 
     def __init__(self, job: Job):
         self.root = str(job.root) + os.sep
-        self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES) + (str(job.workdir),)
+        self.work = str(job.workdir) + os.sep
+        self.source = job.solution.parent
+        self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES)
         self.reads: set[str] = set()
+        self.written: set[str] = set()
         self.active = True
 
     def hook(self, event: str, args: tuple) -> None:
-        if not self.active or event != "open":
+        if not self.active or event != "open" or isinstance(args[0], int):
             return
         path, mode, flags = args
-        if isinstance(path, int) or (mode and any(c in mode for c in "wax+")):
-            return
-        if mode is None and flags is not None and flags & os.O_ACCMODE != os.O_RDONLY:
-            return
         path = os.path.abspath(os.fsdecode(path))
-        if path.startswith(self.root) and not path.startswith(self.skip):
+        if _writes(mode, flags):
+            if path.startswith(self.work):
+                self.written.add(path)
+                self.active = False  # the copy's own opens are not the solution's
+                try:
+                    break_link(path, truncating=_truncates(mode, flags))
+                finally:
+                    self.active = True
+            return
+        if path.startswith(self.work):
+            path = self._mirrored(path)
+        if path and path.startswith(self.root) and not path.startswith(self.skip):
             self.reads.add(_source_of(path)[len(self.root):])
+
+    def _mirrored(self, path: str) -> str | None:
+        """The learner's file that `path` in the working folder stands for, if any."""
+        if path in self.written:
+            return None
+        learner = self.source / path[len(self.work):]
+        return str(learner) if learner.is_file() else None
+
+
+def _writes(mode: str | None, flags: int | None) -> bool:
+    if mode:
+        return any(c in mode for c in "wax+")
+    return flags is not None and flags & os.O_ACCMODE != os.O_RDONLY
+
+
+def _truncates(mode: str | None, flags: int | None) -> bool:
+    return "w" in mode if mode else bool(flags and flags & os.O_TRUNC)
 
 
 def _source_of(path: str) -> str:
@@ -295,6 +331,10 @@ def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder)
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
     report.figures = [name for name in figures.saved if name not in _cell_figures(report)]
     report.reads = sorted(reads.reads)
+    try:
+        keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
+    except OSError as error:
+        print(f"[journal] could not keep what the run downloaded: {error!r}", file=sys.stderr)
     report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.flush()
     sys.stderr.flush()

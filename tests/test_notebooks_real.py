@@ -1,0 +1,76 @@
+"""Real learners' notebooks: run as Jupyter runs them, cached by the packages they import, honest
+about CUDA, clean in what they leave, and stable in the files they store.
+
+One toy journal holds a day for each thing a learner's notebook does; it is built once, and the
+tests read what came out. Tests that need builds of their own make journals of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from journal.pipeline import Options, build
+from tests.helpers import entry_yaml, make_journal
+from tests.test_notebook import notebook
+
+BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
+
+BESIDE = notebook(
+    ("code", "import os\nrows = open('ep2_data.csv').read().split()\nprint('rows', len(rows))\n"
+             "print('linked', os.path.islink('weights.bin'))"),
+    ("code", "import torch\n"
+             "open('ep2_data.csv', 'w').write('overwritten')\n"
+             "open('weights.bin', 'a').write('appended')\n"
+             "torch.save({'w': torch.ones(2)}, 'checkpoint.pth')\n"
+             "os.makedirs('data', exist_ok=True)\n"
+             "open('data/downloaded.txt', 'w').write('fetched once')"),
+)
+CSV = "x,y\n1,2\n3,4\n"
+DAYS = {1: ("solutions/day01.ipynb", BESIDE, {})}
+
+
+def day_files(days: dict) -> dict[str, str]:
+    files = {}
+    for day, (solution, source, fields) in days.items():
+        files[solution] = source
+        files[f"entries/day-{day:02d}.yaml"] = entry_yaml(day, solution, **fields)
+    return files
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make_journal(tmp_path_factory.mktemp("real"), days={}, extra_files={
+        **day_files(DAYS), "solutions/ep2_data.csv": CSV})
+    for name in ("weights.bin", "checkpoint.pth"):
+        (root / "solutions" / name).write_bytes(b"0" * BIG)
+    build(root, Options(site=False))
+    return root
+
+
+def result(root: Path, day: int) -> dict:
+    return json.loads((root / f"results/day-{day:02d}/result.json").read_text())
+
+
+# --- 1. Jupyter's working folder -------------------------------------------------------------
+
+
+def test_a_notebook_reads_the_data_beside_it_and_it_is_a_dependency(built):
+    stored = result(built, 1)
+    assert stored["status"] == "passed", stored["reason"]
+    assert "rows 3" in stored["log_head"] and "linked True" in stored["log_head"]
+    assert "solutions/ep2_data.csv" in stored["deps"], "editing the CSV re-runs the day"
+
+
+def test_writes_to_the_learners_files_change_nothing_beside_the_notebook(built):
+    assert (built / "solutions/ep2_data.csv").read_text() == CSV
+    for name in ("weights.bin", "checkpoint.pth"):  # linked, then written: by open, torch.save
+        assert (built / "solutions" / name).read_bytes() == b"0" * BIG
+    assert not (built / "solutions/data").exists()
+
+
+def test_what_lands_in_data_is_kept_in_the_journals_download_cache(built):
+    kept = built / ".journal/downloads/data/downloaded.txt"
+    assert kept.read_text() == "fetched once"
