@@ -11,7 +11,9 @@ without reporting (a crash, a timeout) leaves its Python stack in `fault.log` in
 from __future__ import annotations
 
 import faulthandler
+import functools
 import gc
+import importlib.metadata
 import json
 import os
 import random
@@ -65,6 +67,8 @@ class Report:
     reads: list[str] = field(default_factory=list)
     peak_memory_mb: float = 0.0
     cells: list[dict] = field(default_factory=list)
+    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version
+    missing: str = ""  # the top-level module a ModuleNotFoundError named
 
 
 def child_main(job: Job) -> None:
@@ -114,6 +118,8 @@ def fail(report: Report, job: Job, error: BaseException, where: str = "") -> Non
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
     if isinstance(error, EOFError) and message == "EOF when reading a line":  # input()'s words
         report.reason += " (the build runs solutions with no input, so input() cannot wait)"
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        report.missing = error.name.partition(".")[0]
     report.traceback = trimmed_traceback(error, job)
     sys.stderr.write(report.traceback)  # the log shows what `python solution.py` would
 
@@ -331,6 +337,7 @@ def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder)
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
     report.figures = [name for name in figures.saved if name not in _cell_figures(report)]
     report.reads = sorted(reads.reads)
+    report.packages = imported_packages()
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
@@ -341,6 +348,29 @@ def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder)
     tmp = job.outdir / (REPORT + ".tmp")
     tmp.write_text(json.dumps(report.__dict__), encoding="utf-8")
     os.replace(tmp, job.outdir / REPORT)
+
+
+@functools.cache
+def distributions() -> dict[str, list[str]]:
+    """Top-level module -> the distributions providing it; the fork server reads it once."""
+    return importlib.metadata.packages_distributions()
+
+
+def imported_packages() -> dict[str, str]:
+    """Distribution -> version of every third-party package loaded when the run ended.
+
+    That includes what the fork server preloaded (torch, matplotlib, tensorboard): their
+    versions can change a run's numbers and figures as much as the solution's own imports.
+    """
+    tops = {name.partition(".")[0] for name in list(sys.modules)}
+    found = {}
+    for top in sorted(tops - set(sys.stdlib_module_names)):
+        for dist in distributions().get(top, ()):
+            try:
+                found[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                pass  # removed since the fork server read the list
+    return dict(sorted(found.items()))
 
 
 def _cell_figures(report: Report) -> set[str]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .capture import FAULT, LOG, solution_frames
 from .entries import Entry
 from .files import sha256_file
+from .hints import failure_hint
 from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
@@ -46,6 +47,7 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
                     figures=report.get("figures", []), charts=report.get("charts", {}),
                     sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
                     traceback=report.get("traceback", ""), cells=report.get("cells", []),
+                    packages=report.get("packages", {}), missing=report.get("missing", ""),
                     ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
     if outcome.timed_out:
         result.status = TIMED_OUT
@@ -67,9 +69,12 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     deps = {rel: sha256_file(root / rel) for rel in
             sorted(set(report.get("reads", [])) | {entry.solution}) if (root / rel).is_file()}
     result.deps = deps
-    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED)
+    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED,
+                           packages=result.packages)
     if result.status == PASSED:
         result.reason = ""
+    result.reason += failure_hint(entry, result.status != PASSED, result.missing,
+                                  f"{result.reason}\n{result.traceback}")
     return result, produced
 
 

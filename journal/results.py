@@ -8,7 +8,9 @@ the new one, complete. The last good run is kept inside a failed one's record, w
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import importlib.util
 import json
 import platform
 import shutil
@@ -46,6 +48,8 @@ class Result:
     cells: list[dict[str, Any]] = field(default_factory=list)  # notebook cells, in order
     key: str = ""
     deps: dict[str, str] = field(default_factory=dict)  # project file -> sha256 at run time
+    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version it ran with
+    missing: str = ""  # the module a ModuleNotFoundError named: the day runs again once it imports
     ran_at: str = ""
     python: str = ""
     torch: str = ""
@@ -139,6 +143,7 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
 
 def versions() -> dict[str, str]:
     """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
+    _version.cache_clear()  # each build asks afresh: `build.py serve` outlives a pip install
     try:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
@@ -147,13 +152,17 @@ def versions() -> dict[str, str]:
 
 
 def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
-              failed: bool = False) -> str:
+              failed: bool = False, packages: dict[str, str] | None = None) -> str:
     """A key over everything a run depends on: sources and files it read, settings, versions.
 
-    A failed run may have failed for a file that was missing, which it never opened: its key
-    also covers which files exist beside the solution, so adding that file re-runs it.
+    `packages` are the versions of the third-party packages the run had loaded, so installing
+    or upgrading one re-runs the days that use it. A failed run may have failed for a file that
+    was missing, which it never opened: its key also covers which files exist beside the
+    solution, so adding that file re-runs it.
     """
     payload = {"deps": deps, "settings": entry.run_settings(), **env}
+    if packages:
+        payload["packages"] = packages
     if failed:
         payload["listing"] = _listing(root / entry.solution)
     return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
@@ -180,5 +189,29 @@ def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str
     """Whether `result` is what running `entry` now would produce, so no run is needed."""
     if result is None or not result.key or entry.solution not in result.deps:
         return False
+    if result.missing and _importable(result.missing):
+        return False  # it failed for a module that can be imported now
     deps = current_deps(root, result.deps)
-    return deps is not None and cache_key(root, entry, deps, env, not result.ok) == result.key
+    return deps is not None and cache_key(root, entry, deps, env, not result.ok,
+                                          installed(result.packages)) == result.key
+
+
+def _importable(module: str) -> bool:
+    """Whether `module` could be imported now; finding it imports nothing."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def installed(packages: dict[str, str]) -> dict[str, str]:
+    """The versions installed now of the distributions in `packages` ("none" if removed)."""
+    return {dist: _version(dist) for dist in packages}
+
+
+@functools.cache
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"

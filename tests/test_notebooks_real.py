@@ -8,12 +8,18 @@ tests read what came out. Tests that need builds of their own make journals of t
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from journal.hints import pip_name
 from journal.pipeline import Options, build
-from tests.helpers import entry_yaml, make_journal
+from tests.helpers import REPO, entry_yaml, make_journal, write
 from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
@@ -74,3 +80,55 @@ def test_writes_to_the_learners_files_change_nothing_beside_the_notebook(built):
 def test_what_lands_in_data_is_kept_in_the_journals_download_cache(built):
     kept = built / ".journal/downloads/data/downloaded.txt"
     assert kept.read_text() == "fetched once"
+
+
+# --- 2. the cache knows packages -------------------------------------------------------------
+
+
+def install_tiny(site: Path, version: str) -> None:
+    """A tiny package `tinypkg` at `version`, as pip would leave it in a site folder."""
+    for old in site.glob("tinypkg*"):
+        shutil.rmtree(old)
+    write(site / "tinypkg/__init__.py", f"VERSION = {version!r}\n")
+    info = site / f"tinypkg-{version}.dist-info"
+    write(info / "METADATA", f"Metadata-Version: 2.1\nName: tinypkg\nVersion: {version}\n")
+    write(info / "top_level.txt", "tinypkg\n")
+
+
+def cli_build(root: Path, site: Path) -> dict[str, str]:
+    """`build.py` in a process of its own, as after a pip install: day -> "ran" or "cached"."""
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root),
+                           "--no-site"], env={**os.environ, "PYTHONPATH": str(site)},
+                          capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return dict(re.findall(r"^(day-\d\d) .* (ran|cached)$", done.stderr, re.M))
+
+
+def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it(tmp_path):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    uses = "import tinypkg\nprint('tinypkg', tinypkg.VERSION)\n"
+    root = make_journal(tmp_path, days={1: uses, 2: 'print("no packages")\n'})
+    assert cli_build(root, site) == {"day-01": "ran", "day-02": "ran"}
+    failed = result(root, 1)
+    assert failed["status"] == "failed" and failed["missing"] == "tinypkg"
+    assert "add `tinypkg` to requirements.txt and `pip install tinypkg`" in failed["reason"]
+    assert cli_build(root, site) == {"day-01": "cached", "day-02": "cached"}
+
+    install_tiny(site, "1.0")  # no --force: the day that failed on it runs again
+    assert cli_build(root, site) == {"day-01": "ran", "day-02": "cached"}
+    passed = result(root, 1)
+    assert passed["status"] == "passed" and passed["packages"]["tinypkg"] == "1.0"
+    assert "tinypkg" not in result(root, 2)["packages"]
+
+    install_tiny(site, "1.1")
+    assert cli_build(root, site) == {"day-01": "ran", "day-02": "cached"}
+    assert "tinypkg 1.1" in result(root, 1)["log_head"]
+
+
+@pytest.mark.parametrize("module, name", [("sklearn", "scikit-learn"), ("cv2", "opencv-python"),
+                                          ("PIL", "pillow"), ("yaml", "pyyaml"),
+                                          ("skimage", "scikit-image"), ("bs4", "beautifulsoup4"),
+                                          ("pandas", "pandas")])
+def test_a_missing_module_is_named_by_what_pip_installs(module, name):
+    assert pip_name(module) == name
