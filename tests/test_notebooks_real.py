@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from journal.hints import pip_name
-from journal.pipeline import Options, build
+from journal.pipeline import Options, build, cuda_build, torch_has_cuda
 from tests.helpers import REPO, entry_yaml, make_journal, write
 from tests.test_notebook import notebook
 
@@ -132,3 +132,34 @@ def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it
                                           ("pandas", "pandas")])
 def test_a_missing_module_is_named_by_what_pip_installs(module, name):
     assert pip_name(module) == name
+
+
+# --- 3. CUDA, honestly -----------------------------------------------------------------------
+
+
+def test_a_cuda_call_suggests_requires_cuda_then_shows_not_run_here(tmp_path):
+    if torch_has_cuda():
+        pytest.skip("this torch is a CUDA build: the day would run here")
+    gpu = "import torch\nx = torch.ones(2).cuda()\n"
+    root = make_journal(tmp_path, days={1: gpu})
+    failed = build(root, Options(site=False)).days[0].result
+    assert failed.status == "failed"
+    assert failed.reason.endswith("(the torch here has no CUDA; if this day needs a GPU, add "
+                                  "`requires: cuda` to entries/day-01.yaml)"), failed.reason
+
+    entry = root / "entries/day-01.yaml"
+    entry.write_text(entry.read_text() + "requires: cuda\n")
+    report = build(root, Options(site=False))
+    assert report.failures == [] and not report.days[0].ran
+    page = (root / "docs/days/day-01.md").read_text()
+    assert '!!! info "Not run here"' in page and "needs a CUDA build of torch" in page
+    assert "not compiled with CUDA" not in page, "the old CPU failure is not shown"
+
+
+@pytest.mark.parametrize("line, expected", [("cuda: Optional[str] = '12.1'", True),
+                                            ("cuda: Optional[str] = None", False),
+                                            ("cuda = '11.8'", True), ("hip = '6.0'", False)])
+def test_a_cuda_build_is_read_from_torchs_version_file(tmp_path, line, expected):
+    version = tmp_path / "version.py"
+    version.write_text(f"from typing import Optional\n__version__ = '2.13.0'\n{line}\n")
+    assert cuda_build(version) is expected
