@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from journal import cli
 from journal.hints import pip_name
 from journal.pipeline import Options, build, cuda_build, torch_has_cuda
 from tests.helpers import REPO, entry_yaml, make_journal, write
@@ -163,3 +164,23 @@ def test_a_cuda_build_is_read_from_torchs_version_file(tmp_path, line, expected)
     version = tmp_path / "version.py"
     version.write_text(f"from typing import Optional\n__version__ = '2.13.0'\n{line}\n")
     assert cuda_build(version) is expected
+
+
+# --- 4. new --notebook -----------------------------------------------------------------------
+
+
+def test_new_notebook_writes_a_notebook_that_builds_and_passes(tmp_path):
+    root = make_journal(tmp_path, days={})
+    assert cli.main(["new", "Fit a line", "--notebook", "--root", str(root)]) == 0
+    path = root / "solutions/day01_fit_line.ipynb"
+    saved = json.loads(path.read_text())
+    assert (saved["nbformat"], saved["nbformat_minor"]) == (4, 5)
+    assert [c["cell_type"] for c in saved["cells"]] == ["markdown"] + ["code"] * 5
+    assert all(c["outputs"] == [] for c in saved["cells"] if c["cell_type"] == "code")
+    assert "solution: solutions/day01_fit_line.ipynb" in (root / "entries/day-01.yaml").read_text()
+
+    stored = build(root, Options(site=False)).days[0].result
+    assert stored.status == "passed", stored.reason
+    assert len(stored.scalars["Loss/train"]["values"]) == 200
+    plotted = [c for c in stored.cells if c["figures"]]
+    assert [c["index"] for c in plotted] == [5], "the figure belongs to the last cell"
