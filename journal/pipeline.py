@@ -49,6 +49,17 @@ class Day:
             return True
         return self.result.ok == (self.entry.expect == "pass")
 
+    @property
+    def passed(self) -> bool:
+        """Whether the day's solution passed, as its entry wants: what solves its problem.
+
+        A day not run here counts with the passing run it shows, if it has one.
+        """
+        result = self.result
+        if result is None or self.entry.expect != "pass":
+            return False
+        return result.ok or (result.status == NOT_RUN and result.last_good is not None)
+
 
 @dataclass
 class Report:

@@ -236,7 +236,8 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
-    journey = {"coverage": progress.coverage(entries, catalog),
+    passed = {d.entry.day for d in days if d.passed}
+    journey = {"coverage": progress.coverage(entries, catalog, passed),
                "streaks": progress.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog}
     drawn = journey_charts(root, entries, journey["coverage"])
