@@ -36,7 +36,31 @@ BESIDE = notebook(
              "open('data/downloaded.txt', 'w').write('fetched once')"),
 )
 CSV = "x,y\n1,2\n3,4\n"
-DAYS = {1: ("solutions/day01.ipynb", BESIDE, {})}
+COLOURED = r'''
+import os
+import torch
+
+print("\x1b[32mstarting\x1b[0m in", os.getcwd(), "from", __file__)
+print("torch lives in", torch.__file__)
+
+
+def forward():
+    return torch.nn.Linear(2, 2)(torch.ones(3))  # the wrong width: torch raises inside itself
+
+
+try:
+    forward()
+except RuntimeError as error:
+    raise ValueError("\x1b[1;31mshapes do not fit\x1b[0m") from error
+'''
+STUCK = notebook(
+    ("code", "import time\nstarted = time.monotonic()"),
+    ("code", "def wait_forever():\n    while True:\n        spin = time.monotonic() - started  # stuck"
+             "\n\nwait_forever()"),
+)
+DAYS = {1: ("solutions/day01.ipynb", BESIDE, {"problem": "v1-1"}),
+        2: ("solutions/day02.py", COLOURED, {"problem": "v1-2"}),
+        3: ("solutions/day03.ipynb", STUCK, {"timeout": "2"})}
 
 
 def day_files(days: dict) -> dict[str, str]:
@@ -81,6 +105,56 @@ def test_writes_to_the_learners_files_change_nothing_beside_the_notebook(built):
 def test_what_lands_in_data_is_kept_in_the_journals_download_cache(built):
     kept = built / ".journal/downloads/data/downloaded.txt"
     assert kept.read_text() == "fetched once"
+
+
+def stored_text(root: Path) -> dict[str, str]:
+    """Every text file the build stored or rendered, by path."""
+    return {path.relative_to(root).as_posix(): path.read_text(errors="replace")
+            for folder in ("results", "docs") for path in (root / folder).rglob("*")
+            if path.suffix in (".json", ".log", ".md")}
+
+
+# --- 5. solved means passed ------------------------------------------------------------------
+
+
+def test_only_the_passing_day_counts_as_solved_the_failed_one_as_attempted(built):
+    index = (built / "docs/index.md").read_text()
+    assert "**1 of 90** problems solved" in index
+    assert "**1** attempted, with no passing run yet" in index
+    attempted = (built / "docs/torchleet.md").read_text().split("## Attempted")[1]
+    assert "[Day 2](days/day-02.md)" in attempted.split("## Open")[0]
+
+
+# --- 6. clean text ---------------------------------------------------------------------------
+
+
+def test_colour_codes_are_gone_from_the_reason_traceback_and_log(built):
+    stored = result(built, 2)
+    assert stored["reason"] == "ValueError: shapes do not fit"
+    assert stored["traceback"].rstrip().endswith("ValueError: shapes do not fit")
+    assert "starting in . from solutions/day02.py" in stored["log_head"]
+    for path, text in stored_text(built).items():
+        assert "\x1b" not in text, path
+
+
+def test_library_frames_are_named_from_site_packages_and_no_machine_path_is_stored(built):
+    traceback = result(built, 2)["traceback"]
+    assert re.search(r'File "torch/nn/modules/module\.py", line \d+, in _call_impl', traceback)
+    assert "torch lives in torch/__init__.py" in result(built, 2)["log_head"]
+    machine = {str(built), str(built.parent), sys.prefix, os.path.expanduser("~") + "/", "/tmp/"}
+    for path, text in stored_text(built).items():
+        found = [where for where in machine if where in text]
+        assert not found, f"{path} holds {found}"
+
+
+# --- 7. timeout dumps for notebooks ----------------------------------------------------------
+
+
+def test_a_stopped_notebook_shows_the_cell_line_it_was_stuck_on(built):
+    stored = result(built, 3)
+    assert stored["status"] == "timed out"
+    assert ('File "solutions/day03.ipynb, cell 2", line 3, in wait_forever\n'
+            "    spin = time.monotonic() - started  # stuck") in stored["traceback"]
 
 
 # --- 2. the cache knows packages -------------------------------------------------------------
