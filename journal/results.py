@@ -1,9 +1,12 @@
 """The results store: what each day's last run produced, kept in `results/day-NN/`.
 
-`result.json` is the commit point. The files it names (figures, charts, the log) are stored
-under content-hashed names first, then `result.json` is replaced in one rename, and only then
-are files it no longer names removed. A build killed at any moment leaves the old result or
-the new one, complete. The last good run is kept inside a failed one's record, with its files.
+`result.json` is the commit point. The files it names (figures, charts, the log) keep the
+names the run gave them (`figure-01.png`), so a re-run that draws the same bytes touches no
+file and one that draws other bytes shows in git as a modified file, not a delete and an add.
+Each file is replaced in one rename, then `result.json`, and only then are files it no longer
+names removed: a build killed at any moment leaves every file `result.json` names in place
+(a figure may already be the new run's). The last good run is kept inside a failed one's
+record, its files in `last-good/`, where the failed run's own cannot overwrite them.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ import importlib.metadata
 import importlib.util
 import json
 import platform
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .entries import Entry, day_slug
-from .files import sha256_bytes, sha256_file, write_atomic
+from .files import sha256_bytes, sha256_file, write_if_changed
 
 RESULTS_DIR = "results"
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
+LAST_GOOD = "last-good"  # a day's folder for the files of its last passing run
 
 
 @dataclass
@@ -95,28 +98,33 @@ def load_result(root: Path, day: int) -> Result | None:
 def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Result:
     """Store `result`, whose files are still at the paths in `produced` (name -> path).
 
-    Files get content-hashed names, so a new run never overwrites a file the current
-    result.json names. Returns the result as stored, with its files renamed.
+    Returns the result as stored.
     """
     folder = day_dir(root, result.day)
     folder.mkdir(parents=True, exist_ok=True)
-    renamed = {}
-    for name, src in produced.items():
-        data = src.read_bytes()
-        stored = f"{Path(name).stem}-{sha256_bytes(data)[:10]}{Path(name).suffix}"
-        if not (folder / stored).exists():
-            write_atomic(folder / stored, data, durable=True)
-        renamed[name] = stored
-    result = _renamed(result, renamed)
     previous = load_result(root, result.day)
     if not result.ok and previous is not None:
-        result.last_good = previous.to_dict() if previous.ok else previous.last_good
+        result.last_good = _keep_last_good(folder, previous)
+    for name, src in produced.items():
+        write_if_changed(folder / name, src.read_bytes(), durable=True)
     # Key order is kept, not sorted: the scalars' order is the order they were first logged,
     # which decides a day's headline metric. Runs write them in the same order every time.
-    write_atomic(folder / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
-                 durable=True)
+    write_if_changed(folder / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
+                     durable=True)
     _remove_unnamed(folder, result)
     return result
+
+
+def _keep_last_good(folder: Path, previous: Result) -> dict[str, Any] | None:
+    """The last passing run's record, its files copied into `last-good/` if it was `previous`."""
+    if not previous.ok:
+        return previous.last_good
+    kept = {}
+    for name in previous.files():
+        if (folder / name).is_file():
+            kept[name] = f"{LAST_GOOD}/{name}"
+            write_if_changed(folder / kept[name], (folder / name).read_bytes(), durable=True)
+    return _renamed(previous, kept).to_dict()
 
 
 def _renamed(result: Result, names: dict[str, str]) -> Result:
@@ -133,9 +141,13 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
 
 def _remove_unnamed(folder: Path, result: Result) -> None:
     keep = set(result.files()) | {"result.json"}
-    for path in folder.iterdir():
-        if path.name not in keep:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in sorted(folder.rglob("*"), reverse=True):  # a folder's files before the folder
+        rel = path.relative_to(folder).as_posix()
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in keep:
+            path.unlink()
 
 
 # --- cache keys ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 from journal import cli
 from journal.hints import pip_name
 from journal.pipeline import Options, build, cuda_build, torch_has_cuda
-from tests.helpers import REPO, entry_yaml, make_journal, write
+from tests.helpers import REPO, entry_yaml, make_journal, toy_solution, write
 from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
@@ -258,3 +258,33 @@ def test_new_notebook_writes_a_notebook_that_builds_and_passes(tmp_path):
     assert len(stored.scalars["Loss/train"]["values"]) == 200
     plotted = [c for c in stored.cells if c["figures"]]
     assert [c["index"] for c in plotted] == [5], "the figure belongs to the last cell"
+
+
+# --- 8. stable result files ------------------------------------------------------------------
+
+
+def test_rerunning_keeps_file_names_and_touches_only_files_whose_bytes_changed(tmp_path):
+    root = make_journal(tmp_path, days={1: toy_solution()})
+    build(root, Options(site=False))
+    folder, shown = root / "results/day-01", root / "docs/days/day-01"
+
+    def stamps(where: Path) -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in where.iterdir()
+                if p.suffix != ".json"}
+
+    first, first_shown = stamps(folder), stamps(shown)
+    assert sorted(first) == ["chart-01.png", "figure-01.png", "output.log", "sparkline.png"]
+    build(root, Options(site=False, force=True))  # the same bytes again
+    assert stamps(folder) == first and stamps(shown) == first_shown
+
+    figure = (folder / "figure-01.png").read_bytes()
+    write(root / "solutions/day01.py", toy_solution(5))  # another fit: other figures
+    build(root, Options(site=False))
+    assert sorted(stamps(folder)) == sorted(first), "modified in place, not renamed"
+    assert (folder / "figure-01.png").read_bytes() != figure
+
+    write(root / "solutions/day01.py", toy_solution(5) + "raise SystemExit('broken')\n")
+    failed = build(root, Options(site=False)).days[0].result
+    kept = failed.last_good["figures"]
+    assert kept == ["last-good/figure-01.png"] and (folder / kept[0]).is_file()
+    assert f"](day-01/{kept[0]})" in (root / "docs/days/day-01.md").read_text()
