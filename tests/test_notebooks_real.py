@@ -114,6 +114,22 @@ def stored_text(root: Path) -> dict[str, str]:
             if path.suffix in (".json", ".log", ".md")}
 
 
+def test_a_dataset_downloaded_into_data_is_fetched_once_and_reused(tmp_path):
+    fetches = notebook(("code", "import os\n"
+                                "print('torch home', os.environ['TORCH_HOME'])\n"
+                                "if os.path.exists('data/mnist.bin'):\n    print('reused')\n"
+                                "else:\n    os.makedirs('data', exist_ok=True)\n"
+                                "    open('data/mnist.bin', 'w').write('digits')\n    print('fetched')"))
+    root = make_journal(tmp_path, days={}, extra_files=day_files(
+        {1: ("solutions/day01.ipynb", fetches, {})}))
+    first = build(root, Options(site=False)).days[0].result
+    assert "fetched" in first.log_head and "torch home .journal/downloads/torch" in first.log_head
+    again = build(root, Options(site=False, force=True)).days[0].result
+    assert "reused" in again.log_head
+    assert (root / ".journal/downloads/data/mnist.bin").read_text() == "digits"
+    assert not (root / "solutions/data").exists()
+
+
 # --- 5. solved means passed ------------------------------------------------------------------
 
 
