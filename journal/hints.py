@@ -1,7 +1,8 @@
 """What to do about a failure the learner's setup causes: a missing package, a GPU-only day.
 
-One function, `failure_hint`, reads a failed Result and returns the words appended to its
-reason, so the page, the README table and the terminal all say what to do.
+One function, `failure_hint`, reads a failed run and returns the words appended to its reason,
+so the page, the README table and the terminal all say what to do. Reasons are shown as plain
+text everywhere, so the words carry no Markdown.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ def failure_hint(entry: Entry, status_failed: bool, missing: str, text: str) -> 
         return ""
     if missing:
         name = pip_name(missing)
-        return (f" (add `{name}` to requirements.txt and `pip install {name}`: the day runs "
-                f"again once `{missing}` can be imported)")
+        return (f" (add {name} to requirements.txt and pip install it; the day runs again "
+                f"once {missing} can be imported)")
     if entry.requires != "cuda" and NO_CUDA.search(text):
-        return (f" (the torch here has no CUDA; if this day needs a GPU, add `requires: cuda` "
+        return (f' (the torch here has no CUDA; if this day needs a GPU, add "requires: cuda" '
                 f"to {entry.source})")
     return ""

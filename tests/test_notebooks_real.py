@@ -203,7 +203,11 @@ def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it
     assert cli_build(root, site) == {"day-01": "ran", "day-02": "ran"}
     failed = result(root, 1)
     assert failed["status"] == "failed" and failed["missing"] == "tinypkg"
-    assert "add `tinypkg` to requirements.txt and `pip install tinypkg`" in failed["reason"]
+    assert failed["reason"] == ("ModuleNotFoundError: No module named 'tinypkg' (add tinypkg to "
+                                "requirements.txt and pip install it; the day runs again once "
+                                "tinypkg can be imported)")
+    page = (root / "docs/days/day-01.md").read_text()
+    assert "add tinypkg to requirements.txt and pip install it" in page
     assert cli_build(root, site) == {"day-01": "cached", "day-02": "cached"}
 
     install_tiny(site, "1.0")  # no --force: the day that failed on it runs again
@@ -235,8 +239,9 @@ def test_a_cuda_call_suggests_requires_cuda_then_shows_not_run_here(tmp_path):
     root = make_journal(tmp_path, days={1: gpu})
     failed = build(root, Options(site=False)).days[0].result
     assert failed.status == "failed"
-    assert failed.reason.endswith("(the torch here has no CUDA; if this day needs a GPU, add "
-                                  "`requires: cuda` to entries/day-01.yaml)"), failed.reason
+    assert failed.reason.endswith('(the torch here has no CUDA; if this day needs a GPU, add '
+                                  '"requires: cuda" to entries/day-01.yaml)'), failed.reason
+    assert "requires: cuda" in (root / "docs/days/day-01.md").read_text(), "the page suggests it"
 
     entry = root / "entries/day-01.yaml"
     entry.write_text(entry.read_text() + "requires: cuda\n")
