@@ -47,8 +47,12 @@ def mirror(source: Path, target: Path) -> None:
         if entry.name in SKIP:
             continue
         dest = target / entry.name
-        if entry.is_dir():
+        if entry.is_dir(follow_symlinks=False):
             mirror(Path(entry.path), dest)
+        elif entry.is_symlink() and entry.is_dir():
+            # The learner's own link to a folder elsewhere (a dataset): linked as it is, as
+            # Jupyter would see it, and never walked (it may be huge, or loop back here).
+            os.symlink(os.path.realpath(entry.path), dest)
         elif entry.is_file():
             if entry.stat().st_size <= COPY_LIMIT:
                 shutil.copy2(entry.path, dest)

@@ -20,6 +20,7 @@ import pytest
 from journal import cli
 from journal.hints import pip_name
 from journal.pipeline import Options, build, cuda_build, torch_has_cuda
+from journal.workdir import mirror
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution, write
 from tests.test_notebook import notebook
 
@@ -128,6 +129,18 @@ def test_a_dataset_downloaded_into_data_is_fetched_once_and_reused(tmp_path):
     assert "reused" in again.log_head
     assert (root / ".journal/downloads/data/mnist.bin").read_text() == "digits"
     assert not (root / "solutions/data").exists()
+
+
+def test_the_mirror_copies_small_files_links_large_ones_and_never_walks_a_linked_folder(tmp_path):
+    source, work = tmp_path / "solutions", tmp_path / "work"
+    write(source / "data/small.csv", CSV)
+    write(source / "runs/old/events.out.tfevents.1", "stale")
+    (source / "big.bin").write_bytes(b"0" * BIG)
+    os.symlink(source, source / "loop")  # would never end if walked
+    mirror(source, work)
+    assert (work / "data/small.csv").read_text() == CSV and not (work / "data/small.csv").is_symlink()
+    assert (work / "big.bin").is_symlink() and (work / "loop").is_symlink()
+    assert not (work / "runs").exists(), "an old TensorBoard log would pass for this run's"
 
 
 # --- 5. solved means passed ------------------------------------------------------------------
