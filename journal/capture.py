@@ -68,7 +68,7 @@ class Report:
     peak_memory_mb: float = 0.0
     cells: list[dict] = field(default_factory=list)
     packages: dict[str, str] = field(default_factory=dict)  # distribution -> version
-    missing: str = ""  # the top-level module a ModuleNotFoundError named
+    missing: str = ""  # the top-level module a ModuleNotFoundError found missing
 
 
 def child_main(job: Job) -> None:
@@ -118,8 +118,10 @@ def fail(report: Report, job: Job, error: BaseException, where: str = "") -> Non
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
     if isinstance(error, EOFError) and message == "EOF when reading a line":  # input()'s words
         report.reason += " (the build runs solutions with no input, so input() cannot wait)"
-    if isinstance(error, ModuleNotFoundError) and error.name:
-        report.missing = error.name.partition(".")[0]
+    # Only a missing top-level module: a submodule missing from an installed package comes
+    # with its version, which the packages in the cache key already follow.
+    if isinstance(error, ModuleNotFoundError) and error.name and "." not in error.name:
+        report.missing = error.name
     report.traceback = trimmed_traceback(error, job)
     sys.stderr.write(report.traceback)  # the log shows what `python solution.py` would
 
