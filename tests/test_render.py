@@ -143,7 +143,7 @@ def test_home_page_of_a_handmade_journal(handmade):
     index = render_handmade(handmade)["index.md"]
     # Day 2 (v1-18) has no run yet: its problem is attempted, not solved.
     assert "**1 of 90** problems solved" in index and "1 of 7 basic ·" in index
-    assert "**1** attempted, with no passing run yet" in index and "0 of 28 medium ·" in index
+    assert "**1** more attempted, with no passing run yet" in index and "0 of 28 medium ·" in index
     assert "**2 calendar days** with an entry" in index  # days 1 and 2 share a date
     assert "current streak **1 day**" in index and "longest streak **1 day**" in index
     assert "last entry 2025-01-03 (7 days ago)." in index
