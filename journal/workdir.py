@@ -3,12 +3,12 @@
 Jupyter runs a notebook in the notebook's folder, so `open("data.csv")` finds the file beside
 it. The build runs each solution in a scratch folder that mirrors that one: its folders are
 made anew, its small files copied (a write replaces the copy, never the learner's file), its
-large files symlinked so a dataset is not copied per run. A symlink would let a write go
-through to the learner's file, so the child's audit hook replaces a link with a private copy
-before Python opens it for writing (`break_link`). Native code opens files without that
-hook; `torch.save`, the native writer PyTorch solutions use, breaks the link first too
-(`guard_torch_save`). Anything else native writing in place to an existing file over
-COPY_LIMIT beside the solution could still reach it.
+large files, and any past COPY_BUDGET, symlinked so a dataset is not copied per run. A symlink
+would let a write go through to the learner's file, so the child's audit hook replaces a link
+with a private copy before Python opens it for writing (`break_link`). Native code opens files
+without that hook; `torch.save`, the native writer PyTorch solutions use, breaks the link first
+too (`guard_torch_save`). Anything else native writing in place to a linked file (sqlite,
+h5py) could still reach the learner's file.
 
 Downloads that should outlive the run go to one cache per journal, `.journal/downloads/`:
 `TORCH_HOME` and `HF_HOME` point into it, and what a run adds to a conventional `./data`
@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 
 COPY_LIMIT = 8 << 20  # bytes: smaller files are copied per run, larger ones linked
+COPY_BUDGET = 64 << 20  # bytes copied per run at most: past it, small files are linked too
 # Never mirrored: old TensorBoard logs would pass for this run's, and editor or VCS state.
 SKIP = frozenset({"runs", "__pycache__", ".ipynb_checkpoints", ".git"})
 DOWNLOADS = ".journal/downloads"
@@ -40,24 +41,30 @@ def prepare(workdir: Path, source: Path, downloads: Path) -> None:
                 os.symlink(entry.path, target)
 
 
-def mirror(source: Path, target: Path) -> None:
-    """Copy `source`'s folder tree into `target`: small files copied, large ones linked."""
+def mirror(source: Path, target: Path, budget: int = COPY_BUDGET) -> int:
+    """Copy `source`'s folder tree into `target`: small files copied, large ones linked.
+
+    Returns what is left of `budget`, the bytes it may still copy.
+    """
     target.mkdir(parents=True, exist_ok=True)
-    for entry in os.scandir(source):
+    for entry in sorted(os.scandir(source), key=lambda e: e.name):  # the same copies each run
         if entry.name in SKIP:
             continue
         dest = target / entry.name
         if entry.is_dir(follow_symlinks=False):
-            mirror(Path(entry.path), dest)
+            budget = mirror(Path(entry.path), dest, budget)
         elif entry.is_symlink() and entry.is_dir():
             # The learner's own link to a folder elsewhere (a dataset): linked as it is, as
             # Jupyter would see it, and never walked (it may be huge, or loop back here).
             os.symlink(os.path.realpath(entry.path), dest)
         elif entry.is_file():
-            if entry.stat().st_size <= COPY_LIMIT:
+            size = entry.stat().st_size
+            if size <= min(COPY_LIMIT, budget):
                 shutil.copy2(entry.path, dest)
+                budget -= size
             else:
                 os.symlink(os.path.realpath(entry.path), dest)
+    return budget
 
 
 def break_link(path: str, truncating: bool) -> None:

@@ -143,6 +143,14 @@ def test_the_mirror_copies_small_files_links_large_ones_and_never_walks_a_linked
     assert not (work / "runs").exists(), "an old TensorBoard log would pass for this run's"
 
 
+def test_past_its_copy_budget_the_mirror_links_small_files_too(tmp_path):
+    source, work = tmp_path / "solutions", tmp_path / "work"
+    for name in ("a.csv", "b.csv", "c.csv"):
+        write(source / name, "x" * 4)
+    mirror(source, work, budget=10)  # two 4-byte files fit, the third does not
+    assert [(work / n).is_symlink() for n in ("a.csv", "b.csv", "c.csv")] == [False, False, True]
+
+
 # --- 5. solved means passed ------------------------------------------------------------------
 
 
