@@ -36,6 +36,10 @@ def failure_hint(entry: Entry, status_failed: bool, missing: str, text: str) -> 
         name = pip_name(missing)
         return (f" (add {name} to requirements.txt and pip install it; the day runs again "
                 f"once {missing} can be imported)")
+    if "FileNotFoundError" in text.partition("\n")[0]:
+        folder = entry.solution.rpartition("/")[0]
+        return (f" (a run starts in a copy of {folder}/, as Jupyter starts in the notebook's "
+                f"folder: put the file there and open it by a path relative to it)")
     if entry.requires != "cuda" and NO_CUDA.search(text):
         return (f' (the torch here has no CUDA; if this day needs a GPU, add "requires: cuda" '
                 f"to {entry.source})")

@@ -151,6 +151,17 @@ def test_past_its_copy_budget_the_mirror_links_small_files_too(tmp_path):
     assert [(work / n).is_symlink() for n in ("a.csv", "b.csv", "c.csv")] == [False, False, True]
 
 
+def test_a_file_not_beside_the_notebook_says_where_runs_start(tmp_path):
+    lost = notebook(("code", "open('../elsewhere/data.csv')"))
+    root = make_journal(tmp_path, days={}, extra_files=day_files(
+        {1: ("solutions/day01.ipynb", lost, {})}))
+    failed = build(root, Options(site=False)).days[0].result
+    assert failed.reason == ("cell 1: FileNotFoundError: [Errno 2] No such file or directory: "
+                             "'../elsewhere/data.csv' (a run starts in a copy of solutions/, as "
+                             "Jupyter starts in the notebook's folder: put the file there and "
+                             "open it by a path relative to it)")
+
+
 # --- 5. solved means passed ------------------------------------------------------------------
 
 
