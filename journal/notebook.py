@@ -60,6 +60,24 @@ def cell_lines(solution: str, text: str) -> dict[str, list[str]]:
             for cell in cells if cell["kind"] == "code"}
 
 
+def without_outputs(text: str) -> str:
+    """The notebook with its stored outputs cleared, as the site publishes it for download.
+
+    Outputs were made on the learner's machine: they hold its paths and colour codes, and the
+    page shows the build's own run instead. Text that is no notebook is returned as it is.
+    """
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return text
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
 def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
     """Run the notebook's code cells in order, recording every cell and the figures it made."""
     from .capture import exited, fail

@@ -26,7 +26,16 @@ from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
 
-BESIDE = notebook(
+def with_outputs(text: str) -> str:
+    """A notebook as the learner saved it after a failed run here: colour codes, local paths."""
+    saved = json.loads(text)
+    saved["cells"][0]["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "x",
+                                     "traceback": ["\x1b[0;31mValueError\x1b[0m", f"File "
+                                                   f"{sys.prefix}/lib/python3.11/site.py"]}]
+    return json.dumps(saved)
+
+
+BESIDE = with_outputs(notebook(
     ("code", "import os\nrows = open('ep2_data.csv').read().split()\nprint('rows', len(rows))\n"
              "print('linked', os.path.islink('weights.bin'))"),
     ("code", "import torch\n"
@@ -35,7 +44,7 @@ BESIDE = notebook(
              "torch.save({'w': torch.ones(2)}, 'checkpoint.pth')\n"
              "os.makedirs('data', exist_ok=True)\n"
              "open('data/downloaded.txt', 'w').write('fetched once')"),
-)
+))
 CSV = "x,y\n1,2\n3,4\n"
 COLOURED = r'''
 import os
@@ -64,7 +73,7 @@ DAYS = {1: ("solutions/day01.ipynb", BESIDE, {"problem": "v1-1"}),
         3: ("solutions/day03.ipynb", STUCK, {"timeout": "2"})}
 
 
-def day_files(days: dict) -> dict[str, str]:
+def days_as_files(days: dict) -> dict[str, str]:
     files = {}
     for day, (solution, source, fields) in days.items():
         files[solution] = source
@@ -75,7 +84,7 @@ def day_files(days: dict) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     root = make_journal(tmp_path_factory.mktemp("real"), days={}, extra_files={
-        **day_files(DAYS), "solutions/ep2_data.csv": CSV})
+        **days_as_files(DAYS), "solutions/ep2_data.csv": CSV})
     for name in ("weights.bin", "checkpoint.pth"):
         (root / "solutions" / name).write_bytes(b"0" * BIG)
     build(root, Options(site=False))
@@ -112,7 +121,7 @@ def stored_text(root: Path) -> dict[str, str]:
     """Every text file the build stored or rendered, by path."""
     return {path.relative_to(root).as_posix(): path.read_text(errors="replace")
             for folder in ("results", "docs") for path in (root / folder).rglob("*")
-            if path.suffix in (".json", ".log", ".md")}
+            if path.suffix in (".json", ".log", ".md", ".ipynb")}
 
 
 def test_a_dataset_downloaded_into_data_is_fetched_once_and_reused(tmp_path):
@@ -121,7 +130,7 @@ def test_a_dataset_downloaded_into_data_is_fetched_once_and_reused(tmp_path):
                                 "if os.path.exists('data/mnist.bin'):\n    print('reused')\n"
                                 "else:\n    os.makedirs('data', exist_ok=True)\n"
                                 "    open('data/mnist.bin', 'w').write('digits')\n    print('fetched')"))
-    root = make_journal(tmp_path, days={}, extra_files=day_files(
+    root = make_journal(tmp_path, days={}, extra_files=days_as_files(
         {1: ("solutions/day01.ipynb", fetches, {})}))
     first = build(root, Options(site=False)).days[0].result
     assert "fetched" in first.log_head and "torch home .journal/downloads/torch" in first.log_head
@@ -153,7 +162,7 @@ def test_past_its_copy_budget_the_mirror_links_small_files_too(tmp_path):
 
 def test_a_file_not_beside_the_notebook_says_where_runs_start(tmp_path):
     lost = notebook(("code", "open('../elsewhere/data.csv')"))
-    root = make_journal(tmp_path, days={}, extra_files=day_files(
+    root = make_journal(tmp_path, days={}, extra_files=days_as_files(
         {1: ("solutions/day01.ipynb", lost, {})}))
     failed = build(root, Options(site=False)).days[0].result
     assert failed.reason == ("cell 1: FileNotFoundError: [Errno 2] No such file or directory: "
@@ -193,6 +202,13 @@ def test_library_frames_are_named_from_site_packages_and_no_machine_path_is_stor
     for path, text in stored_text(built).items():
         found = [where for where in machine if where in text]
         assert not found, f"{path} holds {found}"
+
+
+def test_the_published_notebook_has_none_of_the_learners_stored_outputs(built):
+    published = json.loads((built / "docs/days/day-01/day01.ipynb").read_text())
+    assert [c["outputs"] for c in published["cells"]] == [[], []]
+    assert json.loads((built / "solutions/day01.ipynb").read_text())["cells"][0]["outputs"], \
+        "the learner's own notebook keeps them"
 
 
 # --- 7. timeout dumps for notebooks ----------------------------------------------------------
