@@ -355,7 +355,10 @@ def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder)
 @functools.cache
 def distributions() -> dict[str, list[str]]:
     """Top-level module -> the distributions providing it; the fork server reads it once."""
-    return importlib.metadata.packages_distributions()
+    try:
+        return importlib.metadata.packages_distributions()
+    except Exception:  # one broken package's metadata must not stop every run
+        return {}
 
 
 def imported_packages() -> dict[str, str]:
