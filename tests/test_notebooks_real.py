@@ -25,6 +25,8 @@ from tests.helpers import REPO, entry_yaml, make_journal, toy_solution, write
 from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
+CSV = "x,y\n1,2\n3,4\n"
+
 
 def with_outputs(text: str) -> str:
     """A notebook as the learner saved it after a failed run here: colour codes, local paths."""
@@ -45,7 +47,6 @@ BESIDE = with_outputs(notebook(
              "os.makedirs('data', exist_ok=True)\n"
              "open('data/downloaded.txt', 'w').write('fetched once')"),
 ))
-CSV = "x,y\n1,2\n3,4\n"
 COLOURED = r'''
 import os
 import torch
@@ -95,6 +96,13 @@ def result(root: Path, day: int) -> dict:
     return json.loads((root / f"results/day-{day:02d}/result.json").read_text())
 
 
+def stored_text(root: Path) -> dict[str, str]:
+    """Every text file the build stored or rendered, by path."""
+    return {path.relative_to(root).as_posix(): path.read_text(errors="replace")
+            for folder in ("results", "docs") for path in (root / folder).rglob("*")
+            if path.suffix in (".json", ".log", ".md", ".ipynb")}
+
+
 # --- 1. Jupyter's working folder -------------------------------------------------------------
 
 
@@ -115,13 +123,6 @@ def test_writes_to_the_learners_files_change_nothing_beside_the_notebook(built):
 def test_what_lands_in_data_is_kept_in_the_journals_download_cache(built):
     kept = built / ".journal/downloads/data/downloaded.txt"
     assert kept.read_text() == "fetched once"
-
-
-def stored_text(root: Path) -> dict[str, str]:
-    """Every text file the build stored or rendered, by path."""
-    return {path.relative_to(root).as_posix(): path.read_text(errors="replace")
-            for folder in ("results", "docs") for path in (root / folder).rglob("*")
-            if path.suffix in (".json", ".log", ".md", ".ipynb")}
 
 
 def test_a_dataset_downloaded_into_data_is_fetched_once_and_reused(tmp_path):
