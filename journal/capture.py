@@ -11,7 +11,9 @@ without reporting (a crash, a timeout) leaves its Python stack in `fault.log` in
 from __future__ import annotations
 
 import faulthandler
+import functools
 import gc
+import importlib.metadata
 import json
 import os
 import random
@@ -25,6 +27,7 @@ from pathlib import Path
 from traceback import FrameSummary
 
 from .processes import become_subreaper, die_with
+from .workdir import DOWNLOADS, break_link, download_env, guard_torch_save, keep_downloads, prepare
 
 REPORT = "report.json"
 LOG = "output.log"
@@ -64,6 +67,8 @@ class Report:
     reads: list[str] = field(default_factory=list)
     peak_memory_mb: float = 0.0
     cells: list[dict] = field(default_factory=list)
+    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version
+    missing: str = ""  # the top-level module a ModuleNotFoundError found missing
 
 
 def child_main(job: Job) -> None:
@@ -116,6 +121,10 @@ def fail(report: Report, job: Job, error: BaseException, where: str = "") -> Non
     report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
     if isinstance(error, EOFError) and message == "EOF when reading a line":  # input()'s words
         report.reason += " (the build runs solutions with no input, so input() cannot wait)"
+    # Only a missing top-level module: a submodule missing from an installed package comes
+    # with its version, which the packages in the cache key already follow.
+    if isinstance(error, ModuleNotFoundError) and error.name and "." not in error.name:
+        report.missing = error.name
     report.traceback = trimmed_traceback(error, job)
     sys.stderr.write(report.traceback)  # the log shows what `python solution.py` would
 
@@ -170,6 +179,10 @@ def _isolate(job: Job) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     sys.stdout, sys.stderr = _log_stream(1), _log_stream(2)
+    # Jupyter's working folder: the solution's own, mirrored so the run cannot change it.
+    prepare(job.workdir, job.solution.parent, job.root / DOWNLOADS)
+    os.environ.update(download_env(job.root / DOWNLOADS))
+    guard_torch_save()
     os.chdir(job.workdir)
     sys.argv = [str(job.solution)]
     sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
@@ -235,25 +248,56 @@ def _forget_fork_server() -> None:
 
 
 class ReadRecorder:
-    """An audit hook that records every project file opened for reading (imports included)."""
+    """An audit hook that records every project file opened for reading (imports included).
+
+    A file read through the run's working folder is recorded as the learner's file it mirrors,
+    unless the run wrote it first. A write there first turns a link into a private copy.
+    """
 
     def __init__(self, job: Job):
         self.root = str(job.root) + os.sep
-        self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES) + (str(job.workdir),)
+        self.work = str(job.workdir) + os.sep
+        self.source = job.solution.parent
+        self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES)
         self.reads: set[str] = set()
+        self.written: set[str] = set()
         self.active = True
 
     def hook(self, event: str, args: tuple) -> None:
-        if not self.active or event != "open":
+        if not self.active or event != "open" or isinstance(args[0], int):
             return
         path, mode, flags = args
-        if isinstance(path, int) or (mode and any(c in mode for c in "wax+")):
-            return
-        if mode is None and flags is not None and flags & os.O_ACCMODE != os.O_RDONLY:
-            return
         path = os.path.abspath(os.fsdecode(path))
-        if path.startswith(self.root) and not path.startswith(self.skip):
+        if _writes(mode, flags):
+            if path.startswith(self.work):
+                self.written.add(path)
+                self.active = False  # the copy's own opens are not the solution's
+                try:
+                    break_link(path, truncating=_truncates(mode, flags))
+                finally:
+                    self.active = True
+            return
+        if path.startswith(self.work):
+            path = self._mirrored(path)
+        if path and path.startswith(self.root) and not path.startswith(self.skip):
             self.reads.add(_source_of(path)[len(self.root):])
+
+    def _mirrored(self, path: str) -> str | None:
+        """The learner's file that `path` in the working folder stands for, if any."""
+        if path in self.written:
+            return None
+        learner = self.source / path[len(self.work):]
+        return str(learner) if learner.is_file() else None
+
+
+def _writes(mode: str | None, flags: int | None) -> bool:
+    if mode:
+        return any(c in mode for c in "wax+")
+    return flags is not None and flags & os.O_ACCMODE != os.O_RDONLY
+
+
+def _truncates(mode: str | None, flags: int | None) -> bool:
+    return "w" in mode if mode else bool(flags and flags & os.O_TRUNC)
 
 
 def _source_of(path: str) -> str:
@@ -319,12 +363,43 @@ def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder)
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
     report.figures = [name for name in figures.saved if name not in _cell_figures(report)]
     report.reads = sorted(reads.reads)
+    report.packages = imported_packages()
+    try:
+        keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
+    except OSError as error:
+        print(f"[journal] could not keep what the run downloaded: {error!r}", file=sys.stderr)
     report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = job.outdir / (REPORT + ".tmp")
     tmp.write_text(json.dumps(report.__dict__), encoding="utf-8")
     os.replace(tmp, job.outdir / REPORT)
+
+
+@functools.cache
+def distributions() -> dict[str, list[str]]:
+    """Top-level module -> the distributions providing it; the fork server reads it once."""
+    try:
+        return importlib.metadata.packages_distributions()
+    except Exception:  # one broken package's metadata must not stop every run
+        return {}
+
+
+def imported_packages() -> dict[str, str]:
+    """Distribution -> version of every third-party package loaded when the run ended.
+
+    That includes what the fork server preloaded (torch, matplotlib, tensorboard): their
+    versions can change a run's numbers and figures as much as the solution's own imports.
+    """
+    tops = {name.partition(".")[0] for name in list(sys.modules)}
+    found = {}
+    for top in sorted(tops - set(sys.stdlib_module_names)):
+        for dist in distributions().get(top, ()):
+            try:
+                found[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                pass  # removed since the fork server read the list
+    return dict(sorted(found.items()))
 
 
 def _cell_figures(report: Report) -> set[str]:

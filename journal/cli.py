@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
     new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
     new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
+    new.add_argument("--notebook", action="store_true",
+                     help="write the solution as a Jupyter notebook (.ipynb) instead of a script")
     new.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     new.set_defaults(func=cmd_new)
     serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on change")
@@ -275,7 +277,7 @@ def cmd_new(args) -> int:
     from .scaffold import new_day
 
     root = args.root.resolve()
-    entry_path, solution_path = new_day(root, args.task, args.problem, args.date)
+    entry_path, solution_path = new_day(root, args.task, args.problem, args.date, args.notebook)
     entry, solution = (p.relative_to(root).as_posix() for p in (entry_path, solution_path))
     print(f"created {entry}\ncreated {solution}\n")
     print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"

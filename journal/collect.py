@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 import re
 import shutil
 import traceback
@@ -16,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .capture import FAULT, LOG, solution_frames
+from .clean import scrubber
 from .entries import Entry
 from .files import sha256_file
+from .hints import failure_hint
+from .notebook import cell_lines
 from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
-from .text import strip_ansi
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
     from .runner import Outcome
@@ -47,8 +50,12 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
                     figures=report.get("figures", []), charts=report.get("charts", {}),
                     sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
                     traceback=report.get("traceback", ""), cells=report.get("cells", []),
+                    packages=report.get("packages", {}), missing=report.get("missing", ""),
                     ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
-    _judge(root, result, outcome)
+    _judge(root, result, outcome, entry.solution)
+    clean = scrubber(root, outcome.job.workdir)  # what is stored is committed and published
+    result.reason, result.traceback = clean(result.reason), clean(result.traceback)
+    _clean_log(out / LOG, clean)
     produced = {name: out / name for name in result.files() if (out / name).exists()}
     result.log, produced_log = _store_log(result, out)
     if produced_log:
@@ -56,14 +63,16 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     deps = {rel: sha256_file(root / rel) for rel in
             sorted(set(report.get("reads", [])) | {entry.solution}) if (root / rel).is_file()}
     result.deps = deps
-    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED)
+    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED,
+                           packages=result.packages)
     if result.status == PASSED:
         result.reason = ""
-    _strip_escapes(result)
+    result.reason += failure_hint(entry, result.status != PASSED, result.missing,
+                                  f"{result.reason}\n{result.traceback}")
     return result, produced
 
 
-def _judge(root: Path, result: Result, outcome: Outcome) -> None:
+def _judge(root: Path, result: Result, outcome: Outcome, solution: str) -> None:
     """Pass or fail from how the process ended, as under plain `python`, and why it failed.
 
     The child's report explains a failure; it does not decide one. A run that exits 0 has
@@ -74,7 +83,8 @@ def _judge(root: Path, result: Result, outcome: Outcome) -> None:
         result.status = TIMED_OUT
         result.reason = f"timed out after {outcome.timeout:g} s and was stopped, with everything " \
                         "it started; set timeout: in the entry to allow longer"
-        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s")
+        result.traceback = _stack_dump(root, out, f"Stopped here after {outcome.timeout:g} s",
+                                       solution)
     elif outcome.lost_server:
         result.status = FAILED
         result.reason = "the build's fork server, the process that started it, died while this " \
@@ -83,7 +93,7 @@ def _judge(root: Path, result: Result, outcome: Outcome) -> None:
         result.status = FAILED
         result.reason = f"killed by {outcome.signal}{SIGNAL_HINTS.get(outcome.signal, '')}"
         result.traceback = (result.traceback or
-                            _stack_dump(root, out, f"Killed here by {outcome.signal}"))
+                            _stack_dump(root, out, f"Killed here by {outcome.signal}", solution))
     elif outcome.exit_code == 0:
         result.status = PASSED
         if outcome.report is None:  # the figures it showed before it left are on disk
@@ -95,16 +105,7 @@ def _judge(root: Path, result: Result, outcome: Outcome) -> None:
                             (" before reporting" if outcome.report is None else "")
 
 
-def _strip_escapes(result: Result) -> None:
-    """Stored text from a run keeps no terminal escape sequences.
-
-    On a page they are noise, and printed again (a day's failure line) they would act.
-    """
-    for name in ("reason", "traceback", "log_head", "log_tail"):
-        setattr(result, name, strip_ansi(getattr(result, name)))
-
-
-def _stack_dump(root: Path, out: Path, ending: str) -> str:
+def _stack_dump(root: Path, out: Path, ending: str, solution: str) -> str:
     """The solution's frames from faulthandler's dump, written as a Python traceback."""
     dump = out / FAULT
     if not dump.exists():
@@ -113,11 +114,34 @@ def _stack_dump(root: Path, out: Path, ending: str) -> str:
     text = dump.read_text(encoding="utf-8", errors="replace")
     stacks = [DUMP_FRAME.findall(block) for block in text.split("\n\n")]
     main = next((stack for stack in reversed(stacks) if stack), [])
-    frames = solution_frames([traceback.FrameSummary(name, int(line), function)
+    cells = cell_lines(solution, (root / solution).read_text(encoding="utf-8", errors="replace")) \
+        if solution.endswith(".ipynb") else {}
+    frames = solution_frames([_frame(name, int(line), function, cells)
                               for name, line, function in reversed(main)], root)
     if not frames:
         return ""
     return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + ending
+
+
+def _frame(filename: str, line: int, function: str, cells: dict[str, list[str]]):
+    """One frame, its source line read from the notebook's cell when it ran in one."""
+    lines = cells.get(filename)
+    if lines is None:
+        return traceback.FrameSummary(filename, line, function)
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    return traceback.FrameSummary(filename, line, function, lookup_line=False, line=source)
+
+
+def _clean_log(log: Path, clean) -> None:
+    """Rewrite the run's output through `clean`, a line at a time: it can be gigabytes."""
+    if not log.exists():
+        return
+    tmp = log.with_name(log.name + ".clean")
+    with open(log, encoding="utf-8", errors="replace", newline="") as src, \
+            open(tmp, "w", encoding="utf-8", newline="") as dst:
+        for line in src:
+            dst.write(clean(line))
+    os.replace(tmp, log)
 
 
 def _store_log(result: Result, out: Path) -> tuple[str | None, Path | None]:

@@ -51,7 +51,7 @@ def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
         raise
 
 
-def write_if_changed(path: Path, data: bytes | str) -> bool:
+def write_if_changed(path: Path, data: bytes | str, durable: bool = False) -> bool:
     """Write only when the content differs; returns whether anything was written."""
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -60,7 +60,7 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, data)
+    write_atomic(path, data, durable)
     return True
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not nee
 IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$")
 CELL_MAGIC = re.compile(r"\s*%%(\w+)")
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")  # their body runs as Python
+CELL_FILE = "{solution}, cell {number}"  # how tracebacks name a cell: "solutions/x.ipynb, cell 2"
 
 
 def cells_of(text: str) -> list[dict]:
@@ -44,6 +45,37 @@ def cells_of(text: str) -> list[dict]:
         cells.append({"index": index, "kind": kind, "source": source,
                       "number": number if kind == "code" else None})
     return cells
+
+
+def cell_lines(solution: str, text: str) -> dict[str, list[str]]:
+    """Each code cell's source lines by the file name tracebacks give it ({} if no notebook).
+
+    The parent reads a stopped run's stack from outside, where no cell is in `linecache`.
+    """
+    try:
+        cells = cells_of(text)
+    except ValueError:
+        return {}
+    return {CELL_FILE.format(solution=solution, number=cell["number"]): cell["source"].splitlines()
+            for cell in cells if cell["kind"] == "code"}
+
+
+def without_outputs(text: str) -> str:
+    """The notebook with its stored outputs cleared, as the site publishes it for download.
+
+    Outputs were made on the learner's machine: they hold its paths and colour codes, and the
+    page shows the build's own run instead. Text that is no notebook is returned as it is.
+    """
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return text
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
@@ -86,7 +118,8 @@ def _run_cell(job: Job, cell: dict, namespace: dict) -> None:
     """Run one code cell; like Jupyter, show the value of a final bare expression."""
     source = _plain_python(cell["source"], cell["number"])
     # Tracebacks and their source lines name the cell: "solutions/x.ipynb, cell 2", line 3.
-    filename = f"{os.path.relpath(job.solution, job.root)}, cell {cell['number']}"
+    filename = CELL_FILE.format(solution=os.path.relpath(job.solution, job.root),
+                                number=cell["number"])
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     tree = ast.parse(source, filename)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None

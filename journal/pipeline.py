@@ -6,6 +6,8 @@ prints: it tells `events` what happens, and the CLI decides how to show it.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -47,6 +49,17 @@ class Day:
         if self.result is None or self.result.status == NOT_RUN:
             return True
         return self.result.ok == (self.entry.expect == "pass")
+
+    @property
+    def passed(self) -> bool:
+        """Whether the day's solution passed, as its entry wants: what solves its problem.
+
+        A day not run here counts with the passing run it shows, if it has one.
+        """
+        result = self.result
+        if result is None or self.entry.expect != "pass":
+            return False
+        return result.ok or (result.status == NOT_RUN and result.last_good is not None)
 
 
 @dataclass
@@ -163,10 +176,8 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
     to_run, skipped = [], []
     for entry in entries:
         result = days[entry.day].result
-        if entry.requires == "cuda" and not _has_cuda():
-            if result is None:
-                days[entry.day].result = Result(entry.day, NOT_RUN, reason="needs CUDA, and this "
-                                                "machine has none; no stored result yet")
+        if entry.requires == "cuda" and not torch_has_cuda():
+            days[entry.day].result = _not_run_here(entry, result)
             continue
         if options.force or (options.only is not None and entry.day in options.only):
             to_run.append(entry)
@@ -188,9 +199,42 @@ def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
     return sorted(entries, key=expected, reverse=True)
 
 
-def _has_cuda() -> bool:
-    # Asking torch would import it; the driver's device node says the same for free.
-    return Path("/dev/nvidiactl").exists() or shutil.which("nvidia-smi") is not None
+def torch_has_cuda() -> bool:
+    """Whether the torch that would run the solutions is a CUDA build, without importing it.
+
+    The build, not the driver, decides: a machine with nvidia-smi and CPU torch runs no CUDA.
+    """
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return cuda_build(Path(spec.submodule_search_locations[0]) / "version.py")
+
+
+def cuda_build(version_py: Path) -> bool:
+    """Whether torch's `version.py` names a CUDA version (`cuda = '12.1'`, not `None`)."""
+    try:
+        tree = ast.parse(version_py.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "cuda":
+            return isinstance(node.value, ast.Constant) and node.value.value is not None
+    return False
+
+
+def _not_run_here(entry: Entry, stored: Result | None) -> Result:
+    """A CUDA day on a machine without CUDA: its stored pass, else "not run here".
+
+    A failure stored from a run without CUDA says nothing about the day; only its last
+    passing run, if any, is kept to show.
+    """
+    if stored is not None and stored.ok:
+        return stored
+    last_good = stored.last_good if stored is not None else None
+    shown = "its last passing run is shown below" if last_good else "no stored result yet"
+    return Result(entry.day, NOT_RUN, reason=f"needs a CUDA build of torch, and the torch here "
+                  f"has none; {shown}", last_good=last_good)
 
 
 def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .catalog import TIERS, Catalog, Problem
@@ -56,32 +56,41 @@ class Tier:
     name: str
     solved: int
     total: int
+    attempted: int = 0  # tried, with no passing run yet
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """How far through the catalog the journal is: per tier, solved problems, open ones."""
+    """How far through the catalog the journal is: per tier, solved, attempted and open problems.
+
+    A problem is solved when a day for it passed; tried with no passing day, it is attempted.
+    """
 
     tiers: tuple[Tier, ...]
     solved: dict[str, tuple[int, ...]]  # problem id -> the days that solved it, in catalog order
-    open: tuple[Problem, ...]  # in catalog order
+    open: tuple[Problem, ...]  # not solved (attempted ones included), in catalog order
+    attempted: dict[str, tuple[int, ...]] = field(default_factory=dict)  # id -> days that tried
 
     @property
     def total(self) -> int:
         return sum(t.total for t in self.tiers)
 
 
-def coverage(entries: Iterable, catalog: Catalog) -> Coverage:
-    """Which catalog problems the entries solved (an entry naming a problem solves it)."""
+def coverage(entries: Iterable, catalog: Catalog, passed: Collection[int]) -> Coverage:
+    """Which catalog problems the entries solved: those with a day among `passed`."""
     days: dict[str, list[int]] = {}
     for entry in sorted(entries, key=lambda e: e.day):
         if entry.problem in catalog.problems:
             days.setdefault(entry.problem, []).append(entry.day)
-    solved = {pid: tuple(days[pid]) for pid in catalog.problems if pid in days}
+    solved = {pid: tuple(d for d in days[pid] if d in passed) for pid in catalog.problems
+              if any(d in passed for d in days.get(pid, ()))}
+    attempted = {pid: tuple(days[pid]) for pid in catalog.problems
+                 if pid in days and pid not in solved}
     tiers = tuple(Tier(name, sum(p.id in solved for p in catalog.in_tier(name)),
-                       len(catalog.in_tier(name))) for name in TIERS)
+                       len(catalog.in_tier(name)),
+                       sum(p.id in attempted for p in catalog.in_tier(name))) for name in TIERS)
     unsolved = tuple(p for p in catalog.problems.values() if p.id not in solved)
-    return Coverage(tiers, solved, unsolved)
+    return Coverage(tiers, solved, unsolved, attempted)
 
 
 # --- tags, gaps, reviews -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
 from .metrics import summary
-from .notebook import cells_of
+from .notebook import cells_of, without_outputs
 from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
 
 TEMPLATES = "site_templates"
@@ -174,10 +174,13 @@ def _template_problem(error: jinja2.TemplateError, name: str, line: int) -> Inpu
                           "it from the project")
 
 
-def day_files(root: Path, day) -> dict[str, Path]:
+def day_files(root: Path, day) -> dict[str, str | Path]:
     """Files a day page shows (figures, charts, log, solution), by their path under docs/."""
     entry, result = day.entry, day.result
-    files = {f"days/{entry.slug}/{Path(entry.solution).name}": root / entry.solution}
+    solution: str | Path = root / entry.solution
+    if entry.is_notebook:  # published without the outputs of the learner's own runs
+        solution = without_outputs(solution.read_text(encoding="utf-8", errors="replace"))
+    files = {f"days/{entry.slug}/{Path(entry.solution).name}": solution}
     if result is not None:
         for name in result.files():
             files[f"days/{entry.slug}/{name}"] = day_dir(root, entry.day) / name
@@ -193,7 +196,8 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
-    journey = {"coverage": progress.coverage(entries, catalog),
+    passed = {d.entry.day for d in days if d.passed}
+    journey = {"coverage": progress.coverage(entries, catalog, passed),
                "streaks": progress.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog}
     drawn = journey_charts(root, entries, journey["coverage"])

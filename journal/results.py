@@ -1,37 +1,42 @@
 """The results store: what each day's last run produced, kept in `results/day-NN/`.
 
-`result.json` is the commit point. The files it names (figures, charts, the log) are stored
-under content-hashed names first, then `result.json` is replaced in one rename, and only then
-are files it no longer names removed. A build killed at any moment leaves the old result or
-the new one, complete. The last good run is kept inside a failed one's record, with its files.
+`result.json` is the commit point. The files it names (figures, charts, the log) keep the
+names the run gave them (`figure-01.png`), so a re-run that draws the same bytes touches no
+file and one that draws other bytes shows in git as a modified file, not a delete and an add.
+Each file is replaced in one rename, then `result.json`, and only then are files it no longer
+names removed: a build killed at any moment leaves every file `result.json` names in place
+(a figure may already be the new run's). The last good run is kept inside a failed one's
+record, its files in `last-good/`, where the failed run's own cannot overwrite them.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import importlib.util
 import json
 import math
 import os
 import platform
 import re
-import shutil
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .entries import Entry, day_slug
-from .files import sha256_bytes, sha256_file, write_atomic
+from .files import sha256_bytes, sha256_file, write_if_changed
 
 RESULTS_DIR = "results"
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
 STATUSES = (PASSED, FAILED, TIMED_OUT, NOT_RUN)
 # A stored file's name: no folder, no hidden file, nothing a URL or Markdown would read twice.
-FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+FILE_NAME = re.compile(r"^(?:last-good/)?[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
 class BadResult(ValueError):
     """A result.json that is not what this build writes (hand-edited, foreign, or hostile)."""
+LAST_GOOD = "last-good"  # a day's folder for the files of its last passing run
 
 
 @dataclass
@@ -57,6 +62,8 @@ class Result:
     cells: list[dict[str, Any]] = field(default_factory=list)  # notebook cells, in order
     key: str = ""
     deps: dict[str, str] = field(default_factory=dict)  # project file -> sha256 at run time
+    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version it ran with
+    missing: str = ""  # the module a ModuleNotFoundError named: the day runs again once it imports
     ran_at: str = ""
     python: str = ""
     torch: str = ""
@@ -129,6 +136,8 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
         _want(value is None or _is_number(value) and math.isfinite(value) and value >= 0, name,
               "a number of 0 or more")
     _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
+    _want(_is_str_map(data.get("packages", {})), "packages", "distribution -> version")
+    _want(isinstance(data.get("missing", ""), str), "missing", "text")
     deps = data.get("deps", {})
     _want(_is_str_map(deps) and all(_inside_journal(rel) for rel in deps), "deps",
           "journal file -> hash, each a relative path inside the journal")
@@ -166,7 +175,7 @@ def _check_files(data: dict, folder: Path) -> None:
     for name in names:
         _want(isinstance(name, str) and FILE_NAME.match(name) is not None, "file name",
               f"a plain file name, got {str(name)[:60]!r}")
-        _want(_regular_file(folder / name), "file", f"a regular file beside it, got {name!r}")
+        _want(_regular_file(folder, name), "file", f"a regular file beside it, got {name!r}")
 
 
 def _inside_journal(rel: str) -> bool:
@@ -186,9 +195,12 @@ def recorded_deps(root: Path) -> set[str]:
     return deps
 
 
-def _regular_file(path: Path) -> bool:
-    """A real file, not a link to one: a link could publish /proc/self/environ."""
+def _regular_file(folder: Path, name: str) -> bool:
+    """A real file in a real folder, no link on the way: a link could publish /proc/self/environ."""
+    path = folder / name
     try:
+        if path.parent != folder and not stat.S_ISDIR(os.lstat(path.parent).st_mode):
+            return False
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
@@ -214,28 +226,33 @@ def _is_str_map(value) -> bool:
 def store_result(root: Path, result: Result, produced: dict[str, Path]) -> Result:
     """Store `result`, whose files are still at the paths in `produced` (name -> path).
 
-    Files get content-hashed names, so a new run never overwrites a file the current
-    result.json names. Returns the result as stored, with its files renamed.
+    Returns the result as stored.
     """
     folder = day_dir(root, result.day)
     folder.mkdir(parents=True, exist_ok=True)
-    renamed = {}
-    for name, src in produced.items():
-        data = src.read_bytes()
-        stored = f"{Path(name).stem}-{sha256_bytes(data)[:10]}{Path(name).suffix}"
-        if not (folder / stored).exists():
-            write_atomic(folder / stored, data, durable=True)
-        renamed[name] = stored
-    result = _renamed(result, renamed)
     previous = load_result(root, result.day)
     if not result.ok and previous is not None:
-        result.last_good = previous.to_dict() if previous.ok else previous.last_good
+        result.last_good = _keep_last_good(folder, previous)
+    for name, src in produced.items():
+        write_if_changed(folder / name, src.read_bytes(), durable=True)
     # Key order is kept, not sorted: the scalars' order is the order they were first logged,
     # which decides a day's headline metric. Runs write them in the same order every time.
-    write_atomic(folder / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
-                 durable=True)
+    write_if_changed(folder / "result.json", json.dumps(result.to_dict(), indent=1) + "\n",
+                     durable=True)
     _remove_unnamed(folder, result)
     return result
+
+
+def _keep_last_good(folder: Path, previous: Result) -> dict[str, Any] | None:
+    """The last passing run's record, its files copied into `last-good/` if it was `previous`."""
+    if not previous.ok:
+        return previous.last_good
+    kept = {}
+    for name in previous.files():
+        if (folder / name).is_file():
+            kept[name] = f"{LAST_GOOD}/{name}"
+            write_if_changed(folder / kept[name], (folder / name).read_bytes(), durable=True)
+    return _renamed(previous, kept).to_dict()
 
 
 def _renamed(result: Result, names: dict[str, str]) -> Result:
@@ -252,9 +269,13 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
 
 def _remove_unnamed(folder: Path, result: Result) -> None:
     keep = set(result.files()) | {"result.json"}
-    for path in folder.iterdir():
-        if path.name not in keep:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in sorted(folder.rglob("*"), reverse=True):  # a folder's files before the folder
+        rel = path.relative_to(folder).as_posix()
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in keep:
+            path.unlink()
 
 
 # --- cache keys ----------------------------------------------------------------------------
@@ -262,6 +283,7 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
 
 def versions() -> dict[str, str]:
     """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
+    _version.cache_clear()  # each build asks afresh: `build.py serve` outlives a pip install
     try:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
@@ -270,13 +292,17 @@ def versions() -> dict[str, str]:
 
 
 def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
-              failed: bool = False) -> str:
+              failed: bool = False, packages: dict[str, str] | None = None) -> str:
     """A key over everything a run depends on: sources and files it read, settings, versions.
 
-    A failed run may have failed for a file that was missing, which it never opened: its key
-    also covers which files exist beside the solution, so adding that file re-runs it.
+    `packages` are the versions of the third-party packages the run had loaded, so installing
+    or upgrading one re-runs the days that use it. A failed run may have failed for a file that
+    was missing, which it never opened: its key also covers which files exist beside the
+    solution, so adding that file re-runs it.
     """
     payload = {"deps": deps, "settings": entry.run_settings(), **env}
+    if packages:
+        payload["packages"] = packages
     if failed:
         payload["listing"] = _listing(root / entry.solution)
     return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
@@ -303,5 +329,29 @@ def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str
     """Whether `result` is what running `entry` now would produce, so no run is needed."""
     if result is None or not result.key or entry.solution not in result.deps:
         return False
+    if result.missing and _importable(result.missing):
+        return False  # it failed for a module that can be imported now
     deps = current_deps(root, result.deps)
-    return deps is not None and cache_key(root, entry, deps, env, not result.ok) == result.key
+    return deps is not None and cache_key(root, entry, deps, env, not result.ok,
+                                          installed(result.packages)) == result.key
+
+
+def _importable(module: str) -> bool:
+    """Whether `module` could be imported now; finding it imports nothing."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def installed(packages: dict[str, str]) -> dict[str, str]:
+    """The versions installed now of the distributions in `packages` ("none" if removed)."""
+    return {dist: _version(dist) for dist in packages}
+
+
+@functools.cache
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"

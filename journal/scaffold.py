@@ -8,6 +8,7 @@ overwritten: either both files are created or neither is.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -41,14 +42,13 @@ resources:
 solution: {solution}
 """
 
-SOLUTION = '''\
-"""Day {day}: {task}.
-
+# The skeleton's parts, shared by the script and the notebook so both teach the same shape.
+INTRO = """\
 A starting point from `build.py new`: it fits a line, so the journal shows this day at once
 with a plot and a metric. Replace the model and data with your solution; keep the fixed seed,
-the SummaryWriter scalars, the plot and the checks at the end.
-"""
+the SummaryWriter scalars, the plot and the checks at the end."""
 
+IMPORTS = """\
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
@@ -57,9 +57,9 @@ from torch.utils.tensorboard import SummaryWriter
 SEED = 0
 N_SAMPLES = 64
 STEPS = 200
-LR = 0.5  # inputs lie in [0, 1], so plain SGD at this rate converges well within STEPS
+LR = 0.5  # inputs lie in [0, 1], so plain SGD at this rate converges well within STEPS"""
 
-
+HELPERS = """\
 def make_data(n):
     x = torch.rand(n, 1)
     y = 2 * x + 1 + 0.05 * torch.randn(n, 1)
@@ -76,51 +76,79 @@ def plot_fit(x, y, model):
     plt.title("Day {day}: model fit")
     plt.xlabel("x")
     plt.ylabel("y")
-    plt.legend()
+    plt.legend()"""
+
+TRAIN = """\
+torch.manual_seed(SEED)
+x, y = make_data(N_SAMPLES)
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+writer = SummaryWriter()  # the journal charts every scalar logged here
+
+for step in range(STEPS):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    writer.add_scalar("Loss/train", loss.item(), step)
+writer.close()
+print(f"Final loss: {{loss.item():.4f}}")"""
+
+CHECKS = ('# A run passes when these hold: state what your solution must achieve.\n'
+          'assert loss.item() < 0.01, f"final loss {{loss.item():.4f}} is not below 0.01"')
+
+PLOT = """\
+plot_fit(x, y, model)
+plt.show()"""
 
 
-def main():
-    torch.manual_seed(SEED)
-    x, y = make_data(N_SAMPLES)
-    model = nn.Linear(1, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    writer = SummaryWriter()  # the journal charts every scalar logged here
-
-    for step in range(STEPS):
-        loss = nn.functional.mse_loss(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        writer.add_scalar("Loss/train", loss.item(), step)
-    writer.close()
-    print(f"Final loss: {{loss.item():.4f}}")
-
-    # A run passes when these hold: state what your solution must achieve.
-    assert loss.item() < 0.01, f"final loss {{loss.item():.4f}} is not below 0.01"
-
-    plot_fit(x, y, model)
-    plt.show()
+def _indented(code: str) -> str:
+    return "\n".join("    " + line if line else line for line in code.splitlines())
 
 
-if __name__ == "__main__":
-    main()
-'''
+SOLUTION = (f'"""Day {{day}}: {{task}}.\n\n{INTRO}\n"""\n\n{IMPORTS}\n\n\n{HELPERS}\n\n\n'
+            f"def main():\n{_indented(TRAIN)}\n\n{_indented(CHECKS)}\n\n{_indented(PLOT)}\n\n\n"
+            'if __name__ == "__main__":\n    main()\n')
+
+# The notebook: one cell per part, its training loop at the top level as notebooks have it.
+NOTEBOOK_CELLS = (("markdown", "# Day {day}: {task}\n\n" + INTRO), ("code", IMPORTS),
+                  ("code", HELPERS), ("code", TRAIN), ("code", CHECKS), ("code", PLOT))
 
 
-def new_day(root: Path, task: str, problem: str | None, date: str | None) -> tuple[Path, Path]:
-    """Write the next day's entry and solution skeleton under `root`; returns both paths."""
+def notebook_text(day: int, task: str) -> str:
+    """The skeleton as a Jupyter notebook (nbformat 4.5), written as Jupyter writes one."""
+    cells = []
+    for number, (kind, template) in enumerate(NOTEBOOK_CELLS, 1):
+        source = template.format(day=day, task=task).splitlines(True)
+        cell = {"cell_type": kind, "id": f"cell-{number}", "metadata": {}, "source": source}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        cells.append(cell)
+    metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
+                               "name": "python3"}, "language_info": {"name": "python"}}
+    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def new_day(root: Path, task: str, problem: str | None, date: str | None,
+            notebook: bool = False) -> tuple[Path, Path]:
+    """Write the next day's entry and solution skeleton (a notebook if asked) under `root`.
+
+    Returns both paths.
+    """
     day = next_day(root)
     entry_rel = f"entries/{day_slug(day)}.yaml"
     task = " ".join(task.split())
     if not task:
         raise InputError.one(entry_rel, 3, "the task is empty; say what the day is about, e.g. "
                              "`python build.py new \"Implement a CNN on CIFAR-10\"`")
-    solution_rel = f"solutions/day{day:02d}_{slug(task)}.py"
+    solution_rel = f"solutions/day{day:02d}_{slug(task)}.{'ipynb' if notebook else 'py'}"
     header = {"day": day, "date": _date(date, entry_rel), "task": task}
     if problem is not None:
         header.update(_problem(problem, entry_rel))
     entry = entry_text(header, solution_rel)
-    files = {root / solution_rel: SOLUTION.format(day=day, task=_docstring_safe(task)),
+    files = {root / solution_rel: notebook_text(day, task) if notebook else
+             SOLUTION.format(day=day, task=_docstring_safe(task)),
              root / entry_rel: entry}
     _refuse_existing(root, files)
     _write_all(files)

@@ -87,7 +87,7 @@ def test_coverage_per_tier_with_repeats_untracked_and_unknown_problems(catalog):
     entries = [entry(3, D(2025, 1, 3), problem="b1"), entry(1, D(2025, 1, 1), problem="b1"),
                entry(2, D(2025, 1, 2)),  # a day with no problem still counts as a day
                entry(5, None, problem="h2"), entry(6, D(2025, 1, 6), problem="not-in-catalog")]
-    covered = progress.coverage(entries, catalog)
+    covered = progress.coverage(entries, catalog, passed={1, 2, 3, 5, 6})
     assert [(t.name, t.solved, t.total) for t in covered.tiers] == [
         ("basic", 1, 2), ("easy", 0, 1), ("medium", 0, 0), ("hard", 1, 2), ("expert", 0, 0)]
     assert covered.solved == {"b1": (1, 3), "h2": (5,)}
@@ -96,7 +96,7 @@ def test_coverage_per_tier_with_repeats_untracked_and_unknown_problems(catalog):
 
 
 def test_coverage_of_an_empty_journal(catalog):
-    covered = progress.coverage([], catalog)
+    covered = progress.coverage([], catalog, passed=set())
     assert covered.solved == {}
     assert [p.id for p in covered.open] == ["b1", "b2", "e1", "h1", "h2"]
     assert sum(t.solved for t in covered.tiers) == 0
@@ -141,7 +141,7 @@ def seed_entries() -> list[Entry]:
 
 
 def test_seed_journal_coverage(seed_entries):
-    covered = progress.coverage(seed_entries, load_catalog())
+    covered = progress.coverage(seed_entries, load_catalog(), {e.day for e in seed_entries})
     tiers = {t.name: (t.solved, t.total) for t in covered.tiers}
     assert (len(covered.solved), covered.total, len(covered.open)) == (8, 90, 82)
     assert tiers["basic"] == (7, 7) and tiers["medium"] == (1, 28)
@@ -153,3 +153,14 @@ def test_seed_journal_streaks(seed_entries):
     # 01-24, 01-25, then 01-27 → 01-31 (five days), then 02-03 alone.
     assert streaks == progress.Streaks(days_logged=8, current=1, longest=5,
                                        last=D(2025, 2, 3), days_since=7)
+
+
+def test_only_a_passing_day_solves_a_problem_and_the_rest_are_attempted(catalog):
+    entries = [entry(1, D(2025, 1, 1), problem="b1"), entry(2, D(2025, 1, 2), problem="b1"),
+               entry(3, D(2025, 1, 3), problem="h1"), entry(4, D(2025, 1, 4), problem="e1")]
+    covered = progress.coverage(entries, catalog, passed={2, 4})
+    assert covered.solved == {"b1": (2,), "e1": (4,)}, "day 1 failed: only day 2 solved b1"
+    assert covered.attempted == {"h1": (3,)}
+    assert [(t.name, t.solved, t.attempted) for t in covered.tiers if t.total] == [
+        ("basic", 1, 0), ("easy", 1, 0), ("hard", 0, 1)]
+    assert [p.id for p in covered.open] == ["b2", "h1", "h2"]

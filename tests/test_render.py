@@ -140,8 +140,9 @@ def render_handmade(root: Path, days: list[Day] | None = None) -> dict:
 
 def test_home_page_of_a_handmade_journal(handmade):
     index = render_handmade(handmade)["index.md"]
-    assert "**2 of 90** problems solved" in index and "1 of 7 basic ·" in index
-    assert "1 of 28 medium ·" in index
+    # Day 2 (v1-18) has no run yet: its problem is attempted, not solved.
+    assert "**1 of 90** problems solved" in index and "1 of 7 basic ·" in index
+    assert "**1** more attempted, with no passing run yet" in index and "0 of 28 medium ·" in index
     assert "**2 calendar days** with an entry" in index  # days 1 and 2 share a date
     assert "current streak **1 day**" in index and "longest streak **1 day**" in index
     assert "last entry 2025-01-03 (7 days ago)." in index
@@ -162,11 +163,11 @@ def test_readme_table_finds_sparklines_in_the_committed_results(handmade):
 
 def test_torchleet_tags_and_gaps_of_a_handmade_journal(handmade):
     docs = render_handmade(handmade)
-    solved = docs["torchleet.md"].split("## Solved")[1].split("## Open")[0]
+    attempted = docs["torchleet.md"].split("## Attempted")[1].split("## Open")[0]
     assert ("| v1-18: Implement AlexNet from Scratch | Medium | [Day 2](days/day-02.md) "
-            "(2025-01-01) |") in solved, "no notebook, so no link"
+            "(2025-01-01) |") in attempted, "no notebook, so no link; not run, so not solved"
     open_items = docs["torchleet.md"].split("## Open")[1].splitlines()
-    assert len([line for line in open_items if line.startswith("- ")]) == 88
+    assert len([line for line in open_items if line.startswith("- ")]) == 89
     tags = docs["tags.md"]
     headings = [line for line in tags.splitlines() if line.startswith("## ")]
     assert headings == ["## data", "## rnn", "## toy", "## untagged"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from journal.cli import main
-from journal.pipeline import _has_cuda
+from journal.pipeline import torch_has_cuda
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
 from tests.site_helpers import built_seed_journal
 
@@ -118,7 +118,7 @@ def test_ci_like_run_builds_the_site_from_the_stored_results(ci_run):
 @pytest.fixture(scope="module")
 def no_cuda_journal(tmp_path_factory):
     """Day 1 runs once, then is marked `requires: cuda`; day 2 needs CUDA and never ran."""
-    if _has_cuda():
+    if torch_has_cuda():
         pytest.skip("this machine has CUDA: days that require it run here")
     root = make_journal(tmp_path_factory.mktemp("cuda"), days={1: toy_solution()}, extra_files={
         "solutions/day02.py": toy_solution(),
