@@ -277,7 +277,7 @@ def test_expected_failure_alone_exits_0(corpus, tmp_path):
 def test_unexpected_pass_says_how_to_fix_the_entry(corpus):
     root, _ = corpus
     box = admonition(page(root, UNEXPECTED_PASS))
-    assert "remove `expect: fail` from `entries/day-10.yaml`" in box
+    assert "remove `expect: fail` from <code>entries/day-10.yaml</code>" in box
 
 
 # --- nothing lost --------------------------------------------------------------------------
