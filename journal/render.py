@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, markup, progress
+from . import apis, charts, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
@@ -25,7 +25,7 @@ from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
-                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2")
+                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2", "apis.md.j2")
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 
@@ -142,7 +142,7 @@ def environment(templates: Path) -> jinja2.Environment:
                        indent_md=indent, number=number, days_ago=days_ago)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
-                       notebook_view=notebook_view)
+                       notebook_view=notebook_view, api_url=apis.docs_url)
     return env
 
 
@@ -207,14 +207,19 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     docs["tags.md"] = render(root, "tags.md.j2", tags=progress.by_tag(entries))
     docs["gaps.md"] = render(root, "gaps.md.j2", gaps=progress.gaps_by_tag(entries))
     docs["times.md"] = render(root, "times.md.j2", days=days)
+    sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
+               for d in days}
+    used = apis.day_apis(root, {d.entry.day: (sources[d.entry.day], d.entry.is_notebook)
+                                for d in days})
+    docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     for day in days:
-        source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
+        source = sources[day.entry.day]
         docs[f"days/{day.entry.slug}.md"] = render(
             root, "day.md.j2", day=day, entry=day.entry, result=day.result,
             last_good=Result.from_dict(day.result.last_good) if day.result and
             day.result.last_good else None,
             problem=catalog.problems.get(day.entry.problem), source=source,
-            solution_name=Path(day.entry.solution).name)
+            solution_name=Path(day.entry.solution).name, apis=used[day.entry.day])
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):
