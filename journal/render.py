@@ -14,13 +14,14 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, markup, progress
+from . import apis, charts, feed, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
+from .siteconfig import read_config
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
@@ -212,6 +213,10 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     used = apis.day_apis(root, {d.entry.day: (sources[d.entry.day], d.entry.is_notebook)
                                 for d in days})
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
+    config = read_config(root)
+    atom = feed.atom(entries, config)
+    if atom is not None:
+        docs[feed.FEED] = atom
     for day in days:
         source = sources[day.entry.day]
         docs[f"days/{day.entry.slug}.md"] = render(

@@ -14,7 +14,7 @@ import pytest
 from journal import apis
 from journal.torch_api import LIST
 from tests.helpers import REPO
-from tests.site_helpers import copy_committed_journal
+from tests.site_helpers import built_seed_journal
 
 KNOWN = apis.known_names()
 
@@ -130,10 +130,7 @@ def test_the_api_list_is_the_installed_torchs():
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory) -> Path:
     """The committed journal, built into site/ from its stored results (nothing runs)."""
-    from journal.pipeline import Options, build
-
-    root = copy_committed_journal(tmp_path_factory.mktemp("apis"))
-    report = build(root, Options())
+    root, report, _ = built_seed_journal(tmp_path_factory)
     assert not [d for d in report.days if d.ran]
     return root
 
