@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, feed, markup, progress
+from . import apis, charts, export, feed, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
@@ -182,6 +182,9 @@ def day_files(root: Path, day) -> dict[str, Path]:
     if result is not None:
         for name in result.files():
             files[f"days/{entry.slug}/{name}"] = day_dir(root, entry.day) / name
+    notebook = export.notebook_path(root, entry)
+    if notebook.is_file():
+        files[f"days/{entry.slug}/{notebook.name}"] = notebook
     return files
 
 
@@ -224,7 +227,10 @@ def render_docs(root: Path, days: list, catalog: Catalog,
             last_good=Result.from_dict(day.result.last_good) if day.result and
             day.result.last_good else None,
             problem=catalog.problems.get(day.entry.problem), source=source,
-            solution_name=Path(day.entry.solution).name, apis=used[day.entry.day])
+            solution_name=Path(day.entry.solution).name, apis=used[day.entry.day],
+            notebook=export.notebook_name(day.entry)
+            if export.notebook_path(root, day.entry).is_file() else None,
+            colab=export.colab_url(config, day.entry))
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):
