@@ -31,6 +31,8 @@ COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{
 RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
 MAX_STREAM = 1 << 20  # printed output kept whole up to this size; beyond, the head and tail
 MAX_CARRIED = 256 << 10  # data files carried inside a notebook, in all, when there is no repo
+CACHE = ".journal/notebooks.json"  # day -> what its notebook was made from, to skip remaking it
+FORMAT = 1  # bump when the notebook's layout changes: every notebook is made again
 KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
           "language_info": {"name": "python"}}
 
@@ -55,17 +57,37 @@ def colab_url(config: SiteConfig, entry) -> str | None:
 
 
 def write_notebooks(root: Path, days: list, config: SiteConfig) -> list[str]:
-    """Write each day's notebook whose content changed; returns the paths written."""
-    written = []
+    """Write each day's notebook whose content changed; returns the paths written.
+
+    A day whose solution, run and settings are those its notebook was last made from is
+    skipped without encoding its figures again: a cached build stays fast.
+    """
+    try:
+        made = json.loads((root / CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made = {}
+    made = made if isinstance(made, dict) else {}
+    written, now = [], {}
     for day in days:
-        source_path = root / day.entry.solution
+        path = notebook_path(root, day.entry)
         try:
-            source = source_path.read_bytes()
+            source = (root / day.entry.solution).read_bytes()
         except OSError:
             continue
-        text = day_notebook(root, day.entry, day.result, source, config)
-        if text is not None and write_if_changed(notebook_path(root, day.entry), text):
-            written.append(notebook_path(root, day.entry).relative_to(root).as_posix())
+        result = day.result
+        key = sha256_bytes(json.dumps([FORMAT, sha256_bytes(source), day.entry.solution,
+                                       day.entry.task, str(day.entry.date), day.entry.requires,
+                                       result and [result.key, result.ran_at, result.status,
+                                                   result.files(), result.reason],
+                                       config.site_url, config.repo_url, config.branch]).encode())
+        now[day.entry.slug] = key
+        if made.get(day.entry.slug) == key and path.is_file():
+            continue
+        text = day_notebook(root, day.entry, result, source, config)
+        if text is not None and write_if_changed(path, text):
+            written.append(path.relative_to(root).as_posix())
+    if now != made:
+        write_if_changed(root / CACHE, json.dumps(now, indent=0, sort_keys=True))
     return written
 
 

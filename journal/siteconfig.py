@@ -6,6 +6,7 @@ be a GitHub repository. MkDocs reads the file for itself; this is the one place 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ class SiteConfig:
         return (match.group(1), match.group(2)) if match else None
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Reads mkdocs.yml's own tags (!ENV, !!python/name:...) as plain values."""
 
 
@@ -45,8 +46,16 @@ def read_config(root: Path) -> SiteConfig:
     """mkdocs.yml's site settings; a missing or unreadable file gives the defaults (the site
     build, which needs the file, says what is wrong with it)."""
     try:
-        data = yaml.load((root / CONFIG).read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return _parse((root / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return SiteConfig()
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str) -> SiteConfig:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
         return SiteConfig()
     if not isinstance(data, dict):
         return SiteConfig()
