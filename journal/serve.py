@@ -57,8 +57,9 @@ def serve(root: Path, options: Options, dev_addr: str,
 
 
 def _start_mkdocs(root: Path, dev_addr: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(root / "mkdocs.yml"),
-               "--dev-addr", dev_addr]
+    # mkdocs serve, served from the address's root even when site_url has a path of its own.
+    command = [sys.executable, str(Path(__file__).with_name("mkdocs_serve.py")), "--config-file",
+               str(root / "mkdocs.yml"), "--dev-addr", dev_addr]
     # A session of its own: Ctrl-C reaches only this process, which stops mkdocs exactly once.
     # (preexec_fn is safe here: this process runs no threads.)
     return subprocess.Popen(command, cwd=root, start_new_session=True,
