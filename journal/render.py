@@ -1,8 +1,9 @@
 """Rendering: entries and results in, Markdown out, through the Jinja templates in site_templates/.
 
 Everything here is pure: functions take data and return strings (or the files a page needs, by
-path). Writing them happens once, in `site`. The one exception is the chart cache: a chart of
-the whole journal is drawn there the first time its data is seen (see `charts.cached`).
+path). Writing them happens once, in `site`. The exceptions are two caches in .journal/: a
+chart of the whole journal is drawn the first time its data is seen (see `charts.cached`), and
+a solution's PyTorch APIs are read the first time its source is seen (see `apis.day_apis`).
 """
 
 from __future__ import annotations
