@@ -1,4 +1,4 @@
-"""The command line: `build` (the default), `new` and `serve`.
+"""The command line: `build` (the default), `new`, `serve` and `init`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -23,7 +23,7 @@ from .render import status_label
 from .text import terminal_safe
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
-COMMANDS = ("build", "new", "serve")
+COMMANDS = ("build", "new", "serve", "init")
 
 
 class Busy(Exception):
@@ -109,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_build_options(serve)
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
     serve.set_defaults(func=cmd_serve)
+    init = commands.add_parser("init", help="start a journal of your own in a new folder")
+    init.add_argument("dir", type=Path, help="the new journal's folder (new or empty)")
+    init.add_argument("--title", help='the site\'s title (default: "My PyTorch journal")')
+    init.add_argument("--author", help="your name (default: git's user.name)")
+    init.add_argument("--repo", help="its GitHub repository, owner/name or URL; sets repo_url "
+                      "and site_url (default: your-github-user/<folder name>)")
+    init.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    init.set_defaults(func=cmd_init)
     return parser
 
 
@@ -283,6 +291,25 @@ def cmd_new(args) -> int:
     print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"
           f"      write your solution in {solution}, and note gaps and learnings in {entry}\n"
           f"      as you go: the page follows every save.")
+    return EXIT_OK
+
+
+def cmd_init(args) -> int:
+    from . import init
+
+    ask = init.terminal_ask if init.interactive() else None
+    try:
+        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask)
+        init.check_target(args.dir)  # before anything is written
+    except InputError as error:  # one line: nothing here was run, and nothing was written
+        print(error.problems[0], file=sys.stderr)
+        return EXIT_INVALID
+    init.init_journal(args.dir, chosen)
+    print(f"created a new journal in {args.dir}: {chosen.title!r} by {chosen.author}, "
+          f"published at {chosen.site_url}\n")
+    print(f"next: cd {args.dir}\n"
+          "      python -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt\n"
+          "      python build.py new \"<your first task>\" && python build.py serve")
     return EXIT_OK
 
 

@@ -13,13 +13,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import render, site
+from . import export, render, site
 from .catalog import Catalog, load_catalog
 from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
 from .files import remove_temporaries
 from .results import NOT_RUN, Result, is_fresh, read_result, store_result, versions
+from .siteconfig import read_config
 
 SCRATCH = ".journal/runs"
 DEFAULT_TIMEOUT = 600.0
@@ -107,7 +108,10 @@ def build(root: Path, options: Options, events: Events | None = None,
         _recheck_cached(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
-    report.written = _write_docs(root, report.days, catalog)
+    # Each day's notebook, made from its stored run, is a result too: written before the pages
+    # that offer it for download.
+    report.written = export.write_notebooks(root, report.days, read_config(root))
+    report.written += _write_docs(root, report.days, catalog)
     report.written += site.update_readme(root, render.readme_table(root, report.days),
                                          events.warning)
     if options.site:

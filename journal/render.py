@@ -1,8 +1,9 @@
 """Rendering: entries and results in, Markdown out, through the Jinja templates in site_templates/.
 
 Everything here is pure: functions take data and return strings (or the files a page needs, by
-path). Writing them happens once, in `site`. The one exception is the chart cache: a chart of
-the whole journal is drawn there the first time its data is seen (see `charts.cached`).
+path). Writing them happens once, in `site`. The exceptions are two caches in .journal/: a
+chart of the whole journal is drawn the first time its data is seen (see `charts.cached`), and
+a solution's PyTorch APIs are read the first time its source is seen (see `apis.day_apis`).
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, markup, progress
+from . import apis, charts, export, feed, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of, without_outputs
 from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
+from .siteconfig import read_config
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
-                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2")
+                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2", "apis.md.j2")
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 
@@ -142,7 +144,7 @@ def environment(templates: Path) -> jinja2.Environment:
                        indent_md=indent, number=number, days_ago=days_ago)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
-                       notebook_view=notebook_view)
+                       notebook_view=notebook_view, api_url=apis.docs_url)
     return env
 
 
@@ -184,6 +186,9 @@ def day_files(root: Path, day) -> dict[str, str | Path]:
     if result is not None:
         for name in result.files():
             files[f"days/{entry.slug}/{name}"] = day_dir(root, entry.day) / name
+    notebook = export.notebook_path(root, entry)
+    if notebook.is_file():
+        files[f"days/{entry.slug}/{notebook.name}"] = notebook
     return files
 
 
@@ -211,14 +216,26 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     docs["tags.md"] = render(root, "tags.md.j2", tags=progress.by_tag(entries))
     docs["gaps.md"] = render(root, "gaps.md.j2", gaps=progress.gaps_by_tag(entries))
     docs["times.md"] = render(root, "times.md.j2", days=days)
+    sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
+               for d in days}
+    used = apis.day_apis(root, {d.entry.day: (sources[d.entry.day], d.entry.is_notebook)
+                                for d in days})
+    docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
+    config = read_config(root)
+    atom = feed.atom(entries, config)
+    if atom is not None:
+        docs[feed.FEED] = atom
     for day in days:
-        source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
+        source = sources[day.entry.day]
         docs[f"days/{day.entry.slug}.md"] = render(
             root, "day.md.j2", day=day, entry=day.entry, result=day.result,
             last_good=Result.from_dict(day.result.last_good) if day.result and
             day.result.last_good else None,
             problem=catalog.problems.get(day.entry.problem), source=source,
-            solution_name=Path(day.entry.solution).name)
+            solution_name=Path(day.entry.solution).name, apis=used[day.entry.day],
+            notebook=export.notebook_name(day.entry)
+            if export.notebook_path(root, day.entry).is_file() else None,
+            colab=export.colab_url(config, day.entry))
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):

@@ -1,0 +1,136 @@
+"""`build.py init DIR`: a new, empty journal of one's own that `new` and a build turn into a site."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from journal import init
+from journal.errors import InputError
+from journal.siteconfig import read_config
+from tests.helpers import REPO, snapshot
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "build.py", *args], cwd=cwd, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """`init` into an empty folder, then `new` and a build inside the new journal."""
+    target = tmp_path_factory.mktemp("mine") / "journal"
+    target.mkdir()
+    made = run(["init", str(target), "--title", "Ada's <PyTorch> days", "--author", "Ada L.",
+                "--repo", "https://github.com/ada/torch-days.git"], REPO)
+    files = {p.relative_to(target).as_posix(): p.read_bytes() for p in sorted(target.rglob("*"))
+             if p.is_file()}
+    new = run(["new", "Fit a line", "--date", "2026-01-05"], target)
+    built = run([], target)
+    return target, made, files, new, built
+
+
+def test_init_lays_down_the_machinery_and_no_days(fresh):
+    target, made, files, _, _ = fresh
+    assert made.returncode == 0, made.stderr
+    for path in ("build.py", "requirements.txt", "requirements-dev.txt", "journal/cli.py",
+                 "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
+                 "site_templates/overrides/main.html", ".github/workflows/pages.yml",
+                 ".gitignore", "mkdocs.yml", "README.md"):
+        assert path in files, path
+    assert not [f for f in files if f.startswith(("results/", "docs/", "site/"))]
+    assert [f for f in files if f.startswith(("entries/", "solutions/"))] == \
+        ["entries/.gitkeep", "solutions/.gitkeep"]
+    assert not [f for f in files if "__pycache__" in f]
+
+
+def test_init_fills_in_mkdocs_yml(fresh):
+    config = read_config(fresh[0])  # a build never edits mkdocs.yml
+    assert config.site_name == "Ada's <PyTorch> days"
+    assert config.site_author == "Ada L."
+    assert config.repo_url == "https://github.com/ada/torch-days"
+    assert config.site_url == "https://ada.github.io/torch-days/"
+    assert config.github == ("ada", "torch-days")
+
+
+def test_init_writes_a_readme_with_empty_progress_markers_and_a_quick_start(fresh):
+    text = fresh[2]["README.md"].decode()
+    assert "<!-- progress:start -->\n<!-- progress:end -->" in text
+    assert "## Quick start" in text and 'python build.py new "' in text
+    assert "# Ada's \\<PyTorch\\> days" in text  # the title as typed, not as markup
+    assert ".venv/" in fresh[2][".gitignore"].decode().split()
+
+
+def test_new_then_build_in_the_new_journal_gives_a_one_day_site(fresh):
+    target, _, _, new, built = fresh
+    assert new.returncode == 0, new.stderr
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert sorted(p.name for p in (target / "site/days").iterdir()) == ["day-01"]
+    page = (target / "site/days/day-01/index.html").read_text()
+    assert "Fit a line" in page
+    assert ('href="https://colab.research.google.com/github/ada/torch-days/blob/main/results/'
+            'day-01/day01_fit_line.ipynb"') in page  # init's repo_url reaches the notebook link
+    assert (target / "results/day-01/day01_fit_line.ipynb").is_file()
+    feed = ET.parse(target / "site/feed.xml").getroot()
+    links = [e.get("href") for e in feed.iter("{http://www.w3.org/2005/Atom}link")
+             if e.get("href").endswith("/days/day-01/")]
+    assert links == ["https://ada.github.io/torch-days/days/day-01/"]
+    assert "day-01" in (target / "README.md").read_text()  # the table is filled in
+
+
+def test_init_into_a_folder_with_files_refuses_and_writes_nothing(tmp_path):
+    target = tmp_path / "notes"
+    target.mkdir()
+    (target / "todo.txt").write_text("mine\n")
+    before = snapshot(tmp_path, folders=("",))
+    done = run(["init", str(target), "--repo", "ada/x"], REPO)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{target}:1: is not empty (it holds todo.txt), and `build.py init` never writes over "
+        "files; pick a new or empty folder"]
+    assert snapshot(tmp_path, folders=("",)) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # no scratch folder left
+
+
+def test_init_refuses_a_bad_repo_before_writing(tmp_path):
+    done = run(["init", str(tmp_path / "new"), "--repo", "not a repo"], REPO)
+    assert done.returncode == 2
+    assert done.stderr.startswith("--repo:1: must be a GitHub repository as owner/name")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("text, owner, name, site", [
+    ("ada/torch-days", "ada", "torch-days", "https://ada.github.io/torch-days/"),
+    ("https://github.com/Ada/days/", "Ada", "days", "https://ada.github.io/days/"),
+    ("github.com/ada/ada.github.io", "ada", "ada.github.io", "https://ada.github.io/"),
+])
+def test_repo_gives_the_pages_address(text, owner, name, site):
+    assert init.parse_repo(text) == (owner, name)
+    assert init.Settings("t", "a", owner, name).site_url == site
+
+
+def test_defaults_and_answers_on_a_terminal(tmp_path):
+    asked = []
+
+    def ask(question, default):
+        asked.append(question)
+        return "ada/answered" if "repository" in question else ""
+
+    chosen = init.settings(tmp_path / "my journal", "Given title", None, None, ask)
+    assert asked == ["Your name", "GitHub repository (owner/name)"]  # the title was given
+    assert (chosen.title, chosen.owner, chosen.repo) == ("Given title", "ada", "answered")
+    quiet = init.settings(tmp_path / "my journal", None, "Ada", None)
+    assert (quiet.title, quiet.owner, quiet.repo) == \
+        ("My PyTorch journal", init.PLACEHOLDER_OWNER, "my-journal")
+    with pytest.raises(InputError):
+        init.parse_repo("a/b/c")
+
+
+def test_this_journal_ignores_the_virtualenv_the_readme_suggests():
+    done = subprocess.run(["git", "check-ignore", "-q", ".venv/lib/torch/__init__.py"], cwd=REPO)
+    assert done.returncode == 0
+    assert "python -m venv .venv" in (REPO / "README.md").read_text()
