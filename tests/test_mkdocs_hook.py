@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from journal import pipeline, site
 from journal.mkdocs_hook import RENDERED_BY_BUILD
+from journal.siteconfig import read_config
 from tests.helpers import REPO
 from tests.site_helpers import fetch, free_port, wait_for_http
 
@@ -174,15 +176,21 @@ def test_build_py_and_the_hook_mark_the_same_day_out_of_date_on_the_same_page(jo
 # --- mkdocs serve ----------------------------------------------------------------------------
 
 
+def _site_path(root: Path) -> str:
+    return urlsplit(read_config(root).site_url or "/").path
+
+
 class Server:
     """`mkdocs serve` in a fresh clone, and everything it printed."""
 
     def __init__(self, root: Path, log: Path):
         self.root, self.log_path = root, log
-        self.url = f"http://127.0.0.1:{free_port()}"
+        address = f"127.0.0.1:{free_port()}"
+        # MkDocs serves under site_url's path (/torchleet-journal/), as its "Serving on" says.
+        self.url = f"http://{address}{_site_path(root)}".rstrip("/")
         with open(log, "wb") as output:  # the child keeps its own copy of the file
             self.process = subprocess.Popen(
-                mkdocs_command("serve", "--dev-addr", self.url.removeprefix("http://")),
+                mkdocs_command("serve", "--dev-addr", address),
                 cwd=root, stdout=output, stderr=subprocess.STDOUT, env=_env(),
                 # A shell's background job ignores SIGINT; mkdocs must stop on it as on Ctrl-C.
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
