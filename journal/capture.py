@@ -33,6 +33,9 @@ REPORT = "report.json"
 LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
 STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
+# Sent when cores fall idle: the run may use the thread count the runner wrote in THREADS.
+THREADS_SIGNAL = signal.SIGUSR2
+THREADS = "threads"
 JOURNAL_DIR = str(Path(__file__).parent) + os.sep
 # The process this module was imported in: the fork server, when children are forked.
 _IMPORTED_IN = os.getpid()
@@ -189,6 +192,7 @@ def _isolate(job: Job) -> None:
     sys.dont_write_bytecode = True  # never leave __pycache__ inside the learner's solutions/
     os.environ["MPLBACKEND"] = "Agg"
     _reset_state(job.threads)
+    _take_thread_offers(job)
 
 
 def _log_stream(fd: int):
@@ -221,6 +225,35 @@ def _reset_state(threads: int) -> None:
         numpy.random.seed()
     except ImportError:
         pass
+
+
+def _take_thread_offers(job: Job) -> None:
+    """Use more threads when the runner says cores fell idle, unless the solution chose its own.
+
+    A solution that calls torch.set_num_threads keeps its count: its numbers may depend on it.
+    The THREADS file appears only once the handler is in place, so no offer can arrive before
+    (SIGUSR2's default action would end the run).
+    """
+    import torch
+
+    own_choice = torch.set_num_threads
+    chosen: list[int] = []
+
+    def set_num_threads(count: int) -> None:
+        chosen.append(count)
+        own_choice(count)
+
+    def offer(signum, frame) -> None:
+        try:
+            count = int((job.outdir / THREADS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not chosen and count > torch.get_num_threads():
+            own_choice(count)
+
+    torch.set_num_threads = set_num_threads
+    signal.signal(THREADS_SIGNAL, offer)
+    (job.outdir / THREADS).write_text(str(job.threads), encoding="utf-8")
 
 
 def _forget_fork_server() -> None:

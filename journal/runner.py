@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from typing import Callable
 
-from .capture import FAULT, REPORT, STACK_SIGNAL, Job, child_main
+from .capture import FAULT, REPORT, STACK_SIGNAL, THREADS, THREADS_SIGNAL, Job, child_main
+from .files import write_atomic
 from .processes import alive, children, kill_tree
 
 STACK_DUMP_WAIT = 1.0  # seconds a run past its timeout gets to write its stack
@@ -61,6 +62,7 @@ class _Running:
     timeout: float
     server: int | None  # the fork server's pid, None for a spawned child
     alone: bool
+    threads: int = 1  # torch threads it was given or offered
 
 
 def _context():
@@ -122,7 +124,10 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
                 on_start(item.job)
                 process.start()
                 running[process.sentinel] = _Running(process, item.job, time.monotonic(),
-                                                     item.timeout, server, item.alone)
+                                                     item.timeout, server, item.alone,
+                                                     item.job.threads)
+            if not pending:
+                _offer_idle_cores(running)
             for sentinel in _wait(running):
                 run = running.pop(sentinel)
                 outcome = _collect(run, running, timed_out=False)
@@ -141,6 +146,25 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
             kill_tree([run.process.pid])
             run.process.join()
     return outcomes
+
+
+def _offer_idle_cores(running: dict[int, _Running]) -> None:
+    """Fewer runs than cores and nothing left to start: the runs share the idle cores.
+
+    The child takes the offer between two Python steps (see capture._take_thread_offers);
+    one that is not ready for offers yet gets it on a later pass of the loop.
+    """
+    share = threads_per_job(len(running))
+    for run in running.values():
+        offer = run.job.outdir / THREADS
+        if share <= run.threads or not offer.exists():
+            continue
+        write_atomic(offer, str(share))  # read whole or not at all by the child
+        try:
+            os.kill(run.process.pid, THREADS_SIGNAL)
+        except ProcessLookupError:
+            continue
+        run.threads = share
 
 
 def _may_start(item: _Pending, running: dict[int, _Running]) -> bool:
