@@ -37,8 +37,10 @@ PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Characters a URL keeps as they are; the rest are percent-encoded, so no quote, space, pipe
-# or bracket can end the attribute, the link or a table cell early.
-_URL_SAFE = "!#$%&()*+,-./:;=?@[]_~"
+# or bracket can end the attribute, the link or a table cell early. Square brackets, `$` and
+# `*` are encoded too: Python-Markdown reads Markdown inside the HTML markup.py writes, so
+# `https://x/[a](/onmouseover=alert(1)//)` in an href would become a link whose quotes end it.
+_URL_SAFE = "!#%&()+,-./:;=?@_~"
 _BREAK = re.compile(r"<br\s*/?>", re.I)
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^\s<>]*)>", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -74,8 +76,13 @@ def _one_line(text: str) -> str:
 
 
 def attribute(text: object) -> str:
-    """Text for an HTML attribute value the templates quote with double quotes."""
-    return html.escape(_one_line(str(text)), quote=True)
+    """Text for an HTML attribute value quoted with double quotes (an image's alt text).
+
+    As inert as `plain`: Python-Markdown reads Markdown inside raw HTML too, and a link it made
+    inside the value would bring quotes that end the attribute. The browser decodes the
+    character references, so the value reads as typed.
+    """
+    return _encode(_one_line(str(text)), _PLAIN_KEEPS)
 
 
 def code(text: object, github: bool = False) -> str:
