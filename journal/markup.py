@@ -229,8 +229,12 @@ def _block_line(line: str, shift: int, refs: dict[str, str]) -> str:
         return prefix + plain(rest)
     if "|" in rest and _unescaped_pipe(rest):
         cells = re.split(r"(?<!\\)\|", rest)
-        return prefix + "|".join(_Inline(c, False, refs).render(links=True) for c in cells)
-    return prefix + _Inline(rest.strip(), False, refs).render(links=True)
+        text = "|".join(_Inline(c, False, refs).render(links=True) for c in cells)
+    else:
+        text = _Inline(rest.strip(), False, refs).render(links=True)
+    # What follows the line's own structure must not open a block of its own: `!!! note` or
+    # `??? x` would make an admonition or a <details> whose classes are the cell's words.
+    return prefix + _guard_start(text)
 
 
 def _unescaped_pipe(text: str) -> bool:
