@@ -67,7 +67,8 @@ def metric_chart(tag: str, steps: Sequence[float], values: Sequence[float], path
     ax.annotate(f"{values[-1]:.4g}", (steps[-1], values[-1]), textcoords="offset points",
                 xytext=(-4, 8), ha="right", color=INK, fontsize=8)
     ax.set_xlabel("step (as logged)")
-    ax.set_ylabel(tag)
+    # A tag is a name, not mathtext: `$\broken{$` would stop the chart (and every chart after it).
+    ax.set_ylabel(tag, parse_math=False)
     if _spans_decades(values):
         ax.set_yscale("log")
     _style(ax)
