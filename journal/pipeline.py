@@ -17,7 +17,7 @@ from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
 from .files import remove_temporaries
-from .results import NOT_RUN, Result, is_fresh, read_result, store_result, versions
+from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
 
 SCRATCH = ".journal/runs"
 DEFAULT_TIMEOUT = 600.0
@@ -89,7 +89,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
         _run(root, to_run, days, options, events, env)
-        _recheck_cached(root, days, events)
+        _recheck_stored(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
     report.written = site.write_docs(root, render.render_docs(root, report.days, catalog))
@@ -109,11 +109,19 @@ def _stored(root: Path, day: int, events: Events) -> Result | None:
     return result
 
 
-def _recheck_cached(root: Path, days: dict[int, Day], events: Events) -> None:
-    """A solution runs with the learner's rights and may have touched results/ meanwhile."""
+def _recheck_stored(root: Path, days: dict[int, Day], events: Events) -> None:
+    """A solution runs with the learner's rights and may have touched results/ meanwhile.
+
+    Days that ran are read again too: a later run may have deleted what an earlier one
+    stored, and a page must not name files that are gone.
+    """
     for day in days.values():
-        if not day.ran and day.result is not None and day.result.status != NOT_RUN:
-            day.result = _stored(root, day.entry.day, events)
+        if day.result is None or not day.ran and day.result.status == NOT_RUN:
+            continue  # nothing stored to check (NOT_RUN without a run is made here, not read)
+        day.result, problem = read_result(root, day.entry.day)
+        if day.result is None:
+            events.warning(problem or f"{RESULTS_DIR}/{day.entry.slug}/result.json: removed "
+                           "while solutions ran (by one of them?); the day runs again next build")
 
 
 def _check_only(options: Options, entries: list[Entry]) -> None:
