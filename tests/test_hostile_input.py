@@ -502,6 +502,18 @@ def test_the_edges_of_the_date_range_are_accepted(small, date):
     assert [e.date.isoformat() for e in load_entries(small, load_catalog())][1] == date
 
 
+def test_entries_at_both_edges_of_the_range_draw_a_bounded_calendar(tmp_path, monkeypatch):
+    """1970-01-01 and 2100-12-31 are both valid: the calendar shows its last five years."""
+    from journal import charts
+
+    drawn = []
+    monkeypatch.setattr(charts, "_week_grid", lambda ax, monday, weeks, end, days: drawn.append(
+        (monday, weeks)))
+    charts.activity_calendar([["1970-01-01", 1], ["2100-12-31", 1]], tmp_path / "calendar.png")
+    assert 0 < sum(weeks for _, weeks in drawn) <= 5 * 53
+    assert drawn[0][0].year >= 2095 and (tmp_path / "calendar.png").is_file()
+
+
 def test_an_anchor_without_an_alias_is_harmless(small):
     (small / "entries/day-02.yaml").write_text(day2(task="&t Toy"), encoding="utf-8")
     assert load_entries(small, load_catalog())[1].task == "Toy"
