@@ -138,6 +138,13 @@ def url(value: str) -> str | None:
     return urllib.parse.quote(value, safe=_URL_SAFE)
 
 
+def file_url(path: str) -> str:
+    """A relative path to one of the site's files (a solution's name is the learner's choice)
+    as a Markdown link target: all but letters, digits, `/` and `-._~` percent-encoded, so no
+    backtick, bracket, parenthesis or space in a file name can end the link or start markup."""
+    return urllib.parse.quote(path, safe="/")
+
+
 def link(text: str, href: str | None, github: bool = False) -> str:
     """A link the templates write, with its text as plain text; just the text if no href."""
     target = url(href) if href else None
