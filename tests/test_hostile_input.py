@@ -87,7 +87,7 @@ def texts(hostile: bool) -> dict:
                       "```python\nprint(1)\n```\n\n$$\nx^2\n$$",
                       "[docs][d] and [more](https://ok.example/)\n\n[d]: https://pytorch.org/",
                       "> quoted\n\n## Section"],
-            "forged": "the loss stayed flat",
+            "forged": "the loss stayed flat", "failing_name": "day03.py",
         }
     return {
         "task": f"{IMG} {{: onclick=alert(1)}} `x` $<b>$ [l]({LINK_IN_URL}) <!-- progress:end --> |"
@@ -115,6 +115,7 @@ def texts(hostile: bool) -> dict:
                   f"| {IMG} | {{: onclick=x}} |\n|---|---|\n| `a|b` | [x](data:text/html,x) |\n"
                   "<!-- progress:end -->\n```\nnever closed"],
         "forged": f"{IMG} {{: onclick=alert(1)}} [x]({LINK_IN_URL})",
+        "failing_name": "day03`<img src=x onerror=alert(3)>` (x) [y].py",  # a file name is text
     }
 
 
@@ -145,7 +146,7 @@ def lay_out(base: Path, hostile: bool) -> Path:
     root = make_journal(base, days={})
     sources = {1: ("day01.py", TOY.format(tags=TAGS[hostile], printed=t["printed"])),
                2: ("day02.ipynb", _notebook(t)),
-               3: ("day03.py", FAILING.format(printed=t["printed"], message=t["message"]))}
+               3: (t["failing_name"], FAILING.format(printed=t["printed"], message=t["message"]))}
     sources.update({day: (f"day{day:02d}.py", TRIVIAL) for day in (4, 5, 6, 7, 8)})
     for day, (name, source) in sources.items():
         (root / "solutions").mkdir(exist_ok=True)
@@ -346,6 +347,12 @@ def test_the_hostile_text_reached_the_pages_as_text(hostile):
         assert text in notebook, text
     failed = _visible(hostile, "days/day-03/index.html")
     assert IMG in failed and "!!! danger onclick" in failed and t["printed"] in failed
+    assert "Download " + t["failing_name"] in failed
+    download = [e for e in hostile.parsed["days/day-03/index.html"].elements
+                if e.tag == "a" and e.attrs.get("href", "").endswith(".py")]
+    assert [e.attrs["href"] for e in download] == [
+        "day03%60%3Cimg%20src%3Dx%20onerror%3Dalert%283%29%3E%60%20%28x%29%20%5By%5D.py"]
+    assert (hostile.root / "site/days/day-03" / t["failing_name"]).is_file()
 
 
 def test_links_keep_allowed_urls_with_their_markdown_characters_encoded(hostile):
