@@ -713,6 +713,33 @@ def test_new_refuses_what_the_build_would_refuse(small, tmp_path, capsys):
     assert got == expected
 
 
+# --- notebooks that are not quite notebooks: a failed day, never a crash of the build ---------
+
+BROKEN_NOTEBOOKS = [
+    ("source-ints", {"cells": [{"cell_type": "markdown", "source": [1, 2]}]}),
+    ("source-none-line", {"cells": [{"cell_type": "markdown", "source": ["a", None]}]}),
+    ("source-mapping", {"cells": [{"cell_type": "code", "source": {"a": 1}}]}),
+    ("source-number", {"cells": [{"cell_type": "code", "source": 5}]}),
+    ("deep-json", "[" * 100_000 + "]" * 100_000),
+    ("cells-mapping", {"cells": {"0": {}}}),
+    ("a-list", [1, 2]),
+    ("not-json", "{\"cells\": ["),
+]
+
+
+@pytest.mark.parametrize("notebook", [c[1] for c in BROKEN_NOTEBOOKS],
+                         ids=[c[0] for c in BROKEN_NOTEBOOKS])
+def test_a_broken_notebook_is_one_line_and_renders_as_its_text(notebook):
+    from journal.notebook import cells_of
+    from journal.render import notebook_view
+
+    text = notebook if isinstance(notebook, str) else json.dumps(notebook)
+    with pytest.raises(ValueError) as raised:
+        cells_of(text)
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 200
+    assert notebook_view(text, None) == []  # the page shows the file's text instead
+
+
 # --- committed results of the wrong shape: read_result says why, in one line -----------------
 
 GOOD = {"day": 9, "status": "passed", "wall_time": 1.0}
