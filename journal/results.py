@@ -129,7 +129,10 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
         _want(value is None or _is_number(value) and math.isfinite(value) and value >= 0, name,
               "a number of 0 or more")
     _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
-    _want(_is_str_map(data.get("deps", {})), "deps", "file -> hash")
+    deps = data.get("deps", {})
+    # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
+    _want(_is_str_map(deps) and all(_project_path(rel) for rel in deps), "deps",
+          "project file -> hash, each path relative and inside the journal")
     _check_scalars(data.get("scalars", {}))
     _check_files(data, folder)
     last_good = data.get("last_good")
@@ -165,6 +168,12 @@ def _check_files(data: dict, folder: Path) -> None:
         _want(isinstance(name, str) and FILE_NAME.match(name) is not None, "file name",
               f"a plain file name, got {str(name)[:60]!r}")
         _want(_regular_file(folder / name), "file", f"a regular file beside it, got {name!r}")
+
+
+def _project_path(rel: str) -> bool:
+    """A path as the build records what a run read: relative, normalised, inside the root."""
+    return bool(rel) and not os.path.isabs(rel) and os.path.normpath(rel) == rel and (
+        rel != ".." and not rel.startswith("../"))
 
 
 def _regular_file(path: Path) -> bool:
