@@ -765,6 +765,10 @@ RESULT_CASES = [
     ("figure-is-folder", dict(GOOD, figures=["folder.png"])),
     ("last-good-nested", dict(GOOD, last_good=dict(GOOD, last_good=GOOD))),
     ("last-good-bad", dict(GOOD, last_good=dict(GOOD, figures=["environ.png"]))),
+    ("deps-absolute", dict(GOOD, deps={"/proc/kcore": "0" * 64})),
+    ("deps-dotdot", dict(GOOD, deps={"solutions/../../secret": "0" * 64})),
+    ("deps-parent", dict(GOOD, deps={"../secret": "0" * 64})),
+    ("deps-not-text", dict(GOOD, deps={"solutions/x.py": 5})),
     ("deep-nesting", "[" * 100_000 + "]" * 100_000),
     ("not-json", "{"), ("not-utf8", b"\xff\xfe{}"),
 ]
