@@ -16,7 +16,7 @@ from .catalog import Catalog, load_catalog
 from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
-from .files import remove_temporaries
+from .files import refuse_linked_folders, remove_temporaries
 from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
 
 SCRATCH = ".journal/runs"
@@ -81,6 +81,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     site.check_readme(root)
     site.check_config(root, options.site)
     render.check_templates(root)
+    _check_output_folders(root)
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()
@@ -99,6 +100,14 @@ def build(root: Path, options: Options, events: Events | None = None,
         events.building_site()
         site.build_site(root)
     return report
+
+
+def _check_output_folders(root: Path) -> None:
+    """docs/, results/ and what results/ holds are written and pruned: none may be a link."""
+    results = root / RESULTS_DIR
+    inside = sorted(f"{RESULTS_DIR}/{p.name}" for p in results.iterdir()) if (
+        results.is_dir() and not results.is_symlink()) else []
+    refuse_linked_folders(root, [site.DOCS, RESULTS_DIR, *inside])
 
 
 def _stored(root: Path, day: int, events: Events) -> Result | None:

@@ -243,8 +243,8 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
 def _remove_unnamed(folder: Path, result: Result) -> None:
     keep = set(result.files()) | {"result.json"}
     for path in folder.iterdir():
-        if path.name not in keep:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if path.name not in keep:  # a link is removed itself, never what it points to
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
 # --- cache keys ----------------------------------------------------------------------------
