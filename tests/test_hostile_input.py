@@ -571,6 +571,43 @@ def test_a_journal_folder_that_is_a_file_is_one_line(small, tmp_path):
     _one_line(_cli("--root", str(root), "--no-site"), 2, ".journal:1: must be the build's own")
 
 
+# --- folders the build writes and prunes must be the journal's own -------------------------
+
+
+@pytest.mark.parametrize("link", ["results/day-01", "results", "docs", ".journal",
+                                  "results/day-07"])
+def test_a_linked_output_folder_is_refused_and_its_target_untouched(small, tmp_path, capsys,
+                                                                    link):
+    """A cloned journal can carry `results/day-01 -> ../../..`: the build would prune it."""
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "precious.txt").write_text("keep me", encoding="utf-8")
+    root = tmp_path / "journal"
+    shutil.copytree(small, root)
+    (root / "entries/day-02.yaml").write_text(day2(), encoding="utf-8")
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(victim, root / link)
+    code = main(["--root", str(root), "--no-site"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2, err
+    assert err[0].startswith(f"{link}:1: must be a folder of this journal, got a link to ")
+    assert err[1:] == ["1 problem found; nothing was run or written."]
+    assert sorted(p.name for p in victim.rglob("*")) == ["precious.txt", "sub"]
+
+
+def test_a_link_inside_a_days_folder_is_removed_not_followed(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep me", encoding="utf-8")
+    folder = results.day_dir(tmp_path, 3)
+    folder.mkdir(parents=True)
+    os.symlink(victim, folder / "linked-folder")
+    os.symlink(victim / "precious.txt", folder / "linked-file.png")
+    results.store_result(tmp_path, results.Result(3, results.PASSED), {})
+    assert sorted(p.name for p in folder.iterdir()) == ["result.json"]
+    assert (victim / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
 # --- cannot write: disk full, read-only folders ---------------------------------------------
 
 
