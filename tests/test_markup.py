@@ -403,6 +403,7 @@ CELLS = [
     "a\r\nb\rc\x00d\x1be",
     "* * *\n___\n- - -",
     "# " + "h" * 30_000,
+    "[" * 19_999 + "\n" + "[" * 19_000 + "](javascript:alert(1))",  # (quadratic once: 40 s a line)
     "[x](https://ok.example/)\n[TOC]",
 ]
 
