@@ -280,17 +280,19 @@ def test_the_corpus_is_large_and_distinct():
     assert len(set(PAYLOADS)) == len(PAYLOADS) >= 100
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
 @pytest.mark.parametrize("payload", PAYLOADS, ids=_id)
-def test_no_element_attribute_or_script_url_comes_from_the_text(md, function, payload):
-    written = FUNCTIONS[function](payload)
-    page = parse(html_of(md, written))
-    assert problems(page, block=function == "block") == [], written
+def test_no_element_attribute_or_script_url_comes_from_the_text(md, payload):
+    found = {}
+    for name, function in FUNCTIONS.items():
+        written = function(payload)
+        why = problems(parse(html_of(md, written)), block=name == "block")
+        if why:
+            found[name] = (why, written)
+    assert found == {}
 
 
-@pytest.mark.parametrize("function", ["link-href"])
 @pytest.mark.parametrize("payload", PAYLOADS, ids=_id)
-def test_a_refused_url_leaves_no_link(md, function, payload):
+def test_a_refused_url_leaves_no_link(md, payload):
     page = parse(html_of(md, markup.link("label", payload)))
     hrefs = [e.attrs.get("href") for e in page.elements if e.tag == "a"]
     assert all(markup.safe_url(h) for h in hrefs)
