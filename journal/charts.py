@@ -67,7 +67,8 @@ def metric_chart(tag: str, steps: Sequence[float], values: Sequence[float], path
     ax.annotate(f"{values[-1]:.4g}", (steps[-1], values[-1]), textcoords="offset points",
                 xytext=(-4, 8), ha="right", color=INK, fontsize=8)
     ax.set_xlabel("step (as logged)")
-    ax.set_ylabel(tag)
+    # A tag is a name, not mathtext: `$\broken{$` would stop the chart (and every chart after it).
+    ax.set_ylabel(tag, parse_math=False)
     if _spans_decades(values):
         ax.set_yscale("log")
     _style(ax)
@@ -130,17 +131,19 @@ def tier_bars(tiers: Sequence[Sequence], path: Path) -> None:
     _save(fig, path)
 
 
-def activity_calendar(counts: Sequence[Sequence], path: Path, min_weeks: int = 26) -> None:
+def activity_calendar(counts: Sequence[Sequence], path: Path, min_weeks: int = 26,
+                      max_weeks: int = 5 * 53) -> None:
     """A GitHub-style grid of weeks (columns) by weekday (rows), from (ISO date, entries) pairs.
 
     It ends with the week of the latest entry and reaches back at least `min_weeks`, so a young
-    journal still reads as a calendar; a long one wraps into rows of at most a year.
+    journal still reads as a calendar; a long one wraps into rows of at most a year, and shows
+    its last `max_weeks` (dates as far apart as 1970 and 2100 drew for a minute and took 0.7 GB).
     """
     plt = _pyplot()
     days = {dt.date.fromisoformat(d): n for d, n in counts}
     last = max(days)
     end = last + dt.timedelta(days=6 - last.weekday())  # the Sunday closing the last week
-    weeks = max(min_weeks, (end - min(days)).days // 7 + 1)
+    weeks = min(max_weeks, max(min_weeks, (end - min(days)).days // 7 + 1))
     rows = -(-weeks // 53)
     per_row = -(-weeks // rows)
     fig, axes = plt.subplots(rows, 1, figsize=(0.16 * per_row + 0.9, 1.45 * rows + 0.2),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .entries import Entry
 from .errors import InputError
+from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
 from .render import status_label
 from .text import terminal_safe
@@ -58,6 +59,7 @@ def _check_root(root: Path) -> None:
         raise InputError.one(str(root), 1, "--root must be the journal's folder, got no such "
                              "folder; check the path")
     lock_dir = root / ".journal"
+    refuse_linked_folders(root, [".journal"])  # the lock, the runs' scratch, the site's staging
     if lock_dir.exists() and not lock_dir.is_dir():
         raise InputError.one(".journal", 1, "must be the build's own folder, got a file; remove "
                              "it (the build makes the folder again)")

@@ -265,21 +265,30 @@ def _construct(loader, node: yaml.Node, text: str):
     """The document's values, or the line of the first one YAML cannot build (`!!int abc`)."""
     try:
         return loader.construct_document(node)
-    except (ValueError, TypeError, OverflowError, RecursionError) as err:
-        line = _unbuildable_line(text) or node.start_mark.line + 1
-        raise _Unreadable(line, f"YAML cannot read this value, got {shown(str(err))}; remove "
-                          "the !!tag or write the value as plain text") from None
+    except yaml.MarkedYAMLError:
+        raise  # a tag YAML does not know, a node of the wrong kind: reported with its column
+    except Exception as err:
+        # PyYAML's constructors fail in their own ways on a value they cannot read: ValueError
+        # (!!int abc), AttributeError (!!timestamp yesterday), KeyError (!!bool maybe),
+        # IndexError (an empty !!float); each is the user's value, never a traceback.
+        bad = _unbuildable(text)
+        line = bad.start_mark.line + 1 if bad else node.start_mark.line + 1
+        what = (f"{shown(bad.value)} as {bad.tag.replace('tag:yaml.org,2002:', '!!')}"
+                if isinstance(bad, yaml.ScalarNode) else f"a value ({shown(str(err))})")
+        raise _Unreadable(line, f"YAML cannot read {what}; remove the !!tag or write the value "
+                          "as plain text") from None
 
 
-def _unbuildable_line(text: str) -> int | None:
+def _unbuildable(text: str) -> yaml.Node | None:
+    """The first top-level value YAML cannot build, to point at its line."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         for _, value in root.value if isinstance(root, yaml.MappingNode) else ():
             try:
                 loader.construct_object(value, deep=True)
-            except (ValueError, TypeError, OverflowError, RecursionError):
-                return value.start_mark.line + 1
+            except Exception:
+                return value
     finally:
         loader.dispose()
     return None

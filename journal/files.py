@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .errors import InputError, Problem
+
 
 def sha256_file(path: Path) -> str:
     """The one hash of the project: file contents, as hex."""
@@ -100,3 +102,15 @@ def remove_temporaries(folder: Path, recursive: bool = False) -> None:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def refuse_linked_folders(root: Path, folders: list[str]) -> None:
+    """The build writes into these folders and deletes what it no longer needs in them, so none
+    may be a symbolic link: a cloned journal can carry `results/day-01 -> ../../..`, and the
+    build would clear that place instead. Raises one InputError naming each link."""
+    problems = [Problem(rel, 1, f"must be a folder of this journal, got a link to "
+                        f"{os.readlink(root / rel)!r}; the build writes and deletes files in it, "
+                        "so remove the link (git rm) and build again")
+                for rel in folders if (root / rel).is_symlink()]
+    if problems:
+        raise InputError(problems)

@@ -37,8 +37,10 @@ PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Characters a URL keeps as they are; the rest are percent-encoded, so no quote, space, pipe
-# or bracket can end the attribute, the link or a table cell early.
-_URL_SAFE = "!#$%&()*+,-./:;=?@[]_~"
+# or bracket can end the attribute, the link or a table cell early. Square brackets, `$` and
+# `*` are encoded too: Python-Markdown reads Markdown inside the HTML markup.py writes, so
+# `https://x/[a](/onmouseover=alert(1)//)` in an href would become a link whose quotes end it.
+_URL_SAFE = "!#%&()+,-./:;=?@_~"
 _BREAK = re.compile(r"<br\s*/?>", re.I)
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^\s<>]*)>", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -74,8 +76,13 @@ def _one_line(text: str) -> str:
 
 
 def attribute(text: object) -> str:
-    """Text for an HTML attribute value the templates quote with double quotes."""
-    return html.escape(_one_line(str(text)), quote=True)
+    """Text for an HTML attribute value quoted with double quotes (an image's alt text).
+
+    As inert as `plain`: Python-Markdown reads Markdown inside raw HTML too, and a link it made
+    inside the value would bring quotes that end the attribute. The browser decodes the
+    character references, so the value reads as typed.
+    """
+    return _encode(_one_line(str(text)), _PLAIN_KEEPS)
 
 
 def code(text: object, github: bool = False) -> str:
@@ -129,6 +136,13 @@ def url(value: str) -> str | None:
     if not value or not safe_url(value):
         return None
     return urllib.parse.quote(value, safe=_URL_SAFE)
+
+
+def file_url(path: str) -> str:
+    """A relative path to one of the site's files (a solution's name is the learner's choice)
+    as a Markdown link target: all but letters, digits, `/` and `-._~` percent-encoded, so no
+    backtick, bracket, parenthesis or space in a file name can end the link or start markup."""
+    return urllib.parse.quote(path, safe="/")
 
 
 def link(text: str, href: str | None, github: bool = False) -> str:
@@ -222,8 +236,12 @@ def _block_line(line: str, shift: int, refs: dict[str, str]) -> str:
         return prefix + plain(rest)
     if "|" in rest and _unescaped_pipe(rest):
         cells = re.split(r"(?<!\\)\|", rest)
-        return prefix + "|".join(_Inline(c, False, refs).render(links=True) for c in cells)
-    return prefix + _Inline(rest.strip(), False, refs).render(links=True)
+        text = "|".join(_Inline(c, False, refs).render(links=True) for c in cells)
+    else:
+        text = _Inline(rest.strip(), False, refs).render(links=True)
+    # What follows the line's own structure must not open a block of its own: `!!! note` or
+    # `??? x` would make an admonition or a <details> whose classes are the cell's words.
+    return prefix + _guard_start(text)
 
 
 def _unescaped_pipe(text: str) -> bool:
@@ -242,6 +260,7 @@ class _Inline:
         self.text = text
         self.github = github
         self.refs = refs or {}
+        self._brackets: dict[int, int] | None = None  # each `[`'s closing `]`, made on first use
 
     def render(self, links: bool, leading: bool = False) -> str:
         text, out, i = self.text, [], 0
@@ -364,17 +383,22 @@ class _Inline:
         return f'<a href="{html.escape(href)}">{inner}</a>', end
 
     def _closing_bracket(self, i: int) -> int | None:
-        depth, j = 0, i
-        while j < len(self.text):
-            c = self.text[j]
-            if c == "\\":
-                j += 2
-                continue
-            depth += (c == "[") - (c == "]")
-            if depth == 0:
-                return j
-            j += 1
-        return None
+        """Where the `[` at `i` closes, nesting counted and `\\]` skipped; None if it never does."""
+        if self._brackets is None:
+            # Matched once for the whole line: scanning ahead from every `[` took quadratic
+            # time, so a notebook line of 20,000 `[` took forty seconds.
+            self._brackets, opened, j = {}, [], 0
+            while j < len(self.text):
+                c = self.text[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if c == "[":
+                    opened.append(j)
+                elif c == "]" and opened:
+                    self._brackets[opened.pop()] = j
+                j += 1
+        return self._brackets.get(i)
 
     def _destination(self, i: int) -> tuple[str, int] | None:
         """The URL of `(url "title")` starting at `i`, and where the link ends."""

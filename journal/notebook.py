@@ -31,7 +31,10 @@ def cells_of(text: str) -> list[dict]:
     Each is {index, kind, source, number}: `number` counts code cells from 1, as the page
     titles them and as failures name them.
     """
-    notebook = json.loads(text)
+    try:
+        notebook = json.loads(text)
+    except RecursionError:  # JSON nested deeper than Python reads: no notebook is
+        raise ValueError("not a Jupyter notebook: its JSON is nested too deeply") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError("not a Jupyter notebook: no list of 'cells' at the top level")
     cells, number = [], 0
@@ -40,7 +43,11 @@ def cells_of(text: str) -> list[dict]:
         if kind not in ("code", "markdown"):
             continue  # raw cells are not run and not shown
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        elif not isinstance(source, str):  # a corrupt or hand-made file: say so, do not crash
+            raise ValueError(f"not a Jupyter notebook: cell {index + 1}'s source must be text "
+                             f"or a list of lines, got {type(source).__name__}")
         number += kind == "code"
         cells.append({"index": index, "kind": kind, "source": source,
                       "number": number if kind == "code" else None})

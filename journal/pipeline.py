@@ -18,8 +18,8 @@ from .catalog import Catalog, load_catalog
 from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Problem
-from .files import remove_temporaries
-from .results import NOT_RUN, Result, is_fresh, read_result, store_result, versions
+from .files import refuse_linked_folders, remove_temporaries
+from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
 from .siteconfig import read_config
 
 SCRATCH = ".journal/runs"
@@ -97,6 +97,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     site.check_readme(root)
     site.check_config(root, options.site)
     render.check_templates(root)
+    _check_output_folders(root)
     remove_temporaries(root)  # README.md's, if a build was killed while writing it
     remove_temporaries(root / "results", recursive=True)
     env = versions()
@@ -105,7 +106,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
         _run(root, to_run, days, options, events, env)
-        _recheck_cached(root, days, events)
+        _recheck_stored(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
     # Each day's notebook, made from its stored run, is a result too: written before the pages
@@ -130,6 +131,7 @@ def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
     catalog = catalog or load_catalog()
     entries = load_entries(root, catalog)
     render.check_templates(root)
+    _check_output_folders(root)
     days = _stored(root, entries, Events())
     _, skipped = _plan(root, entries, days, Options(only=frozenset()), versions())
     report = Report(list(days.values()), stale_skipped=skipped)
@@ -141,6 +143,14 @@ def _stored(root: Path, entries: list[Entry], events: Events) -> dict[int, Day]:
     return {e.day: Day(e, _stored_result(root, e.day, events)) for e in entries}
 
 
+def _check_output_folders(root: Path) -> None:
+    """docs/, results/ and what results/ holds are written and pruned: none may be a link."""
+    results = root / RESULTS_DIR
+    inside = sorted(f"{RESULTS_DIR}/{p.name}" for p in results.iterdir()) if (
+        results.is_dir() and not results.is_symlink()) else []
+    refuse_linked_folders(root, [site.DOCS, RESULTS_DIR, *inside])
+
+
 def _stored_result(root: Path, day: int, events: Events) -> Result | None:
     """The day's stored result; one that cannot be trusted is said once and run again."""
     result, problem = read_result(root, day)
@@ -149,11 +159,19 @@ def _stored_result(root: Path, day: int, events: Events) -> Result | None:
     return result
 
 
-def _recheck_cached(root: Path, days: dict[int, Day], events: Events) -> None:
-    """A solution runs with the learner's rights and may have touched results/ meanwhile."""
+def _recheck_stored(root: Path, days: dict[int, Day], events: Events) -> None:
+    """A solution runs with the learner's rights and may have touched results/ meanwhile.
+
+    Days that ran are read again too: a later run may have deleted what an earlier one
+    stored, and a page must not name files that are gone.
+    """
     for day in days.values():
-        if not day.ran and day.result is not None and day.result.status != NOT_RUN:
-            day.result = _stored_result(root, day.entry.day, events)
+        if day.result is None or not day.ran and day.result.status == NOT_RUN:
+            continue  # nothing stored to check (NOT_RUN without a run is made here, not read)
+        day.result, problem = read_result(root, day.entry.day)
+        if day.result is None:
+            events.warning(problem or f"{RESULTS_DIR}/{day.entry.slug}/result.json: removed "
+                           "while solutions ran (by one of them?); the day runs again next build")
 
 
 def _write_docs(root: Path, days: list[Day], catalog: Catalog) -> list[str]:

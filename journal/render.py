@@ -137,9 +137,10 @@ def environment(templates: Path) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     # Text from outside the build reaches a page only through markup's filters: plain, inline,
-    # block, code, link, attribute, yaml_string (see journal/markup.py).
+    # block, code, link, attribute, file_url, yaml_string (see journal/markup.py).
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,
                        code=markup.code, link=markup.link, attribute=markup.attribute,
+                       file_url=markup.file_url,
                        yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
                        indent_md=indent, number=number, days_ago=days_ago)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,

@@ -139,8 +139,9 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
     _want(_is_str_map(data.get("packages", {})), "packages", "distribution -> version")
     _want(isinstance(data.get("missing", ""), str), "missing", "text")
     deps = data.get("deps", {})
-    _want(_is_str_map(deps) and all(_inside_journal(rel) for rel in deps), "deps",
-          "journal file -> hash, each a relative path inside the journal")
+    # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
+    _want(_is_str_map(deps) and all(_project_path(rel) for rel in deps), "deps",
+          "project file -> hash, each path relative and inside the journal")
     _check_scalars(data.get("scalars", {}))
     _check_files(data, folder)
     last_good = data.get("last_good")
@@ -178,10 +179,10 @@ def _check_files(data: dict, folder: Path) -> None:
         _want(_regular_file(folder, name), "file", f"a regular file beside it, got {name!r}")
 
 
-def _inside_journal(rel: str) -> bool:
-    """A recorded dependency names a file of the journal, never /etc/... or ../..."""
-    parts = Path(rel).parts
-    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts and "\x00" not in rel
+def _project_path(rel: str) -> bool:
+    """A path as the build records what a run read: relative, normalised, inside the root."""
+    return bool(rel) and not os.path.isabs(rel) and os.path.normpath(rel) == rel and (
+        rel != ".." and not rel.startswith("../"))
 
 
 def recorded_deps(root: Path) -> set[str]:
@@ -269,13 +270,17 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
 
 def _remove_unnamed(folder: Path, result: Result) -> None:
     keep = set(result.files()) | {"result.json"}
-    for path in sorted(folder.rglob("*"), reverse=True):  # a folder's files before the folder
-        rel = path.relative_to(folder).as_posix()
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif rel not in keep:
-            path.unlink()
+    # os.walk never enters a linked folder: a link is removed itself, never what it points to.
+    for top, dirs, files in os.walk(folder, topdown=False):
+        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
+        for name in files + links:
+            path = Path(top, name)
+            if path.relative_to(folder).as_posix() not in keep:
+                path.unlink()
+        for name in dirs:
+            path = Path(top, name)
+            if not path.is_symlink() and not any(path.iterdir()):
+                path.rmdir()  # a folder left empty, like last-good/ once a day passes again
 
 
 # --- cache keys ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,9 +85,20 @@ def update_readme(root: Path, table: str, warn=lambda text: None) -> list[str]:
 
 
 def _table_span(text: str) -> tuple[int, int] | None:
-    """Where the table sits: from the end of the start marker to the end marker."""
-    start, end = text.find(START), text.find(END)
-    return (start + len(START), end) if start != -1 and end > start else None
+    """Where the table sits: from the end of the start marker to the end marker.
+
+    A marker counts only on a line of its own: a table row that quotes one (a note's code
+    span, a metric's name) starts with `|`, and must not end the table early, or the README
+    would keep the rest of the old table and grow on every build.
+    """
+    start = _marker(START).search(text)
+    end = _marker(END).search(text, start.end()) if start else None
+    return (start.end(), end.start()) if start and end else None
+
+
+@functools.lru_cache(maxsize=2)
+def _marker(marker: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(marker)}(?=[ \t]*\r?$)", re.MULTILINE)
 
 
 def build_site(root: Path) -> str:
