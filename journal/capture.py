@@ -84,7 +84,7 @@ def child_main(job: Job) -> None:
     if job.solution.suffix == ".ipynb":
         from .notebook import run_notebook
 
-        run_notebook(job, figures, report)
+        run_notebook(job, figures, report, fail, exited)
     else:
         run_script(job, figures, report)
     reads.active = False
@@ -214,7 +214,7 @@ def _reset_state(threads: int) -> None:
     """Undo what the fork server's warm-up touched, so numbers match a standalone run."""
     import torch
 
-    from .warm import INITIAL_SEED
+    from .seed import INITIAL_SEED
 
     torch.manual_seed(INITIAL_SEED)
     torch.set_num_threads(threads)

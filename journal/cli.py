@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 
 from .entries import Entry
-from .errors import InputError
+from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
 from .render import status_label
 from .text import terminal_safe
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
 COMMANDS = ("build", "new", "serve", "init")
 
 

@@ -13,6 +13,12 @@ _REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 4
 _REPR.maxstring = _REPR.maxother = 60
 
 
+# The exit status of every command: 0 all good, 1 a solution failed (the site is still built),
+# 2 invalid input (nothing written), 3 another build holds the journal, 4 a file could not be
+# written (disk full, read-only folder).
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
+
+
 @dataclass(frozen=True)
 class Problem:
     """One mistake in the user's input, located by file and line."""

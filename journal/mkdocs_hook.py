@@ -17,10 +17,16 @@ import sys
 from pathlib import Path
 
 # Set by build.py when it runs mkdocs itself: docs/ is rendered, and build.py watches the sources.
-RENDERED_BY_BUILD = "JOURNAL_DOCS_RENDERED"
 
 log = logging.getLogger("mkdocs.hooks.journal")
 _serving = False  # under `mkdocs serve` a mistake is shown and the last good pages stay up
+
+
+def _rendered_by_build() -> bool:
+    _importable()
+    from journal.site import RENDERED_BY_BUILD
+
+    return bool(os.environ.get(RENDERED_BY_BUILD))
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -29,7 +35,7 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config):
-    if not os.environ.get(RENDERED_BY_BUILD):
+    if not _rendered_by_build():
         _render(_root(config))
     return config
 
@@ -38,7 +44,7 @@ def on_serve(server, config, builder):
     """Rebuild when what docs/ is made from changes, and not for the hook's own writes to docs/."""
     global _serving
     _serving = True  # also under `mkdocs serve --clean`, whose startup says "build"
-    if os.environ.get(RENDERED_BY_BUILD):
+    if _rendered_by_build():
         return server
     server.unwatch(config.docs_dir)
     for path in _sources(_root(config)):

@@ -85,10 +85,11 @@ def without_outputs(text: str) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def run_notebook(job: Job, figures: FigureSaver, report: Report) -> None:
-    """Run the notebook's code cells in order, recording every cell and the figures it made."""
-    from .capture import exited, fail
+def run_notebook(job: Job, figures: FigureSaver, report: Report, fail, exited) -> None:
+    """Run the notebook's code cells in order, recording every cell and the figures it made.
 
+    `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this.
+    """
     try:
         cells = cells_of(job.solution.read_text(encoding="utf-8"))
     except ValueError as error:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .cli import EXIT_FAILED, EXIT_OK
+from .errors import EXIT_FAILED, EXIT_OK
 from .pipeline import Options
 from .processes import die_with
 from .results import recorded_deps

@@ -18,10 +18,11 @@ from pathlib import Path
 from . import site_state
 from .errors import InputError
 from .files import remove_tree, sync_tree, write_atomic, write_if_changed
-from .mkdocs_hook import RENDERED_BY_BUILD
 from .processes import die_with
 
 DOCS, SITE = "docs", "site"
+# Set for the MkDocs that build.py runs: docs/ is rendered already, so the hook stands aside.
+RENDERED_BY_BUILD = "JOURNAL_DOCS_RENDERED"
 # A fresh clone must have docs/: MkDocs refuses a missing docs_dir before any hook can run. So
 # docs/ is committed as this one file, which ignores everything else in it (MkDocs and Zensical
 # both leave dotfiles out of the site).

@@ -23,10 +23,7 @@ import torch.utils.tensorboard  # noqa: E402,F401
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402,F401
 
 from .processes import serve_as_reaper  # noqa: E402
-
-# A fresh interpreter starts torch's generator from this seed; children restore it so a
-# solution that never seeds still draws what a standalone run would.
-INITIAL_SEED = torch.initial_seed()
+from .seed import INITIAL_SEED  # noqa: E402,F401  (read before the warm-up draws)
 
 
 def _warm_up() -> None:
