@@ -354,22 +354,35 @@ class FigureSaver:
         self.outdir = outdir
         self.saved: list[str] = []
         self.plt = plt
-        plt.show = self.show
-        original_use = matplotlib.use
+        original_use, original_switch = matplotlib.use, plt.switch_backend
+        # Settle pyplot on Agg now (before show is replaced: switching re-signs pyplot's show): a
+        # spawned child has drawn nothing yet, and would pick its backend through the guard below.
+        original_switch("agg")
+        plt.show = self._show_function()
 
-        def use(backend, *args, **kwargs):
+        def refuse_interactive(backend) -> None:
             name = str(backend).lower()
             if name not in NON_INTERACTIVE and not name.startswith("module://"):
                 raise RuntimeError(
                     f"the interactive backend {backend!r} needs a screen and builds have none; "
                     f"remove matplotlib.use({backend!r}): plt.show() is saved as a figure")
+
+        def use(backend, *args, **kwargs):
+            refuse_interactive(backend)
             return original_use(backend, *args, **kwargs)
 
-        matplotlib.use = use
-        plt.switch_backend = use
+        def switch_backend(backend):
+            refuse_interactive(backend)
+            return original_switch(backend)
 
-    def show(self, *args, **kwargs) -> None:
-        self.save_open()
+        matplotlib.use = use
+        plt.switch_backend = switch_backend
+
+    def _show_function(self):
+        # A function, not a bound method: pyplot's switch_backend sets attributes on show.
+        def show(*args, **kwargs) -> None:
+            self.save_open()
+        return show
 
     def save_open(self) -> list[str]:
         """Save and close every open figure; returns the new file names."""

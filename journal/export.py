@@ -39,7 +39,8 @@ KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name
 
 def notebook_name(entry) -> str:
     """The notebook's file name in the day's results: the solution's, or beside a notebook's."""
-    stem = Path(entry.solution).stem
+    # The learner names the solution; a stored file's name stays plain (see results.FILE_NAME).
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(entry.solution).stem).strip("._") or "solution"
     return f"{stem}-with-outputs.ipynb" if entry.is_notebook else f"{stem}.ipynb"
 
 
@@ -81,6 +82,7 @@ def write_notebooks(root: Path, days: list, config: SiteConfig) -> list[str]:
                                                    result.files(), result.reason],
                                        config.site_url, config.repo_url, config.branch]).encode())
         now[day.entry.slug] = key
+        _remove_other_notebooks(path)
         if made.get(day.entry.slug) == key and path.is_file():
             continue
         text = day_notebook(root, day.entry, result, source, config)
@@ -89,6 +91,13 @@ def write_notebooks(root: Path, days: list, config: SiteConfig) -> list[str]:
     if now != made:
         write_if_changed(root / CACHE, json.dumps(now, indent=0, sort_keys=True))
     return written
+
+
+def _remove_other_notebooks(path: Path) -> None:
+    """A renamed solution leaves its old notebook behind: only the current one stays."""
+    for old in path.parent.glob("*.ipynb") if path.parent.is_dir() else ():
+        if old.name != path.name and not old.is_symlink():
+            old.unlink()
 
 
 def day_notebook(root: Path, entry, result: Result | None, source: bytes,
@@ -124,9 +133,9 @@ def _intro(entry, result: Result, config: SiteConfig) -> str:
     lines = [f"# Day {entry.day}: {markup.plain(entry.task)}", "",
              f"{entry.date.isoformat()} · made from `{entry.solution}` by the journal's build"
              + (f" · [the day's page]({markup.url(page)})" if page and markup.url(page) else ""),
+             # No run time here: a re-run with the same outputs leaves the notebook's bytes alone.
              "", f"The outputs below are those of its last run ({markup.plain(result.status)}, "
-             f"{markup.plain(result.ran_at[:16].replace('T', ' '))}, torch "
-             f"{markup.plain(result.torch)}): run the cells to make your own."]
+             f"torch {markup.plain(result.torch)}): run the cells to make your own."]
     if entry.is_notebook:
         lines += ["", "All that the run printed is under the last code cell that ran."]
     return "\n".join(lines)

@@ -24,7 +24,7 @@ _serving = False  # under `mkdocs serve` a mistake is shown and the last good pa
 
 def _rendered_by_build() -> bool:
     _importable()
-    from journal.site import RENDERED_BY_BUILD
+    from journal.mkdocs_env import RENDERED_BY_BUILD
 
     return bool(os.environ.get(RENDERED_BY_BUILD))
 

@@ -275,11 +275,15 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
         links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
         for name in files + links:
             path = Path(top, name)
-            if path.relative_to(folder).as_posix() not in keep:
+            rel = path.relative_to(folder).as_posix()
+            # The day's notebook is made from this result at render time (journal/export.py,
+            # which also removes an old one): left alone here, a re-run does not churn it.
+            if rel not in keep and not (top == str(folder) and name.endswith(".ipynb")
+                                        and not path.is_symlink()):
                 path.unlink()
-        for name in dirs:
+        for name in set(dirs) - set(links):
             path = Path(top, name)
-            if not path.is_symlink() and not any(path.iterdir()):
+            if not any(path.iterdir()):
                 path.rmdir()  # a folder left empty, like last-good/ once a day passes again
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import EXIT_FAILED, EXIT_OK
+from .mkdocs_env import mkdocs_env
 from .pipeline import Options
 from .processes import die_with
 from .results import recorded_deps
-from .site import mkdocs_env
 
 WATCHED = ("entries", "solutions", "site_templates")
 POLL_SECONDS = 0.5

@@ -18,11 +18,10 @@ from pathlib import Path
 from . import site_state
 from .errors import InputError
 from .files import remove_tree, sync_tree, write_atomic, write_if_changed
+from .mkdocs_env import mkdocs_env
 from .processes import die_with
 
 DOCS, SITE = "docs", "site"
-# Set for the MkDocs that build.py runs: docs/ is rendered already, so the hook stands aside.
-RENDERED_BY_BUILD = "JOURNAL_DOCS_RENDERED"
 # A fresh clone must have docs/: MkDocs refuses a missing docs_dir before any hook can run. So
 # docs/ is committed as this one file, which ignores everything else in it (MkDocs and Zensical
 # both leave dotfiles out of the site).
@@ -43,11 +42,6 @@ def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
     """Make docs/ hold exactly the rendered files (and its .gitignore); returns what changed."""
     files = {**files, **DOCS_KEEP}
     return [f"{DOCS}/{rel}" for rel in sync_tree(root / DOCS, files)]
-
-
-def mkdocs_env() -> dict[str, str]:
-    """The environment build.py runs mkdocs in: docs/ is rendered, so the hook stands aside."""
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", RENDERED_BY_BUILD: "1"}
 
 
 def check_config(root: Path, building: bool) -> None:

@@ -47,7 +47,7 @@ def test_day_page_shows_figure_metrics_output_and_source(built):
     assert len(result["scalars"]["Loss/train"]["values"]) == 50
     assert f"| <code>Loss/train</code> | {final:.4g} |" in page
     assert "final loss" in page  # the captured output
-    assert "[Download <code>day02&#46;py</code>](day-02/day02.py)" in page
+    assert "[Download <code>day02.py</code>](day-02/day02.py)" in page
     assert "writer.add_scalar" in page
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from journal import pipeline, site
-from journal.site import RENDERED_BY_BUILD
+from journal.mkdocs_env import RENDERED_BY_BUILD
 from journal.siteconfig import read_config
 from tests.helpers import REPO
 from tests.site_helpers import fetch, free_port, wait_for_http
