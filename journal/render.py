@@ -7,12 +7,15 @@ the whole journal is drawn there the first time its data is seen (see `charts.ca
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import functools
+import hashlib
 import re
 from pathlib import Path
 
 import jinja2
+import yaml
 
 from . import charts, markup, progress
 from .catalog import Catalog
@@ -20,14 +23,20 @@ from .entries import Entry
 from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of
-from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
+from .results import NOT_RUN, TIMED_OUT, Result, day_dir
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
-                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2")
+                  "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
+                  "notebook_cells.md.j2")
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
+THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
+# mkdocs.yml has `use_directory_urls: false`: a page docs/x.md is served as x.html. Markdown
+# links name the .md file and MkDocs rewrites them; raw HTML (cards, chips) gets the final URL.
+PAGE_SUFFIX = ".html"
+CONFIG = "mkdocs.yml"
 
 
 # --- text in tables ------------------------------------------------------------------------
@@ -59,6 +68,32 @@ def number(value: float | None) -> str:
 def count(n: int, noun: str) -> str:
     """`1 day`, `5 days`."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def href(page: str, base: str = "") -> str:
+    """The URL raw HTML uses for docs/`page` (a .md path, maybe with #anchor), from a page
+    `base` levels down ("" at the top, "../" in days/)."""
+    path, _, anchor = page.partition("#")
+    url = base + path.removesuffix(".md") + PAGE_SUFFIX
+    return f"{url}#{anchor}" if anchor else url
+
+
+def tag_anchor(tag: str) -> str:
+    """A tag's id on the tags page: its letters and digits, and a hash if that changed it
+    (so `C++` and `c` stay apart)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
+    if slug != tag:
+        slug = "-".join(filter(None, (slug, hashlib.sha256(tag.encode()).hexdigest()[:6])))
+    return f"tag-{slug}"
+
+
+def date_span(first: dt.date, last: dt.date) -> str:
+    """`28 Jan – 1 Feb 2025`, the year said once when both ends share it."""
+    end = f"{last.day} {last:%b %Y}"
+    if first == last:
+        return end
+    start = f"{first.day} {first:%b}" + ("" if first.year == last.year else f" {first:%Y}")
+    return f"{start} – {end}"
 
 
 def days_ago(n: int) -> str:
@@ -110,6 +145,38 @@ def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
     return tag, summary(result.scalars[tag])
 
 
+def headline(entry: Entry, result: Result | None) -> dict | None:
+    """The headline metric as where it started and where it ended: `Loss/train 193 → 0.66`."""
+    metric = main_metric(entry, result)
+    if metric is None:
+        return None
+    values = result.scalars[metric[0]]["values"]
+    return {"tag": metric[0], "start": values[0], "end": values[-1]}
+
+
+def lead(entry: Entry, source: str) -> str:
+    """What the solution says it does: its module docstring, or a notebook's first Markdown
+    cell. Read without running anything; a leading "Day 8:" is dropped (the title says it)."""
+    if entry.is_notebook:
+        try:
+            cells = cells_of(source)
+        except ValueError:
+            return ""
+        text = next((c["source"] for c in cells if c["kind"] == "markdown"), "")
+    else:
+        try:
+            text = ast.get_docstring(ast.parse(source)) or ""
+        except (SyntaxError, ValueError):
+            return ""
+    text = re.sub(r"^\s*(?:#+\s*)?Day\s+\d+\s*[:.\-–]\s*", "", text, flags=re.I).strip()
+    return text[:1].upper() + text[1:]
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split at blank lines, each paragraph's lines joined."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
 def notebook_view(source: str, result: Result | None) -> list[dict]:
     """A notebook's cells for its page: its source as it is, with the figures each cell made.
 
@@ -139,10 +206,11 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,
                        code=markup.code, link=markup.link, attribute=markup.attribute,
                        yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
-                       indent_md=indent, number=number, days_ago=days_ago)
+                       indent_md=indent, number=number, days_ago=days_ago, href=href,
+                       tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
-                       notebook_view=notebook_view)
+                       notebook_view=notebook_view, headline=headline, date_span=date_span)
     return env
 
 
@@ -188,39 +256,88 @@ def render_docs(root: Path, days: list, catalog: Catalog,
                 today: dt.date | None = None) -> dict[str, str | Path]:
     """Every file of docs/, as relative path -> text or source file.
 
-    `today` is what "days since the last entry" and "due for review" count from.
+    `today` is what streaks, "days since the last entry" and "due for review" count from.
     """
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
     journey = {"coverage": progress.coverage(entries, catalog),
                "streaks": progress.streaks((e.date for e in entries), today), "today": today,
-               "by_day": {e.day: e for e in entries}, "catalog": catalog}
+               "by_day": {e.day: e for e in entries}, "catalog": catalog,
+               "tags": progress.by_tag(entries), "site": identity(root)}
     drawn = journey_charts(root, entries, journey["coverage"])
     journey["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
+    journey["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
     docs: dict[str, str | Path] = {journey["charts"][kind]: drawn[kind] for kind in drawn}
+    thumbs = {d.entry.day: thumbnail(root, d) for d in days}
+    docs.update({f"{THUMBNAILS}/{path.name}": path for path in thumbs.values() if path})
+    journey["thumbnails"] = {day: path and f"{THUMBNAILS}/{path.name}"
+                             for day, path in thumbs.items()}
     docs["index.md"] = render(root, "index.md.j2", days=days, **journey,
-                              due=progress.due_for_review(entries, today),
-                              table=progress_table(root, days, link="days/{slug}.md",
-                                                   files="days/{slug}/{name}", badges=True))
+                              due=progress.due_for_review(entries, today))
+    docs["days/index.md"] = render(root, "progress_page.md.j2", days=days, table=progress_table(
+        root, days, link="{slug}.md", badges=True))
     docs["torchleet.md"] = render(root, "torchleet.md.j2", **journey)
-    docs["tags.md"] = render(root, "tags.md.j2", tags=progress.by_tag(entries))
-    docs["gaps.md"] = render(root, "gaps.md.j2", gaps=progress.gaps_by_tag(entries))
+    docs["tags.md"] = render(root, "tags.md.j2", **journey)
+    docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
-    for day in days:
-        source = (root / day.entry.solution).read_text(encoding="utf-8", errors="replace")
-        docs[f"days/{day.entry.slug}.md"] = render(
-            root, "day.md.j2", day=day, entry=day.entry, result=day.result,
-            last_good=Result.from_dict(day.result.last_good) if day.result and
-            day.result.last_good else None,
-            problem=catalog.problems.get(day.entry.problem), source=source,
-            solution_name=Path(day.entry.solution).name)
+    for before, day, after in zip([None] + days[:-1], days, days[1:] + [None]):
+        docs[f"days/{day.entry.slug}.md"] = day_page(root, day, before, after, catalog)
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):
         if path.is_file():
             docs[f"{ASSETS}/{path.relative_to(assets).as_posix()}"] = path
     return docs
+
+
+def day_page(root: Path, day, before, after, catalog: Catalog) -> str:
+    """A day's page, linked to the days `before` and `after` it (None at either end)."""
+    entry = day.entry
+    source = (root / entry.solution).read_text(encoding="utf-8", errors="replace")
+    last_good = day.result.last_good if day.result else None
+    return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
+                  last_good=Result.from_dict(last_good) if last_good else None,
+                  problem=catalog.problems.get(entry.problem), source=source,
+                  lead=lead(entry, source), solution_name=Path(entry.solution).name,
+                  before=before and before.entry, after=after and after.entry)
+
+
+def identity(root: Path) -> dict[str, str]:
+    """Who the journal is by, where it lives and what it is about: mkdocs.yml says, once.
+
+    Read leniently: a config MkDocs accepts (custom tags included) must not stop the render.
+    """
+    class Lenient(yaml.SafeLoader):
+        pass
+
+    Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        config = yaml.load((root / CONFIG).read_text(encoding="utf-8"), Lenient) or {}
+    except (OSError, yaml.YAMLError):
+        config = {}
+    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
+    return {"name": str(config.get("site_name") or "Journal"),
+            "author": str(config.get("site_author") or ""),
+            "repo_url": str(config.get("repo_url") or ""), "about": str(extra.get("about") or "")}
+
+
+def first_image(result: Result | None) -> str | None:
+    """The picture that stands for a day: its first figure, else its first metric chart."""
+    if result is None:
+        return None
+    figures = list(result.figures) + [f for c in result.cells for f in c.get("figures", [])]
+    return (figures or list(result.charts.values()) or [None])[0]
+
+
+def thumbnail(root: Path, day) -> Path | None:
+    """A small copy of the day's first image for its home page card (None if it has none)."""
+    name = first_image(day.result)
+    source = day_dir(root, day.entry.day) / name if name else None
+    if source is None or not source.is_file():
+        return None
+    return charts.cached(root, f"thumb-{day.entry.slug}", name,
+                         lambda _, path: charts.thumbnail(source, path), suffix=".webp")
 
 
 def journey_charts(root: Path, entries: list[Entry],
@@ -235,17 +352,16 @@ def journey_charts(root: Path, entries: list[Entry],
     return drawn
 
 
-def progress_table(root: Path, days: list, link: str, files: str, badges: bool = False) -> str:
-    """The progress table, each day linked through `link` (a format with {slug} and {source})
-    and its sparkline found through `files` (a format with {slug} and {name}).
+def progress_table(root: Path, days: list, link: str, badges: bool = False) -> str:
+    """The progress table, each day linked through `link` (a format with {slug} and {source}).
 
     The site shows statuses as badges; README.md, read on GitHub, as emoji.
     """
     return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
-                  link=link, files=files, status=status_badge if badges else status_label,
+                  link=link, status=status_badge if badges else status_label,
                   github=not badges)
 
 
 def readme_table(root: Path, days: list) -> str:
     """The progress table for README.md: links that work on GitHub, to the entry files."""
-    return progress_table(root, days, link="{source}", files=RESULTS_DIR + "/{slug}/{name}")
+    return progress_table(root, days, link="{source}")

@@ -78,7 +78,14 @@ def build_site(root: Path) -> None:
         remove_tree(staging)
         lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
         raise SiteError("mkdocs build --strict failed: " + (" | ".join(lines[-5:]) or "no output"))
+    _drop_source_maps(staging)
     _swap_in(staging, root / SITE)
+
+
+def _drop_source_maps(site: Path) -> None:
+    """The theme's .map files (a third of site/) serve only someone debugging its scripts."""
+    for path in site.rglob("*.map"):
+        path.unlink()
 
 
 def _swap_in(new: Path, target: Path) -> None:

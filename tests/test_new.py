@@ -52,7 +52,7 @@ def test_new_day_is_in_the_table_with_a_plot_and_a_metric(new_user_run):
     result = json.loads((root / "results/day-09/result.json").read_text())
     assert result["status"] == "passed" and result["figures"], "the skeleton shows a plot"
     assert len(result["scalars"]["Loss/train"]["values"]) == 200
-    page = (root / "site/days/day-09/index.html").read_text()
+    page = (root / "site/days/day-09.html").read_text()
     assert f'<img alt="Figure 1 of day 9" src="{result["figures"][0]}"' in page
     final = result["scalars"]["Loss/train"]["values"][-1]
     assert "<code>Loss/train</code>" in page and f"{final:.4g}" in page

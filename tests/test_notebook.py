@@ -90,10 +90,10 @@ def test_page_shows_cells_in_order_with_the_figure_after_its_cell(built):
 
 
 def test_html_page_has_the_figure_after_the_cell_that_drew_it(built):
-    html = (built / "site/days/day-01/index.html").read_text()
+    html = (built / "site/days/day-01.html").read_text()
     figure = result(built, 1)["cells"][2]["figures"][0]
     assert "<b>bold</b>" not in html
-    cell, image = html.index(">Cell 2<"), html.index(f'src="{figure}"')
+    cell, image = html.index(">Cell 2<"), html.index(f'src="day-01/{figure}"')
     assert cell < image < html.index("Done: the line fits")
     assert (built / "site/days/day-01" / figure).is_file()
 
