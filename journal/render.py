@@ -168,8 +168,36 @@ def lead(entry: Entry, source: str) -> str:
             text = ast.get_docstring(ast.parse(source)) or ""
         except (SyntaxError, ValueError):
             return ""
-    text = re.sub(r"^\s*(?:#+\s*)?Day\s+\d+\s*[:.\-–]\s*", "", text, flags=re.I).strip()
+    text = re.sub(r"^[ \t]*#{1,6}[ \t]+", "", text, flags=re.M)  # a heading reads as a line
+    text = re.sub(r"^\s*Day\s+\d+\s*[:.\-–]\s*", "", text, flags=re.I).strip()
     return text[:1].upper() + text[1:]
+
+
+TITLE_CALLS = {"suptitle": 0, "title": 1, "set_title": 1}  # the figure's title before its axes
+
+
+def plot_titles(source: str) -> dict[str, str] | None:
+    """Alt text and caption for the one figure `source` draws, from the titles it gives it.
+
+    Read statically: the string constants passed to suptitle / title / set_title. A run that
+    showed one figure drew these on it; with several, which title is whose is not known from
+    the source, so the caller uses this only for a single figure. None if there is no title.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in TITLE_CALLS and node.args[0].value.strip():
+                found.append((TITLE_CALLS[name], node.lineno, node.args[0].value.strip()))
+    titles = [title for _, _, title in sorted(found)]
+    if not titles:
+        return None
+    return {"caption": titles[0], "alt": "Plot: " + "; ".join(titles)}
 
 
 def paragraphs(text: str) -> list[str]:
@@ -210,7 +238,8 @@ def environment(templates: Path) -> jinja2.Environment:
                        tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
-                       notebook_view=notebook_view, headline=headline, date_span=date_span)
+                       notebook_view=notebook_view, headline=headline, date_span=date_span,
+                       plot_titles=plot_titles)
     return env
 
 
@@ -300,6 +329,7 @@ def day_page(root: Path, day, before, after, catalog: Catalog) -> str:
                   last_good=Result.from_dict(last_good) if last_good else None,
                   problem=catalog.problems.get(entry.problem), source=source,
                   lead=lead(entry, source), solution_name=Path(entry.solution).name,
+                  titles=None if entry.is_notebook else plot_titles(source),
                   before=before and before.entry, after=after and after.entry)
 
 

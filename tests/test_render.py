@@ -118,6 +118,22 @@ def test_day_pages_lead_with_the_docstring_and_link_their_neighbours(seed):
     assert 'rel="next" href="../days/day-02.html"' in day1 and 'rel="prev"' not in day1
 
 
+def test_a_figure_is_described_by_the_titles_its_solution_gives_it(seed):
+    day7 = (seed / "docs/days/day-07.md").read_text()
+    figure = day7.split('<figure class="jl-figure">')[1].split("</figure>")[0]
+    assert ('alt="Plot: Day 7: save and load a model; Training loss; Predictions before and '
+            'after the round trip"') in figure, "the suptitle first, then each axes' title"
+    assert "<figcaption>Day 7: save and load a model</figcaption>" in figure
+
+
+def test_plot_titles_are_read_without_running_and_only_from_constants():
+    source = ('fig.suptitle("Whole")\nax.set_title("Left")\nplt.title(f"{x}")\n'
+              'ax.set_title(name)\nplt.title("  ")\n')
+    assert render.plot_titles(source) == {"caption": "Whole", "alt": "Plot: Whole; Left"}
+    assert render.plot_titles("plt.plot([1, 2])") is None
+    assert render.plot_titles("def broken(:") is None
+
+
 def test_a_second_render_with_charts_cached_imports_no_plotting_and_writes_nothing(seed):
     script = f"""
 import datetime, json, sys

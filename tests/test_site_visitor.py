@@ -281,6 +281,9 @@ def test_fresh_figures_have_pixels_to_spare_on_a_2x_screen(visitor, fresh_journa
     assert sizes, "the day shows no figure"
     for natural, shown in sizes:
         assert shown > 200 and natural >= 1.5 * shown, (natural, shown)
+    figure = page.locator(".jl-figure").first
+    assert figure.locator("img").get_attribute("alt") == "Plot: a toy curve"
+    assert figure.locator("figcaption").inner_text() == "a toy curve"
 
 
 # --- screenshots ---------------------------------------------------------------------------
