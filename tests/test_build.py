@@ -40,7 +40,7 @@ def test_day_page_shows_figure_metrics_output_and_source(built):
     root, _ = built
     page = (root / "docs/days/day-02.md").read_text()
     result = json.loads((root / "results/day-02/result.json").read_text())
-    assert f'<img src="day-02/{result["figures"][0]}" alt="Plot 1 of 1' in page
+    assert f'<img src="day-02/{result["figures"][0]}" alt="Plot: toy fit">' in page
     assert (root / "docs/days/day-02" / result["figures"][0]).stat().st_size > 1000
     final = result["scalars"]["Loss/train"]["values"][-1]
     assert len(result["scalars"]["Loss/train"]["values"]) == 50

@@ -148,5 +148,5 @@ def test_cuda_day_with_a_stored_result_reuses_it(no_cuda_journal):
     root, first, _ = no_cuda_journal
     assert json.loads((root / "results/day-01/result.json").read_text()) == first
     page = (root / "docs/days/day-01.md").read_text()
-    assert f"](day-01/{first['figures'][0]})" in page
+    assert f'<img src="day-01/{first["figures"][0]}"' in page
     assert "Passed in" in page
