@@ -2,7 +2,8 @@
 
 Everything here is pure: functions take data and return strings (or the files a page needs, by
 path). Writing them happens once, in `site`. The one exception is the chart cache: a chart of
-the whole journal is drawn there the first time its data is seen (see `charts.cached`).
+the whole journal, or a day's card thumbnail, is drawn there the first time its data is seen
+(see `charts.cached`).
 """
 
 from __future__ import annotations
@@ -128,13 +129,13 @@ def status_label(entry: Entry, result: Result | None) -> str:
     icon = {"passed": "✅", "waiting": "⏸️"}.get(kind, "❌")
     if kind == "failed" and result.status == TIMED_OUT:
         icon = "⏱️"
-    return f"{icon} {words}"
+    return f"{icon} {markup.plain(words)}"  # a status read from results/ is data too
 
 
 def status_badge(entry: Entry, result: Result | None) -> str:
     """Status as a coloured badge for the site, which must not depend on an emoji font."""
     kind, words = status_of(entry, result)
-    return f'<span class="jl-status jl-{kind}">{words}</span>'
+    return f'<span class="jl-status jl-{kind}">{markup.plain(words)}</span>'
 
 
 def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:

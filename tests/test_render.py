@@ -247,3 +247,12 @@ def test_an_empty_journal_renders_without_a_calendar(tmp_path):
     assert "Current streak" not in docs["index.md"]
     assert [k for k in docs if k.startswith("charts/")] == [
         k for k in docs if k.startswith("charts/tiers-")]
+
+
+def test_a_status_from_a_foreign_result_file_is_shown_as_text(handmade):
+    days = days_of(handmade)
+    days[0].result = Result(1, "<img src=x onerror=alert(1)>")
+    docs = render.render_docs(handmade, days, load_catalog(), today=TODAY)
+    for page in ("index.md", "days/index.md", "days/day-01.md"):
+        assert "<img src=x" not in docs[page], page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in docs["index.md"]
