@@ -102,7 +102,8 @@ def test_tags_and_gaps_pages_link_their_days(seed):
     assert '<a class="jl-chip" href="tags.html#tag-loss-functions">' in day4
     assert "- threshold for Huber loss" in day4
     assert gaps.count("- threshold for Huber loss") == 1, "each gap once, whatever its tags"
-    assert (seed / "site/gaps.html").is_file() and (seed / "site/tags.html").is_file()
+    assert "<li>threshold for Huber loss</li>" in (seed / "site/gaps.html").read_text()
+    assert (seed / "site/tags.html").is_file()
 
 
 def test_day_pages_lead_with_the_docstring_and_link_their_neighbours(seed):
