@@ -390,7 +390,7 @@ class FigureSaver:
         for number in self.plt.get_fignums():
             figure = self.plt.figure(number)
             name = f"figure-{len(self.saved) + 1:02d}.png"
-            figure.savefig(self.outdir / name, dpi=100, metadata={"Software": None})
+            figure.savefig(self.outdir / name, dpi=200, metadata={"Software": None})
             self.saved.append(name)
             names.append(name)
         self.plt.close("all")

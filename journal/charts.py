@@ -1,7 +1,7 @@
 """Charts the journal draws itself, with matplotlib, as PNG files sized for the page.
 
-Every chart has a transparent background and mid-grey ink, so it reads on the light and the
-dark theme alike. matplotlib is imported inside the functions: a cached build draws nothing
+Every chart is dark ink on white, like the solutions' own figures: the site frames them as
+white cards in both schemes, so one drawing is legible (AA contrast) on either. matplotlib is imported inside the functions: a cached build draws nothing
 and must not pay for the import.
 """
 
@@ -17,9 +17,11 @@ from typing import Any
 
 from .files import sha256_bytes, sha256_file
 
-INK = "#8a8a8a"  # readable on white and on material's slate background
-LINE = "#ef6c00"  # one accent colour for data, strong on both themes
-DPI = 110
+INK = "#3d3d3d"  # 10.9:1 on the white card (WCAG AA asks 4.5:1 of text)
+LINE = "#d84315"  # one accent colour for data, 4.6:1 on white
+PAPER = "#ffffff"
+DPI = 200  # shown at most at about its size in inches: sharp on a 2x screen
+THUMBNAIL_WIDTH = 640  # px: a home page card shows it at about 320 CSS px
 CACHE = ".journal/charts"  # charts drawn from entries, named by a hash of what they draw
 
 
@@ -48,9 +50,17 @@ def _style(ax) -> None:
 def _save(fig, path: Path, tight: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # No software/date metadata: the same data must give the same bytes (stable cache files).
-    fig.savefig(path, dpi=DPI, transparent=True, bbox_inches="tight" if tight else None,
+    fig.savefig(path, dpi=DPI, facecolor=PAPER, bbox_inches="tight" if tight else None,
                 metadata={"Software": None})
     _pyplot().close(fig)
+
+
+def display_width(path: Path) -> int:
+    """The CSS width a chart of ours is shown at: its drawn size in inches (CSS has 96 px to
+    the inch), read from the PNG header, so a 2x screen gets every pixel and none is upscaled."""
+    with path.open("rb") as file:
+        header = file.read(24)
+    return round(int.from_bytes(header[16:20], "big") * 96 / DPI)
 
 
 def _spans_decades(values: Sequence[float]) -> bool:
@@ -90,18 +100,19 @@ def sparkline(values: Sequence[float], path: Path) -> None:
 # --- charts of the whole journal, cached by content ----------------------------------------
 
 
-def cached(root: Path, kind: str, data: Any, draw: Callable[[Any, Path], None]) -> Path:
+def cached(root: Path, kind: str, data: Any, draw: Callable[[Any, Path], None],
+           suffix: str = ".png") -> Path:
     """The `kind` chart of `data`, drawn only when this data and this code never drew one.
 
     The file is named by a hash of both, so an unchanged journal reuses it without importing
     matplotlib, and a changed one gets a new name (and no browser shows a stale image).
     """
     key = sha256_bytes(json.dumps([data, _code_hash()], sort_keys=True).encode())[:12]
-    path = root / CACHE / f"{kind}-{key}.png"
+    path = root / CACHE / f"{kind}-{key}{suffix}"
     if not path.exists():
-        for old in path.parent.glob(f"{kind}-*.png"):
+        for old in path.parent.glob(f"{kind}-*{suffix}"):
             old.unlink()  # an older journal's chart of this kind: nothing shows it any more
-        tmp = path.with_name(f".{path.stem}.tmp.png")
+        tmp = path.with_name(f".{path.stem}.tmp{suffix}")
         draw(data, tmp)
         os.replace(tmp, path)
     return path
@@ -110,6 +121,21 @@ def cached(root: Path, kind: str, data: Any, draw: Callable[[Any, Path], None]) 
 @functools.lru_cache(maxsize=1)
 def _code_hash() -> str:
     return sha256_file(Path(__file__))
+
+
+def thumbnail(source: Path, path: Path) -> None:
+    """A card-sized copy of a figure, as WebP: a tenth of the full PNG's bytes on the home page."""
+    from PIL import Image  # matplotlib's own dependency; imported only when a card is new
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as image:
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, PAPER)
+        flat.paste(image, mask=image.getchannel("A"))  # transparent plots sit on the card's white
+        if flat.width > THUMBNAIL_WIDTH:
+            height = round(flat.height * THUMBNAIL_WIDTH / flat.width)
+            flat = flat.resize((THUMBNAIL_WIDTH, height), Image.LANCZOS)
+        flat.save(path, "WEBP", quality=82, method=6)
 
 
 def tier_bars(tiers: Sequence[Sequence], path: Path) -> None:
@@ -131,13 +157,14 @@ def tier_bars(tiers: Sequence[Sequence], path: Path) -> None:
     _save(fig, path)
 
 
-def activity_calendar(counts: Sequence[Sequence], path: Path, min_weeks: int = 26,
+def activity_calendar(counts: Sequence[Sequence], path: Path, min_weeks: int = 1,
                       max_weeks: int = 5 * 53) -> None:
     """A GitHub-style grid of weeks (columns) by weekday (rows), from (ISO date, entries) pairs.
 
-    It ends with the week of the latest entry and reaches back at least `min_weeks`, so a young
-    journal still reads as a calendar; a long one wraps into rows of at most a year, and shows
-    its last `max_weeks` (dates as far apart as 1970 and 2100 drew for a minute and took 0.7 GB).
+    It runs from the week of the first entry to the week of the latest: empty months before
+    the journal began would only say what it had not started yet. A long one wraps into rows
+    of at most a year, and shows its last `max_weeks` (dates as far apart as 1970 and 2100
+    drew for a minute and took 0.7 GB).
     """
     plt = _pyplot()
     days = {dt.date.fromisoformat(d): n for d, n in counts}
@@ -171,8 +198,11 @@ def _week_grid(ax, monday: dt.date, weeks: int, end: dt.date, days: dict[dt.date
             if day <= end:
                 ax.add_patch(Rectangle((week, weekday), 0.85, 0.85, color=colour, lw=0))
     mondays = [monday + dt.timedelta(weeks=w) for w in range(weeks)]
-    months = [(w, d.strftime("%b %Y" if d.month == 1 or w == 0 else "%b"))
-              for w, d in enumerate(mondays) if w == 0 or d.month != mondays[w - 1].month]
+    months: list[tuple[int, str]] = []
+    for w, d in enumerate(mondays):
+        # A month is named where it starts, unless the last name is too close to fit beside it.
+        if w == 0 or d.month != mondays[w - 1].month and w - months[-1][0] >= 4:
+            months.append((w, d.strftime("%b %Y" if d.month == 1 or w == 0 else "%b")))
     ax.set_xticks([w for w, _ in months], [m for _, m in months])
     ax.set_yticks([0.42, 2.42, 4.42], ["Mon", "Wed", "Fri"])
     ax.set_xlim(-0.2, weeks)

@@ -25,22 +25,33 @@ class Streaks:
     """How steady the journal is: distinct dates logged and runs of consecutive dates."""
 
     days_logged: int
-    current: int  # the run of consecutive dates that ends at the latest entry's date
+    current: int  # consecutive dates up to today, or yesterday (today's entry may be to come)
     longest: int
     last: dt.date | None
     days_since: int | None  # from the latest entry's date to `today`
+    longest_start: dt.date | None = None  # the earliest of the longest runs
+    longest_end: dt.date | None = None
 
 
 def streaks(dates: Iterable[dt.date | None], today: dt.date) -> Streaks:
-    """Streaks over calendar dates; several entries on one date count once, None is ignored."""
+    """Streaks over calendar dates; several entries on one date count once, None is ignored.
+
+    The current streak counts back from today: a run that ended days ago is not current, so
+    a journal last written to in February shows 0, whatever run it ended with.
+    """
     days = sorted({d for d in dates if d is not None})
     if not days:
         return Streaks(0, 0, 0, None, None)
     longest = run = 1
+    longest_end = days[0]
     for before, after in pairwise(days):
         run = run + 1 if (after - before).days == 1 else 1
-        longest = max(longest, run)
-    return Streaks(len(days), run, longest, days[-1], (today - days[-1]).days)
+        if run > longest:
+            longest, longest_end = run, after
+    since = (today - days[-1]).days
+    current = run if 0 <= since <= 1 else 0
+    return Streaks(len(days), current, longest, days[-1], since,
+                   longest_end - dt.timedelta(days=longest - 1), longest_end)
 
 
 def activity(dates: Iterable[dt.date | None]) -> dict[dt.date, int]:

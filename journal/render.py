@@ -2,14 +2,17 @@
 
 Everything here is pure: functions take data and return strings (or the files a page needs, by
 path). Writing them happens once, in `site`. The exceptions are two caches in .journal/: a
-chart of the whole journal is drawn the first time its data is seen (see `charts.cached`), and
-a solution's PyTorch APIs are read the first time its source is seen (see `apis.day_apis`).
+chart of the whole journal, or a day's card thumbnail, is drawn the first time its data is seen
+(see `charts.cached`), and a solution's PyTorch APIs are read the first time its source is seen
+(see `apis.day_apis`).
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import functools
+import hashlib
 import re
 from pathlib import Path
 
@@ -21,15 +24,21 @@ from .entries import Entry
 from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of, without_outputs
-from .results import NOT_RUN, RESULTS_DIR, TIMED_OUT, Result, day_dir
+from .results import NOT_RUN, TIMED_OUT, Result, day_dir
 from .siteconfig import read_config
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
-                  "gaps.md.j2", "progress_table.md.j2", "notebook_cells.md.j2", "apis.md.j2")
+                  "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
+                  "notebook_cells.md.j2", "apis.md.j2")
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
+THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
+# mkdocs.yml has `use_directory_urls: false`: a page docs/x.md is served as x.html. Markdown
+# links name the .md file and MkDocs rewrites them; raw HTML (cards, chips) gets the final URL.
+PAGE_SUFFIX = ".html"
+CONFIG = "mkdocs.yml"
 
 
 # --- text in tables ------------------------------------------------------------------------
@@ -61,6 +70,32 @@ def number(value: float | None) -> str:
 def count(n: int, noun: str) -> str:
     """`1 day`, `5 days`."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def href(page: str, base: str = "") -> str:
+    """The URL raw HTML uses for docs/`page` (a .md path, maybe with #anchor), from a page
+    `base` levels down ("" at the top, "../" in days/)."""
+    path, _, anchor = page.partition("#")
+    url = base + path.removesuffix(".md") + PAGE_SUFFIX
+    return f"{url}#{anchor}" if anchor else url
+
+
+def tag_anchor(tag: str) -> str:
+    """A tag's id on the tags page: its letters and digits, and a hash if that changed it
+    (so `C++` and `c` stay apart)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
+    if slug != tag:
+        slug = "-".join(filter(None, (slug, hashlib.sha256(tag.encode()).hexdigest()[:6])))
+    return f"tag-{slug}"
+
+
+def date_span(first: dt.date, last: dt.date) -> str:
+    """`28 Jan – 1 Feb 2025`, the year said once when both ends share it."""
+    end = f"{last.day} {last:%b %Y}"
+    if first == last:
+        return end
+    start = f"{first.day} {first:%b}" + ("" if first.year == last.year else f" {first:%Y}")
+    return f"{start} – {end}"
 
 
 def days_ago(n: int) -> str:
@@ -95,13 +130,13 @@ def status_label(entry: Entry, result: Result | None) -> str:
     icon = {"passed": "✅", "waiting": "⏸️"}.get(kind, "❌")
     if kind == "failed" and result.status == TIMED_OUT:
         icon = "⏱️"
-    return f"{icon} {words}"
+    return f"{icon} {markup.plain(words)}"  # a status read from results/ is data too
 
 
 def status_badge(entry: Entry, result: Result | None) -> str:
     """Status as a coloured badge for the site, which must not depend on an emoji font."""
     kind, words = status_of(entry, result)
-    return f'<span class="jl-status jl-{kind}">{words}</span>'
+    return f'<span class="jl-status jl-{kind}">{markup.plain(words)}</span>'
 
 
 def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
@@ -110,6 +145,66 @@ def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
         return None
     tag = entry.metric if entry.metric in result.scalars else next(iter(result.scalars))
     return tag, summary(result.scalars[tag])
+
+
+def headline(entry: Entry, result: Result | None) -> dict | None:
+    """The headline metric as where it started and where it ended: `Loss/train 193 → 0.66`."""
+    metric = main_metric(entry, result)
+    if metric is None:
+        return None
+    values = result.scalars[metric[0]]["values"]
+    return {"tag": metric[0], "start": values[0], "end": values[-1]}
+
+
+def lead(entry: Entry, source: str) -> str:
+    """What the solution says it does: its module docstring, or a notebook's first Markdown
+    cell. Read without running anything; a leading "Day 8:" is dropped (the title says it)."""
+    if entry.is_notebook:
+        try:
+            cells = cells_of(source)
+        except ValueError:
+            return ""
+        text = next((c["source"] for c in cells if c["kind"] == "markdown"), "")
+    else:
+        try:
+            text = ast.get_docstring(ast.parse(source)) or ""
+        except (SyntaxError, ValueError):
+            return ""
+    text = re.sub(r"^[ \t]*#{1,6}[ \t]+", "", text, flags=re.M)  # a heading reads as a line
+    text = re.sub(r"^\s*Day\s+\d+\s*[:.\-–]\s*", "", text, flags=re.I).strip()
+    return text[:1].upper() + text[1:]
+
+
+TITLE_CALLS = {"suptitle": 0, "title": 1, "set_title": 1}  # the figure's title before its axes
+
+
+def plot_titles(source: str) -> dict[str, str] | None:
+    """Alt text and caption for the one figure `source` draws, from the titles it gives it.
+
+    Read statically: the string constants passed to suptitle / title / set_title. A run that
+    showed one figure drew these on it; with several, which title is whose is not known from
+    the source, so the caller uses this only for a single figure. None if there is no title.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in TITLE_CALLS and node.args[0].value.strip():
+                found.append((TITLE_CALLS[name], node.lineno, node.args[0].value.strip()))
+    titles = [title for _, _, title in sorted(found)]
+    if not titles:
+        return None
+    return {"caption": titles[0], "alt": "Plot: " + "; ".join(titles)}
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split at blank lines, each paragraph's lines joined."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
 def notebook_view(source: str, result: Result | None) -> list[dict]:
@@ -142,10 +237,12 @@ def environment(templates: Path) -> jinja2.Environment:
                        code=markup.code, link=markup.link, attribute=markup.attribute,
                        file_url=markup.file_url,
                        yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
-                       indent_md=indent, number=number, days_ago=days_ago)
+                       indent_md=indent, number=number, days_ago=days_ago, href=href,
+                       tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,
-                       notebook_view=notebook_view, api_url=apis.docs_url)
+                       notebook_view=notebook_view, api_url=apis.docs_url, headline=headline,
+                       date_span=date_span, plot_titles=plot_titles)
     return env
 
 
@@ -197,7 +294,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
                 today: dt.date | None = None) -> dict[str, str | Path]:
     """Every file of docs/, as relative path -> text or source file.
 
-    `today` is what "days since the last entry" and "due for review" count from.
+    `today` is what streaks, "days since the last entry" and "due for review" count from.
     """
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
@@ -205,17 +302,23 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     passed = {d.entry.day for d in days if d.passed}
     journey = {"coverage": progress.coverage(entries, catalog, passed),
                "streaks": progress.streaks((e.date for e in entries), today), "today": today,
-               "by_day": {e.day: e for e in entries}, "catalog": catalog}
+               "by_day": {e.day: e for e in entries}, "catalog": catalog,
+               "tags": progress.by_tag(entries), "site": read_config(root)}
     drawn = journey_charts(root, entries, journey["coverage"])
     journey["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
+    journey["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
     docs: dict[str, str | Path] = {journey["charts"][kind]: drawn[kind] for kind in drawn}
+    thumbs = {d.entry.day: thumbnail(root, d) for d in days}
+    docs.update({f"{THUMBNAILS}/{path.name}": path for path in thumbs.values() if path})
+    journey["thumbnails"] = {day: path and f"{THUMBNAILS}/{path.name}"
+                             for day, path in thumbs.items()}
     docs["index.md"] = render(root, "index.md.j2", days=days, **journey,
-                              due=progress.due_for_review(entries, today),
-                              table=progress_table(root, days, link="days/{slug}.md",
-                                                   files="days/{slug}/{name}", badges=True))
+                              due=progress.due_for_review(entries, today))
+    docs["days/index.md"] = render(root, "progress_page.md.j2", days=days, table=progress_table(
+        root, days, link="{slug}.md", badges=True))
     docs["torchleet.md"] = render(root, "torchleet.md.j2", **journey)
-    docs["tags.md"] = render(root, "tags.md.j2", tags=progress.by_tag(entries))
-    docs["gaps.md"] = render(root, "gaps.md.j2", gaps=progress.gaps_by_tag(entries))
+    docs["tags.md"] = render(root, "tags.md.j2", **journey)
+    docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
     sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
                for d in days}
@@ -226,16 +329,11 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     atom = feed.atom(entries, config)
     if atom is not None:
         docs[feed.FEED] = atom
-    for day in days:
-        source = sources[day.entry.day]
-        docs[f"days/{day.entry.slug}.md"] = render(
-            root, "day.md.j2", day=day, entry=day.entry, result=day.result,
-            last_good=Result.from_dict(day.result.last_good) if day.result and
-            day.result.last_good else None,
-            problem=catalog.problems.get(day.entry.problem), source=source,
-            solution_name=Path(day.entry.solution).name, apis=used[day.entry.day],
-            notebook=export.notebook_name(day.entry)
-            if export.notebook_path(root, day.entry).is_file() else None,
+    for before, day, after in zip([None] + days[:-1], days, days[1:] + [None]):
+        notebook = export.notebook_name(day.entry)
+        docs[f"days/{day.entry.slug}.md"] = day_page(
+            root, day, before, after, catalog, sources[day.entry.day], apis=used[day.entry.day],
+            notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry))
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
@@ -243,6 +341,41 @@ def render_docs(root: Path, days: list, catalog: Catalog,
         if path.is_file():
             docs[f"{ASSETS}/{path.relative_to(assets).as_posix()}"] = path
     return docs
+
+
+def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **more) -> str:
+    """A day's page, linked to the days `before` and `after` it (None at either end).
+
+    `more`: what else the page shows (its PyTorch APIs, its notebook and Colab link).
+    """
+    entry = day.entry
+    last_good = day.result.last_good if day.result else None
+    return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
+                  last_good=Result.from_dict(last_good) if last_good else None,
+                  problem=catalog.problems.get(entry.problem), source=source,
+                  lead=lead(entry, source), solution_name=Path(entry.solution).name,
+                  titles=None if entry.is_notebook else plot_titles(source),
+                  before=before and before.entry, after=after and after.entry, **more)
+
+
+
+
+def first_image(result: Result | None) -> str | None:
+    """The picture that stands for a day: its first figure, else its first metric chart."""
+    if result is None:
+        return None
+    figures = list(result.figures) + [f for c in result.cells for f in c.get("figures", [])]
+    return (figures or list(result.charts.values()) or [None])[0]
+
+
+def thumbnail(root: Path, day) -> Path | None:
+    """A small copy of the day's first image for its home page card (None if it has none)."""
+    name = first_image(day.result)
+    source = day_dir(root, day.entry.day) / name if name else None
+    if source is None or not source.is_file():
+        return None
+    return charts.cached(root, f"thumb-{day.entry.slug}", name,
+                         lambda _, path: charts.thumbnail(source, path), suffix=".webp")
 
 
 def journey_charts(root: Path, entries: list[Entry],
@@ -257,17 +390,16 @@ def journey_charts(root: Path, entries: list[Entry],
     return drawn
 
 
-def progress_table(root: Path, days: list, link: str, files: str, badges: bool = False) -> str:
-    """The progress table, each day linked through `link` (a format with {slug} and {source})
-    and its sparkline found through `files` (a format with {slug} and {name}).
+def progress_table(root: Path, days: list, link: str, badges: bool = False) -> str:
+    """The progress table, each day linked through `link` (a format with {slug} and {source}).
 
     The site shows statuses as badges; README.md, read on GitHub, as emoji.
     """
     return render(root, "progress_table.md.j2", days=sorted(days, key=lambda d: d.entry.day),
-                  link=link, files=files, status=status_badge if badges else status_label,
+                  link=link, status=status_badge if badges else status_label,
                   github=not badges)
 
 
 def readme_table(root: Path, days: list) -> str:
     """The progress table for README.md: links that work on GitHub, to the entry files."""
-    return progress_table(root, days, link="{source}", files=RESULTS_DIR + "/{slug}/{name}")
+    return progress_table(root, days, link="{source}")

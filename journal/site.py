@@ -120,6 +120,7 @@ def _full_build(root: Path) -> None:
     staging = root / ".journal" / "site-build"
     remove_tree(staging)
     _mkdocs(root, ["--strict", "--quiet", "--site-dir", str(staging)], staging)
+    _drop_source_maps(staging)
     _swap_in(staging, root / SITE)
 
 
@@ -135,6 +136,7 @@ def _dirty_build(root: Path) -> None:
         raise SiteError("mkdocs build failed: " + " | ".join(warnings[-5:]))
     if before is not None:
         _merge_index(index, before)
+    _drop_source_maps(root / SITE)  # a dirty build copies the theme's maps back
 
 
 def _mkdocs(root: Path, options: list[str], staging: Path | None = None):
@@ -170,6 +172,12 @@ def _merge_index(path: Path, before: dict) -> None:
             if str(doc.get("location", "")).split("#")[0] not in rebuilt]
     after["docs"] = kept + after["docs"]
     write_atomic(path, json.dumps(after, ensure_ascii=False, separators=(",", ":")))
+
+
+def _drop_source_maps(site: Path) -> None:
+    """The theme's .map files (a third of site/) serve only someone debugging its scripts."""
+    for path in site.rglob("*.map"):
+        path.unlink()
 
 
 def _swap_in(new: Path, target: Path) -> None:

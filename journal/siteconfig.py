@@ -27,6 +27,7 @@ class SiteConfig:
     site_author: str | None = None
     repo_url: str | None = None
     branch: str = DEFAULT_BRANCH
+    about: str = ""  # extra.about: the line under the home page's title
 
     @property
     def github(self) -> tuple[str, str] | None:
@@ -70,5 +71,7 @@ def _parse(text: str) -> SiteConfig:
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     branch = BRANCH.match(text("edit_uri") or "")
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    about = extra.get("about") if isinstance(extra.get("about"), str) else ""
     return SiteConfig(text("site_name") or "", site_url, text("site_author"), text("repo_url"),
-                      branch.group(1) if branch else DEFAULT_BRANCH)
+                      branch.group(1) if branch else DEFAULT_BRANCH, about.strip())

@@ -97,20 +97,20 @@ def tab(browser, site_url):
 def _pages(journal) -> list[str]:
     """Every page of the site, as a URL path under its root ("" for the index)."""
     site = journal[0] / "site"
-    return sorted("" if p.parent == site else f"{p.parent.relative_to(site).as_posix()}/"
-                  for p in site.rglob("index.html"))
+    return sorted("" if p == site / "index.html" else p.relative_to(site).as_posix()
+                  for p in site.rglob("*.html") if p.name != "404.html")
 
 
-def test_index_shows_the_progress_table(tab, journal):
+def test_days_page_shows_the_progress_table(tab, journal):
     _, report = journal
-    page = tab.open("")
+    page = tab.open("days/index.html")
     table = page.locator("article table", has_text="Key Learnings")
     assert table.locator("tbody tr").count() == len(report.days) == 8
     assert table.locator(".jl-status.jl-passed").count() == 8
 
 
 def test_day_1_math_is_typeset(tab):
-    page = tab.open("days/day-01/")
+    page = tab.open("days/day-01.html")
     page.wait_for_selector(".arithmatex .katex", timeout=5000)
     assert page.locator(".arithmatex .katex-html").count() >= 1
     assert "\\(" not in page.locator(".arithmatex").first.inner_text(), "delimiters left as text"
@@ -118,14 +118,14 @@ def test_day_1_math_is_typeset(tab):
 
 def test_every_page_loads_offline_with_images_and_no_console_errors(tab, journal):
     paths = _pages(journal)
-    assert {"", "days/day-01/", "days/day-08/"} <= set(paths)
+    assert {"", "days/day-01.html", "days/day-08.html"} <= set(paths)
     for path in paths:
         page = tab.open(path)
         images = page.eval_on_selector_all(
             "article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])")
         broken = [src for src, width in images if width == 0]
         assert not broken, f"{path}: images that did not load: {broken}"
-        if path.startswith("days/"):
+        if path.startswith("days/day-"):
             assert images, f"{path} shows no figure"
     assert tab.errors == [], "console errors"
     assert tab.outside == [], "requests that left localhost"
@@ -140,14 +140,14 @@ def test_search_finds_a_day_by_a_word_from_its_learnings(tab, journal):
     search = page.locator("input.md-search__input")
     search.click()
     search.press_sequentially(SEARCH_WORD, delay=30)  # keystrokes, as Material listens for them
-    hit = page.locator(f".md-search-result__list a[href*='days/{SEARCH_DAY}/'] mark").first
+    hit = page.locator(f".md-search-result__list a[href*='days/{SEARCH_DAY}.html'] mark").first
     hit.wait_for(timeout=10_000)
     assert hit.inner_text().lower() == SEARCH_WORD
     assert tab.errors == [] and tab.outside == []
 
 
 def test_dark_light_toggle_switches_the_scheme(tab):
-    page = tab.open("days/day-01/")
+    page = tab.open("days/day-01.html")
     toggle = page.locator("form[data-md-component=palette] label:not([hidden])")
     assert page.get_attribute("body", "data-md-color-scheme") == "default"
     toggle.click()
@@ -159,7 +159,7 @@ def test_dark_light_toggle_switches_the_scheme(tab):
 
 def test_screenshots_of_the_index_and_a_day(tab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("screenshots")
-    for name, path in (("index", ""), ("day-01", "days/day-01/")):
+    for name, path in (("index", ""), ("day-01", "days/day-01.html")):
         page = tab.open(path)
         page.wait_for_load_state("networkidle")
         shot = folder / f"{name}.png"

@@ -28,20 +28,20 @@ def test_both_days_ran_and_passed(built):
         (1, "passed", True), (2, "passed", True)]
 
 
-def test_index_has_the_progress_table_linking_each_day(built):
+def test_days_page_has_the_progress_table_linking_each_day(built):
     root, _ = built
-    index = (root / "docs/index.md").read_text()
-    assert "| **Day** | **Task** | **Gaps** | **Key Learnings** | **Resource Suggestions** |" in index
-    assert "[**1**](days/day-01.md)" in index and "[**2**](days/day-02.md)" in index
+    table = (root / "docs/days/index.md").read_text()
+    assert "| **Day** | **Task** | **Gaps** | **Key Learnings** | **Resource Suggestions** |" in table
+    assert "[**1**](day-01.md)" in table and "[**2**](day-02.md)" in table
     assert ("Learning of day 2 with <code>code</code> and "
-            '<span class="arithmatex">&#92;(x^2&#92;)</span>') in index
+            '<span class="arithmatex">&#92;(x^2&#92;)</span>') in table
 
 
 def test_day_page_shows_figure_metrics_output_and_source(built):
     root, _ = built
     page = (root / "docs/days/day-02.md").read_text()
     result = json.loads((root / "results/day-02/result.json").read_text())
-    assert f"](day-02/{result['figures'][0]})" in page
+    assert f'<img src="day-02/{result["figures"][0]}" alt="Plot: toy fit">' in page
     assert (root / "docs/days/day-02" / result["figures"][0]).stat().st_size > 1000
     final = result["scalars"]["Loss/train"]["values"][-1]
     assert len(result["scalars"]["Loss/train"]["values"]) == 50
@@ -55,14 +55,11 @@ def test_html_site_has_table_pages_images_and_math(built):
     root, _ = built
     index = (root / "site/index.html").read_text()
     assert index.count('class="jl-status jl-passed"') == 2
-    day = (root / "site/days/day-01/index.html").read_text()
-    # The TeX's backslashes are character references until the browser reads them: KaTeX
-    # then finds \\(x^2\\) in the text, and Markdown never saw an escape.
+    day = (root / "site/days/day-01.html").read_text()
     assert '<span class="arithmatex">&#92;(x^2&#92;)</span>' in day
-    images = [part.split('"')[0] for part in day.split('<img alt="Figure')[1:]]
-    assert images, "day page shows no figure"
+    assert '<figure class="jl-figure">\n<img src="day-01/figure-' in day, "no figure shown"
     for src in [i.split('src="')[1] for i in day.split("<img ")[1:] if 'src="' in i]:
-        assert (root / "site/days/day-01" / src.split('"')[0]).is_file()
+        assert (root / "site/days" / src.split('"')[0]).is_file()
 
 
 def test_readme_table_links_entries_for_github(built):
@@ -105,7 +102,7 @@ def test_headline_metric_is_the_first_logged_after_a_reload_from_disk(tmp_path):
     root = make_journal(tmp_path, days={1: source})
     build(root, Options(site=False))
     readme = (root / "README.md").read_text()
-    assert "`zeta` 3" in readme
+    assert "`zeta` 1 → 3" in readme, "the first logged scalar, where it began and ended"
     again = build(root, Options(site=False))  # results now come from result.json
     assert "README.md" not in again.written
     assert list(again.days[0].result.scalars) == ["zeta", "alpha"]
@@ -118,7 +115,7 @@ def test_raw_html_in_entry_text_shows_as_text_but_br_breaks_a_line(tmp_path):
             1, "solutions/day01.py",
             learnings="\n  - 'First<br />second <img src=x onerror=alert(1)> and `a<b`'")})
     build(root, Options())
-    for page in ("site/index.html", "site/days/day-01/index.html"):
+    for page in ("site/days/index.html", "site/days/day-01.html"):
         html = (root / page).read_text()
         assert "<img src=x" not in html and '<img src="x"' not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -181,7 +178,7 @@ def test_a_metric_the_run_never_logged_is_pointed_out_on_the_page(tmp_path):
     assert '!!! warning "metric: Loss/tran was not logged"' in page
     assert ("but the run logged <code>Loss/train</code>; the first of those stands in. Fix the "
             "name in <code>entries/day-01.yaml</code>.") in page
-    html = (root / "site/days/day-01/index.html").read_text()
+    html = (root / "site/days/day-01.html").read_text()
     assert 'class="admonition warning"' in html and "Fix the name in" in html
 
 

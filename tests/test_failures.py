@@ -102,7 +102,7 @@ def stored(root: Path, day: int) -> dict:
 
 def admonition(text: str) -> str:
     """The run's status box at the top of a day page: its title line and indented body."""
-    match = re.search(r"^!!! .*\n(?:(?:    .*)?\n)*", text, re.M)
+    match = re.search(r"^(?:!!!|\?\?\?) .*\n(?:(?:    .*)?\n)*", text, re.M)
     assert match, "the page has no status box"
     return match.group(0)
 
@@ -130,7 +130,7 @@ def test_cli_exits_1_and_names_each_failed_day(corpus, capsys):
 def test_progress_table_marks_the_day_failed(corpus, day):
     root, _ = corpus
     words = FAILURES[day][0]
-    row = next(line for line in (root / "docs/index.md").read_text().splitlines()
+    row = next(line for line in (root / "docs/days/index.md").read_text().splitlines()
                if line.startswith(f"| [**{day}**]"))
     assert f'<span class="jl-status jl-failed">{words}</span>' in row
 
@@ -161,9 +161,9 @@ def test_failed_page_keeps_its_output_inside_the_box_collapsed(corpus, day):
 def test_passing_day_is_intact_with_figure_metrics_and_output(corpus):
     root, _ = corpus
     text, result = page(root, PASSING), stored(root, PASSING)
-    assert admonition(text).startswith('!!! success "Passed in ')
+    assert admonition(text).startswith('??? success "Passed in '), "collapsed: all is well"
     figure = result["figures"][0]
-    assert f"](day-01/{figure})" in text and (root / "docs/days/day-01" / figure).is_file()
+    assert f'<img src="day-01/{figure}"' in text and (root / "docs/days/day-01" / figure).is_file()
     assert "| <code>Loss/train</code> |" in text
     assert "## Output" in text and "final loss" in text
 
@@ -171,7 +171,7 @@ def test_passing_day_is_intact_with_figure_metrics_and_output(corpus):
 def test_every_day_has_its_html_page(corpus):
     root, _ = corpus
     for day in SOLUTIONS:
-        assert (root / f"site/days/day-{day:02d}/index.html").is_file()
+        assert (root / f"site/days/day-{day:02d}.html").is_file()
 
 
 # --- each kind of failure ------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_traceback_shows_only_the_solutions_own_frames(corpus):
 
 def test_exception_text_is_shown_as_text_in_the_html(corpus):
     root, _ = corpus
-    html = (root / "site/days/day-02/index.html").read_text(encoding="utf-8")
+    html = (root / "site/days/day-02.html").read_text(encoding="utf-8")
     assert "<empty>" not in html and "<em>things</em>" not in html
     # As the browser shows it: every character as raised, none read as markup.
     assert ("Failed: ValueError: cannot normalise <empty> list of __things__ [x](y)</p>"
@@ -259,8 +259,8 @@ def test_expected_failure_counts_as_ok(corpus):
     day = next(d for d in report.days if d.entry.day == EXPECTED_FAILURE)
     assert day.result.status == "failed" and day.ok
     box = admonition(page(root, EXPECTED_FAILURE))
-    assert box.startswith('!!! success "Failed, as the entry expects (`expect: fail`): '
-                          'RuntimeError: the bug this day documents"')
+    assert box.startswith('??? success "Failed, as the entry expects (`expect: fail`): '
+                          'RuntimeError: the bug this day documents"'), "collapsed: all is well"
     assert 'File "solutions/day09.py", line 1, in <module>' in box
 
 
@@ -294,6 +294,6 @@ def test_failed_day_keeps_its_last_good_run(corpus):
     assert admonition(failure).startswith('!!! failure "Failed: RuntimeError: broken on purpose"')
     assert f"on\n{good['ran_at'][:10]}" in last_good
     figure = good["figures"][0]
-    assert f"](day-11/{figure})" in last_good and "| <code>Loss/train</code> |" in last_good
+    assert f'<img src="day-11/{figure}"' in last_good and "| <code>Loss/train</code> |" in last_good
     for folder in ("results/day-11", "docs/days/day-11", "site/days/day-11"):
         assert (root / folder / figure).is_file()

@@ -118,7 +118,7 @@ def test_docs_site_and_readme_have_every_day(rebuilt):
     readme = (root / "README.md").read_text(encoding="utf-8")
     for day in DAYS:
         assert (root / f"docs/days/day-{day:02d}.md").is_file()
-        assert (root / f"site/days/day-{day:02d}/index.html").is_file()
+        assert (root / f"site/days/day-{day:02d}.html").is_file()
         assert f"| [**{day}**](entries/day-{day:02d}.yaml) |" in readme
 
 

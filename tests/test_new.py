@@ -48,12 +48,13 @@ def test_next_build_runs_only_the_new_day_and_it_passes(new_user_run):
 
 def test_new_day_is_in_the_table_with_a_plot_and_a_metric(new_user_run):
     root, _, _ = new_user_run
-    assert "[**9**](days/day-09.md)" in (root / "docs/index.md").read_text()
+    assert "[**9**](day-09.md)" in (root / "docs/days/index.md").read_text()
+    assert 'href="days/day-09.html"' in (root / "docs/index.md").read_text(), "its card"
     result = json.loads((root / "results/day-09/result.json").read_text())
     assert result["status"] == "passed" and result["figures"], "the skeleton shows a plot"
     assert len(result["scalars"]["Loss/train"]["values"]) == 200
-    page = (root / "site/days/day-09/index.html").read_text()
-    assert f'<img alt="Figure 1 of day 9" src="{result["figures"][0]}"' in page
+    page = (root / "site/days/day-09.html").read_text()
+    assert f'<img src="day-09/{result["figures"][0]}" alt="Plot' in page
     final = result["scalars"]["Loss/train"]["values"][-1]
     assert "<code>Loss/train</code>" in page and f"{final:.4g}" in page
 

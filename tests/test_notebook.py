@@ -81,7 +81,7 @@ def test_page_shows_cells_in_order_with_the_figure_after_its_cell(built):
     solution = page[page.index("## Solution"):]
     figure = result(built, 1)["cells"][2]["figures"][0]
     order = ["### Fit a line", '```python title="Cell 1"', '```python title="Cell 2"',
-             f"![Figure 1 of cell 2](day-01/{figure})", "Done: the line fits."]
+             f'<img src="day-01/{figure}" alt="Plot: the fit">', "Done: the line fits."]
     positions = [solution.index(text) for text in order]
     assert positions == sorted(positions)
     assert ('A &lt;b&gt;bold&lt;/b&gt; claim about <span class="arithmatex">&#92;(x^2&#92;)</span>.'
@@ -90,10 +90,10 @@ def test_page_shows_cells_in_order_with_the_figure_after_its_cell(built):
 
 
 def test_html_page_has_the_figure_after_the_cell_that_drew_it(built):
-    html = (built / "site/days/day-01/index.html").read_text()
+    html = (built / "site/days/day-01.html").read_text()
     figure = result(built, 1)["cells"][2]["figures"][0]
     assert "<b>bold</b>" not in html
-    cell, image = html.index(">Cell 2<"), html.index(f'src="{figure}"')
+    cell, image = html.index(">Cell 2<"), html.index(f'src="day-01/{figure}"')
     assert cell < image < html.index("Done: the line fits")
     assert (built / "site/days/day-01" / figure).is_file()
 

@@ -26,20 +26,29 @@ def entry(day: int, date: dt.date | None = None, **fields) -> Entry:
 def test_gaps_in_dates_break_the_streak():
     dates = [D(2025, 1, 1), D(2025, 1, 2), D(2025, 1, 3), D(2025, 1, 5), D(2025, 1, 6),
              D(2025, 1, 9)]
-    assert progress.streaks(dates, today=D(2025, 1, 12)) == progress.Streaks(
-        days_logged=6, current=1, longest=3, last=D(2025, 1, 9), days_since=3)
+    assert progress.streaks(dates, today=D(2025, 1, 10)) == progress.Streaks(
+        days_logged=6, current=1, longest=3, last=D(2025, 1, 9), days_since=1,
+        longest_start=D(2025, 1, 1), longest_end=D(2025, 1, 3))
+
+
+def test_a_streak_that_ended_days_ago_is_not_current():
+    dates = [D(2025, 1, 1), D(2025, 1, 2), D(2025, 1, 3)]
+    assert progress.streaks(dates, today=D(2025, 1, 4)).current == 3, "today's entry may come"
+    assert progress.streaks(dates, today=D(2025, 1, 5)).current == 0
 
 
 def test_two_entries_on_one_date_count_once():
     dates = [D(2025, 1, 1), D(2025, 1, 2), D(2025, 1, 2), D(2025, 1, 3)]
     assert progress.streaks(dates, today=D(2025, 1, 3)) == progress.Streaks(
-        days_logged=3, current=3, longest=3, last=D(2025, 1, 3), days_since=0)
+        days_logged=3, current=3, longest=3, last=D(2025, 1, 3), days_since=0,
+        longest_start=D(2025, 1, 1), longest_end=D(2025, 1, 3))
 
 
 def test_dates_given_out_of_order_and_none_dates_are_ignored():
     dates = [None, D(2025, 1, 3), None, D(2025, 1, 1), D(2025, 1, 2)]
     assert progress.streaks(dates, today=D(2025, 1, 4)) == progress.Streaks(
-        days_logged=3, current=3, longest=3, last=D(2025, 1, 3), days_since=1)
+        days_logged=3, current=3, longest=3, last=D(2025, 1, 3), days_since=1,
+        longest_start=D(2025, 1, 1), longest_end=D(2025, 1, 3))
 
 
 def test_streaks_run_across_month_year_and_leap_day():
@@ -51,13 +60,14 @@ def test_streaks_run_across_month_year_and_leap_day():
 
 def test_the_current_streak_ends_at_the_latest_entry_even_when_longest_is_earlier():
     dates = [D(2025, 1, d) for d in (1, 2, 3, 4, 10, 11)]
-    streaks = progress.streaks(dates, today=D(2025, 1, 20))
-    assert (streaks.current, streaks.longest, streaks.days_since) == (2, 4, 9)
+    streaks = progress.streaks(dates, today=D(2025, 1, 11))
+    assert (streaks.current, streaks.longest, streaks.days_since) == (2, 4, 0)
+    assert (streaks.longest_start, streaks.longest_end) == (D(2025, 1, 1), D(2025, 1, 4))
 
 
 def test_a_single_entry():
     assert progress.streaks([D(2025, 3, 1)], today=D(2025, 3, 1)) == progress.Streaks(
-        1, 1, 1, D(2025, 3, 1), 0)
+        1, 1, 1, D(2025, 3, 1), 0, D(2025, 3, 1), D(2025, 3, 1))
 
 
 @pytest.mark.parametrize("dates", [[], [None, None]])
@@ -150,9 +160,10 @@ def test_seed_journal_coverage(seed_entries):
 
 def test_seed_journal_streaks(seed_entries):
     streaks = progress.streaks([e.date for e in seed_entries], today=D(2025, 2, 10))
-    # 01-24, 01-25, then 01-27 → 01-31 (five days), then 02-03 alone.
-    assert streaks == progress.Streaks(days_logged=8, current=1, longest=5,
-                                       last=D(2025, 2, 3), days_since=7)
+    # 01-24, 01-25, then 01-27 → 01-31 (five days), then 02-03 alone, a week before "today".
+    assert streaks == progress.Streaks(days_logged=8, current=0, longest=5,
+                                       last=D(2025, 2, 3), days_since=7,
+                                       longest_start=D(2025, 1, 27), longest_end=D(2025, 1, 31))
 
 
 def test_only_a_passing_day_solves_a_problem_and_the_rest_are_attempted(catalog):

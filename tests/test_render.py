@@ -1,4 +1,5 @@
-"""The journey pages: home page summary, TorchLeet, tags, gaps, sparklines and cached charts."""
+"""The journey pages: home page summary and cards, TorchLeet, tags, gaps, day pages and
+cached charts."""
 
 from __future__ import annotations
 
@@ -41,33 +42,46 @@ def seed(tmp_path_factory) -> Path:
     return root
 
 
+def stat(index: str, label: str) -> str:
+    """The text of the home page's summary tile whose label is `label`."""
+    return index.split(f'<span class="jl-stat-label">{label}</span>')[1].split("</div>")[0]
+
+
 def test_home_page_sums_up_the_seed_journey(seed):
     index = (seed / "docs/index.md").read_text()
-    assert "**8 days** logged" in index
-    assert "**8 of 90** problems solved" in index
-    assert "7 of 7 basic ·" in index and "1 of 28 medium ·" in index
-    assert "current streak **1 day**" in index and "longest streak **5 days**" in index
-    assert "last entry 2025-02-03 (7 days ago)." in index
-    assert "lists the 82 still open" in index
+    assert '<span class="jl-stat-value">8</span>' in stat(index, "Days logged")
+    assert "8<small> of 8</small>" in stat(index, "Passing")
+    solved = index.split("TorchLeet problems</a> solved</span>")[1].split("</div>")[0]
+    assert "8<small> of 90</small>" in solved and "Basic 7/7" in solved
+    assert "Medium 1/28" in solved
+    current = stat(index, "Current streak")
+    assert ">0 days<" in current, "the last entry is a week old: no streak is running"
+    assert "last entry 2025-02-03, 7 days ago" in current
+    longest = stat(index, "Longest streak")
+    assert ">5 days<" in longest and "27 Jan – 31 Jan 2025" in longest
 
 
-def test_home_page_shows_each_days_sparkline_and_charts(seed):
+def test_home_page_has_a_card_per_day_newest_first_with_its_thumbnail(seed):
     html = (seed / "site/index.html").read_text()
-    sparklines = [part.split('"')[0] for part in html.split('alt="sparkline of ')[1:]]
-    assert len(sparklines) == 8
-    for day in range(1, 9):
-        name = load_result(seed, day).sparkline
-        assert f'src="days/day-{day:02d}/{name}"' in html
-        assert (seed / f"site/days/day-{day:02d}/{name}").is_file()
-    for alt in ("Problems solved per tier", "Entries per day, as a calendar of weeks"):
-        src = html.split(f'alt="{alt}" src="')[1].split('"')[0]
-        assert src.startswith("charts/") and (seed / "site" / src).stat().st_size > 1000
+    cards = html.split('<article class="jl-card">')[1:]
+    assert len(cards) == 8
+    assert [c.split('href="days/')[1].split('"')[0] for c in cards] == [
+        f"day-{n:02d}.html" for n in range(8, 0, -1)]
+    for card in cards:
+        thumb = card.split('src="')[1].split('"')[0]
+        assert thumb.startswith("thumbnails/") and (seed / "site" / thumb).stat().st_size > 1000
+    assert "Loss/train 193.2 → 0.6634" in cards[-1], "day 1's loss, where it began and ended"
+    assert '<a class="jl-chip" href="tags.html#tag-rnn">rnn <span class="jl-chip-count">1' \
+        in cards[0]
+    calendar = html.split('alt="Entries per day, as a calendar')[0].rsplit("<img", 1)[1]
+    src = calendar.split('src="')[1].split('"')[0]
+    assert src.startswith("charts/") and (seed / "site" / src).stat().st_size > 1000
 
 
 def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
     page = (seed / "docs/torchleet.md").read_text()
     open_part = page[page.index("## Open"):]
-    items = [line for line in open_part.splitlines() if line.startswith("- ")]
+    items = [line.strip() for line in open_part.splitlines() if line.strip().startswith("- ")]
     assert len(items) == 82
     assert ('- <a href="https://github.com/Exorust/TorchLeet/blob/main/torch/easy/cnn/CNN.ipynb">'
             "v1-8: Implement a CNN on CIFAR-10</a>") in items
@@ -75,17 +89,50 @@ def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
     assert "v1-1:" not in open_part
     solved = page[page.index("## Solved"):page.index("## Open")]
     assert "| Medium | [Day 8](days/day-08.md) (2025-02-03) |" in solved
-    assert (seed / "site/torchleet/index.html").read_text().count("<li>") >= 82
+    assert (seed / "site/torchleet.html").read_text().count("<li>") >= 82
+    assert 'alt="Problems solved per tier: basic 7 of 7, easy 0 of 16' in page
 
 
 def test_tags_and_gaps_pages_link_their_days(seed):
     tags = (seed / "docs/tags.md").read_text()
-    rnn = tags[tags.index("## rnn"):].split("##")[1]
-    assert "[Day 8: Implement a LSTM Model](days/day-08.md) · 2025-02-03" in rnn
+    rnn = tags[tags.index('<dt id="tag-rnn">'):].split("</dd>")[0]
+    assert '<a href="days/day-08.html">Day 8: Implement a LSTM Model</a>' in rnn
     gaps = (seed / "docs/gaps.md").read_text()
-    loss = gaps[gaps.index("## loss-functions"):].split("\n## ")[0]
-    assert "- threshold for Huber loss · [Day 4](days/day-04.md)" in loss
-    assert (seed / "site/gaps/index.html").is_file() and (seed / "site/tags/index.html").is_file()
+    day4 = gaps[gaps.index("## [Day 4:"):].split("\n## ")[0]
+    assert '<a class="jl-chip" href="tags.html#tag-loss-functions">' in day4
+    assert "- threshold for Huber loss" in day4
+    assert gaps.count("- threshold for Huber loss") == 1, "each gap once, whatever its tags"
+    assert "<li>threshold for Huber loss</li>" in (seed / "site/gaps.html").read_text()
+    assert (seed / "site/tags.html").is_file()
+
+
+def test_day_pages_lead_with_the_docstring_and_link_their_neighbours(seed):
+    day8 = (seed / "docs/days/day-08.md").read_text()
+    lead = day8.split('<div class="jl-lead">')[1].split("</div>")[0]
+    assert "<p>Next-step prediction on a sine wave, with an LSTM from scratch and with nn.LSTM.</p>" \
+        in lead, "the module docstring, its 'Day 8:' dropped"
+    assert day8.index("jl-lead") < day8.index("## Gaps") < day8.index("## Figures")
+    assert '??? success "Passed in' in day8, "the build details are collapsed"
+    assert '<a class="jl-chip" href="../tags.html#tag-lstm">lstm</a>' in day8
+    assert 'rel="prev" href="../days/day-07.html"' in day8 and 'rel="next"' not in day8
+    day1 = (seed / "docs/days/day-01.md").read_text()
+    assert 'rel="next" href="../days/day-02.html"' in day1 and 'rel="prev"' not in day1
+
+
+def test_a_figure_is_described_by_the_titles_its_solution_gives_it(seed):
+    day7 = (seed / "docs/days/day-07.md").read_text()
+    figure = day7.split('<figure class="jl-figure">')[1].split("</figure>")[0]
+    assert ('alt="Plot: Day 7: save and load a model; Training loss; Predictions before and '
+            'after the round trip"') in figure, "the suptitle first, then each axes' title"
+    assert "<figcaption>Day 7: save and load a model</figcaption>" in figure
+
+
+def test_plot_titles_are_read_without_running_and_only_from_constants():
+    source = ('fig.suptitle("Whole")\nax.set_title("Left")\nplt.title(f"{x}")\n'
+              'ax.set_title(name)\nplt.title("  ")\n')
+    assert render.plot_titles(source) == {"caption": "Whole", "alt": "Plot: Whole; Left"}
+    assert render.plot_titles("plt.plot([1, 2])") is None
+    assert render.plot_titles("def broken(:") is None
 
 
 def test_a_second_render_with_charts_cached_imports_no_plotting_and_writes_nothing(seed):
@@ -140,24 +187,25 @@ def render_handmade(root: Path, days: list[Day] | None = None) -> dict:
 
 def test_home_page_of_a_handmade_journal(handmade):
     index = render_handmade(handmade)["index.md"]
+    solved = index.split("TorchLeet problems</a> solved</span>")[1].split("</div>")[0]
     # Day 2 (v1-18) has no run yet: its problem is attempted, not solved.
-    assert "**1 of 90** problems solved" in index and "1 of 7 basic ·" in index
-    assert "**1** more attempted, with no passing run yet" in index and "0 of 28 medium ·" in index
-    assert "**2 calendar days** with an entry" in index  # days 1 and 2 share a date
-    assert "current streak **1 day**" in index and "longest streak **1 day**" in index
-    assert "last entry 2025-01-03 (7 days ago)." in index
+    assert "1<small> of 90</small>" in solved and "Basic 1/7" in solved
+    assert "Medium 0/28" in solved and "1 more attempted, with no passing run yet" in solved
+    assert ">0 days<" in stat(index, "Current streak")
+    assert "last entry 2025-01-03, 7 days ago" in stat(index, "Current streak")
+    assert ">1 day<" in stat(index, "Longest streak")
     due = index[index.index("## Due for review"):index.index("## Days")]
     assert "- [Day 1: Toy task 1](days/day-01.md) · review set for 2025-01-05 (5 days ago)" in due
     assert "Day 2" not in due, "its review date has not come"
-    assert "![sparkline of Loss/train](days/day-01/sparkline-ab.png)" in index
-    assert index.count("![sparkline") == 1, "no sparkline where none was drawn"
+    assert "Loss/train 1 → 0.25" in index, "day 1's headline metric, start → end"
+    assert 'jl-card-empty">no figure' in index, "a day with no stored figure still has a card"
 
 
-def test_readme_table_finds_sparklines_in_the_committed_results(handmade):
+def test_readme_table_shows_the_headline_metric_start_to_end(handmade):
     days = days_of(handmade)
-    days[0].result = Result(1, "passed", scalars={"Loss/train": LOSS}, sparkline="sparkline-ab.png")
+    days[0].result = Result(1, "passed", scalars={"Loss/train": LOSS})
     table = render.readme_table(handmade, days)
-    assert "![sparkline of Loss/train](results/day-01/sparkline-ab.png)" in table
+    assert "`Loss/train` 1 → 0.25" in table
     assert day_dir(handmade, 1) == handmade / "results/day-01"
 
 
@@ -167,15 +215,16 @@ def test_torchleet_tags_and_gaps_of_a_handmade_journal(handmade):
     assert ("| v1-18: Implement AlexNet from Scratch | Medium | [Day 2](days/day-02.md) "
             "(2025-01-01) |") in attempted, "no notebook, so no link; not run, so not solved"
     open_items = docs["torchleet.md"].split("## Open")[1].splitlines()
-    assert len([line for line in open_items if line.startswith("- ")]) == 89
+    assert len([line for line in open_items if line.strip().startswith("- ")]) == 89
     tags = docs["tags.md"]
-    headings = [line for line in tags.splitlines() if line.startswith("## ")]
-    assert headings == ["## data", "## rnn", "## toy", "## untagged"]
-    assert "- [Day 2: Toy task 2](days/day-02.md) · 2025-01-01" in tags.split("## untagged")[1]
+    anchors = [line.split('"')[1] for line in tags.splitlines() if line.startswith("<dt id=")]
+    assert anchors == ["tag-data", "tag-rnn", "tag-toy", "tag-untagged"]
+    untagged = tags.split('<dt id="tag-untagged">')[1]
+    assert '<a href="days/day-02.html">Day 2: Toy task 2</a>' in untagged
     gaps = docs["gaps.md"]
     assert "<script>" not in gaps
-    assert ("- Gap &lt;script&gt;alert(1)&lt;/script&gt; in <code>a&lt;b</code> · [Day 1](days/day-01.md)"
-            in gaps)
+    assert "- Gap &lt;script&gt;alert(1)&lt;/script&gt; in <code>a&lt;b</code>" in gaps
+    assert "## [Day 1: Toy task 1](days/day-01.md)" in gaps
 
 
 def test_journey_charts_are_reused_until_what_they_draw_changes(handmade):
@@ -196,6 +245,16 @@ def test_an_empty_journal_renders_without_a_calendar(tmp_path):
     root = make_journal(tmp_path, days={})
     docs = render.render_docs(root, [], load_catalog(), today=TODAY)
     assert "_No entries yet._" in docs["index.md"]
-    assert "**0 of 90** problems solved" in docs["index.md"]
+    assert "0<small> of 90</small>" in docs["index.md"]
+    assert "Current streak" not in docs["index.md"]
     assert [k for k in docs if k.startswith("charts/")] == [
         k for k in docs if k.startswith("charts/tiers-")]
+
+
+def test_a_status_from_a_foreign_result_file_is_shown_as_text(handmade):
+    days = days_of(handmade)
+    days[0].result = Result(1, "<img src=x onerror=alert(1)>")
+    docs = render.render_docs(handmade, days, load_catalog(), today=TODAY)
+    for page in ("index.md", "days/index.md", "days/day-01.md"):
+        assert "<img src=x" not in docs[page], page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in docs["index.md"]

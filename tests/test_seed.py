@@ -40,20 +40,20 @@ def test_every_seed_solution_passes_its_own_checks(seed):
 def test_each_day_page_shows_a_plot_that_exists(seed):
     root, days = seed
     for n in days:
-        html = (root / f"site/days/day-0{n}/index.html").read_text()
-        sources = re.findall(r'<img alt="Figure[^"]*" src="([^"]+)"', html)
+        html = (root / f"site/days/day-0{n}.html").read_text()
+        sources = re.findall(r'<img src="([^"]+)" alt="Plot', html)
         assert sources, f"day {n} shows no figure"
         for src in sources:
-            assert (root / f"site/days/day-0{n}" / src).stat().st_size > 5000
+            assert (root / "site/days" / src).stat().st_size > 5000
 
 
 def test_day6_shows_the_loss_curve_and_final_value_from_its_event_file(seed):
     root, days = seed
     series = days[6].result.scalars["Loss/train"]
     assert len(series["values"]) == 100  # one point per epoch, all kept
-    html = (root / "site/days/day-06/index.html").read_text()
+    html = (root / "site/days/day-06.html").read_text()
     assert f"{series['values'][-1]:.4g}" in html
-    assert 'alt="Loss/train over training"' in html
+    assert 'alt="Loss/train against the training step"' in html
     assert 2.5 < series["values"][-1] < 3.5  # problems.md: underfit, final loss about 3.0
 
 
@@ -61,7 +61,7 @@ def test_index_shows_the_eight_row_progress_table(seed):
     root, _ = seed
     html = (root / "site/index.html").read_text()
     for n in range(1, 9):
-        assert f'href="days/day-0{n}/"' in html
+        assert f'href="days/day-0{n}.html"' in html
     assert html.count('class="jl-status jl-passed"') >= 8
 
 

@@ -82,7 +82,7 @@ def test_entry_edit_shows_without_rerunning_and_reloads_once(server):
     reloads = server.log().count("Reloading browsers")
     _edit(server.root / "entries/day-01.yaml", "Gap of day 1", "Gap noticed while serving")
     server.wait_until("the edited gap on the day page",
-                      lambda: "Gap noticed while serving" in server.page("days/day-01/"))
+                      lambda: "Gap noticed while serving" in server.page("days/day-01.html"))
     assert _ran_at(server.root, "day-01") == ran_at, "a text edit must not re-run the solution"
     time.sleep(1.5)  # room for a second reload, if a rebuild loop were to cause one
     assert server.log().count("Reloading browsers") == reloads + 1
@@ -95,17 +95,17 @@ def test_invalid_entry_is_reported_and_serving_goes_on(server):
     server.wait_until("the error line", lambda: "entries/day-02.yaml:" in server.log())
     error = next(line for line in server.log().splitlines() if "entries/day-02.yaml:" in line)
     assert "'gapz'" in error
-    assert "Toy task 2" in server.page("days/day-02/"), "the last good page is still served"
+    assert "Toy task 2" in server.page("days/day-02.html"), "the last good page is still served"
     entry.write_text(good.replace("Toy task 2", "Toy task 2, fixed"))
     server.wait_until("the fixed entry's page",
-                      lambda: "Toy task 2, fixed" in server.page("days/day-02/"))
+                      lambda: "Toy task 2, fixed" in server.page("days/day-02.html"))
 
 
 def test_failing_solution_shows_as_a_failed_day(server):
     solution = server.root / "solutions/day02.py"
     solution.write_text(solution.read_text() + "\nraise ValueError('broken while serving')\n")
     server.wait_until("the failure on the day page",
-                      lambda: "broken while serving" in server.page("days/day-02/"))
+                      lambda: "broken while serving" in server.page("days/day-02.html"))
     assert "jl-failed" in server.page("")
     assert json.loads((server.root / "results/day-02/result.json").read_text())["status"] == "failed"
 

@@ -107,7 +107,7 @@ def test_ci_like_run_leaves_the_committed_results_as_they_were(ci_run):
 def test_ci_like_run_builds_the_site_from_the_stored_results(ci_run):
     root, report, _ = ci_run
     for day in report.days:
-        page = (root / f"site/days/{day.entry.slug}/index.html").read_text()
+        page = (root / f"site/days/{day.entry.slug}.html").read_text()
         for figure in day.result.figures:
             assert figure in page and (root / f"site/days/{day.entry.slug}" / figure).is_file()
 
@@ -148,5 +148,5 @@ def test_cuda_day_with_a_stored_result_reuses_it(no_cuda_journal):
     root, first, _ = no_cuda_journal
     assert json.loads((root / "results/day-01/result.json").read_text()) == first
     page = (root / "docs/days/day-01.md").read_text()
-    assert f"](day-01/{first['figures'][0]})" in page
+    assert f'<img src="day-01/{first["figures"][0]}"' in page
     assert "Passed in" in page

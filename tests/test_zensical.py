@@ -28,6 +28,7 @@ def zensical_site(tmp_path_factory):
     # Zensical writes to mkdocs.yml's site_dir, so it builds a copy, beside site/ not over it.
     work = tmp_path_factory.mktemp("zensical")
     shutil.copytree(root / "docs", work / "docs")
+    shutil.copytree(root / "site_templates/overrides", work / "site_templates/overrides")
     shutil.copy(root / "mkdocs.yml", work / "mkdocs.yml")
     shutil.copytree(root / "site_templates/overrides", work / "site_templates/overrides")
     done = subprocess.run([ZENSICAL, "build", "--strict", "--config-file", "mkdocs.yml"],
@@ -45,17 +46,17 @@ def test_zensical_renders_the_index_and_every_day(zensical_site):
     site, report, _ = zensical_site
     index = (site / "index.html").read_text()
     for day in report.days:
-        assert f'href="days/{day.entry.slug}/"' in index
-        page = (site / f"days/{day.entry.slug}/index.html").read_text()
+        assert f'href="days/{day.entry.slug}.html"' in index
+        page = (site / f"days/{day.entry.slug}.html").read_text()
         for figure in day.result.figures:
             assert figure in page and (site / f"days/{day.entry.slug}" / figure).is_file()
 
 
 def test_zensical_keeps_the_math_and_the_local_assets(zensical_site):
     site, _, _ = zensical_site
-    day = (site / "days/day-01/index.html").read_text()
+    day = (site / "days/day-01.html").read_text()
     assert '<span class="arithmatex">' in day
     for asset in ("assets/katex/katex.min.js", "assets/math.js", "assets/extra.css"):
         assert f'{asset}"' in day and (site / asset).is_file()
-    for page in (site / "index.html", site / "days/day-01/index.html"):
+    for page in (site / "index.html", site / "days/day-01.html"):
         assert OUTSIDE_ASSET.findall(page.read_text()) == []
