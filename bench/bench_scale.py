@@ -72,7 +72,7 @@ def serve_update(root: Path) -> float:
     server = subprocess.Popen([sys.executable, "build.py", "serve", "--dev-addr",
                                f"127.0.0.1:{port}"], cwd=root, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/days/day-200/"
+    url = f"http://127.0.0.1:{port}/days/day-200.html"
     try:
         _wait_for(url, lambda page: True, 120)
         time.sleep(2)  # let the first build's file events settle

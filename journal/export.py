@@ -25,7 +25,7 @@ from . import markup
 from .files import sha256_bytes, write_if_changed
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, Result, day_dir
-from .siteconfig import SiteConfig
+from .siteconfig import SiteConfig, page_url
 
 COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{path}"
 RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
@@ -129,7 +129,7 @@ def day_notebook(root: Path, entry, result: Result | None, source: bytes,
 
 
 def _intro(entry, result: Result, config: SiteConfig) -> str:
-    page = f"{config.site_url}days/{entry.slug}/" if config.site_url else None
+    page = page_url(f"days/{entry.slug}.md", config.site_url) if config.site_url else None
     lines = [f"# Day {entry.day}: {markup.plain(entry.task)}", "",
              f"{entry.date.isoformat()} · made from `{entry.solution}` by the journal's build"
              + (f" · [the day's page]({markup.url(page)})" if page and markup.url(page) else ""),

@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from . import markup
-from .siteconfig import SiteConfig
+from .siteconfig import SiteConfig, page_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED = "feed.xml"
@@ -20,8 +20,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def day_url(site_url: str, entry) -> str:
-    """A day's page under the site's address (MkDocs' folder URLs)."""
-    return f"{site_url}days/{entry.slug}/"
+    """A day's page under the site's address."""
+    return page_url(f"days/{entry.slug}.md", site_url)
 
 
 def atom(entries: list, config: SiteConfig) -> str | None:

@@ -25,7 +25,7 @@ from .errors import InputError
 from .metrics import summary
 from .notebook import cells_of, without_outputs
 from .results import NOT_RUN, TIMED_OUT, Result, day_dir
-from .siteconfig import read_config
+from .siteconfig import page_url, read_config
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
@@ -35,9 +35,6 @@ PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", 
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
-# mkdocs.yml has `use_directory_urls: false`: a page docs/x.md is served as x.html. Markdown
-# links name the .md file and MkDocs rewrites them; raw HTML (cards, chips) gets the final URL.
-PAGE_SUFFIX = ".html"
 CONFIG = "mkdocs.yml"
 
 
@@ -72,12 +69,6 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def href(page: str, base: str = "") -> str:
-    """The URL raw HTML uses for docs/`page` (a .md path, maybe with #anchor), from a page
-    `base` levels down ("" at the top, "../" in days/)."""
-    path, _, anchor = page.partition("#")
-    url = base + path.removesuffix(".md") + PAGE_SUFFIX
-    return f"{url}#{anchor}" if anchor else url
 
 
 def tag_anchor(tag: str) -> str:
@@ -237,7 +228,7 @@ def environment(templates: Path) -> jinja2.Environment:
                        code=markup.code, link=markup.link, attribute=markup.attribute,
                        file_url=markup.file_url,
                        yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
-                       indent_md=indent, number=number, days_ago=days_ago, href=href,
+                       indent_md=indent, number=number, days_ago=days_ago, href=page_url,
                        tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        main_metric=main_metric, summary=summary, count=count,

@@ -18,6 +18,10 @@ GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
                     r"([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$")
 BRANCH = re.compile(r"^(?:edit|blob|tree)/([A-Za-z0-9._/-]+?)/")
 DEFAULT_BRANCH = "main"
+# mkdocs.yml has `use_directory_urls: false`: a page docs/x.md is served as x.html, from disk
+# and from any host path alike. Markdown links name the .md file and MkDocs rewrites them;
+# raw HTML (cards, chips), the feed and the notebooks get the final URL from page_url.
+PAGE_SUFFIX = ".html"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class SiteConfig:
         """(owner, repository) when repo_url is a GitHub repository, else None."""
         match = GITHUB.match(self.repo_url or "")
         return (match.group(1), match.group(2)) if match else None
+
+
+def page_url(page: str, base: str = "") -> str:
+    """The URL of docs/`page` (a .md path, maybe with #anchor), from `base`: "" at the site's
+    top, "../" from days/, or the site_url for an absolute link."""
+    path, _, anchor = page.partition("#")
+    url = base + path.removesuffix(".md") + PAGE_SUFFIX
+    return f"{url}#{anchor}" if anchor else url
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

@@ -65,7 +65,7 @@ def test_each_day_page_offers_its_notebook_for_download(seed):
     root, report, _ = seed
     for day in report.days:
         name = export.notebook_name(day.entry)
-        html = (root / f"site/days/{day.entry.slug}/index.html").read_text()
+        html = (root / f"site/days/{day.entry.slug}.html").read_text()
         assert f'href="{name}"' in html or f'href="../{day.entry.slug}/{name}"' in html
         assert (root / f"site/days/{day.entry.slug}/{name}").is_file()
         assert "colab.research.google.com" not in html  # no GitHub repo_url in the seed

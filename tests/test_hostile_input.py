@@ -263,7 +263,7 @@ def test_each_untrusted_committed_result_is_one_warning_and_runs_again(hostile):
 
 def test_a_forged_fresh_result_is_shown_not_run(hostile):
     assert re.search(r"day-04 .*cached", hostile.err)
-    text = _visible(hostile, "days/day-04/index.html")
+    text = _visible(hostile, "days/day-04.html")
     assert texts(True)["forged"] in text
 
 
@@ -334,23 +334,23 @@ def test_the_search_index_holds_no_markup_made_from_text(builds):
 
 def test_the_hostile_text_reached_the_pages_as_text(hostile):
     t = texts(True)
-    day1 = _visible(hostile, "days/day-01/index.html")
+    day1 = _visible(hostile, "days/day-01.html")
     assert " ".join(t["task"].split()) in day1
     for text in [*t["tags"], IMG, "{: onclick=alert(1) }", "</code>" + SCRIPT, "!!! danger onclick",
                  "</a>" + SCRIPT, "{: onclick=alert(1)} <b>"]:
         assert text.lower() in day1.lower(), text
     for tag in TAGS[True]:
         assert tag in day1, tag  # the metrics table names every scalar as logged
-    title = re.search(r"<title>(.*?)</title>", hostile.pages["days/day-01/index.html"], re.S)
+    title = re.search(r"<title>(.*?)</title>", hostile.pages["days/day-01.html"], re.S)
     assert "Day 1: " + IMG in html.unescape(title.group(1))
-    notebook = _visible(hostile, "days/day-02/index.html")
+    notebook = _visible(hostile, "days/day-02.html")
     for text in ("Title " + IMG, "!!! danger onclick", "??? note", "[x](javascript:alert(1))",
                  "[x][r]", SCRIPT, "metric: <img src=x onerror=alert(2)> was not logged"):
         assert text in notebook, text
-    failed = _visible(hostile, "days/day-03/index.html")
+    failed = _visible(hostile, "days/day-03.html")
     assert IMG in failed and "!!! danger onclick" in failed and t["printed"] in failed
     assert "Download " + t["failing_name"] in failed
-    download = [e for e in hostile.parsed["days/day-03/index.html"].elements
+    download = [e for e in hostile.parsed["days/day-03.html"].elements
                 if e.tag == "a" and e.attrs.get("href", "").endswith(".py")]
     assert [e.attrs["href"] for e in download] == [
         "day03%60%3Cimg%20src%3Dx%20onerror%3Dalert%283%29%3E%60%20%28x%29%20%5By%5D.py"]
@@ -358,7 +358,7 @@ def test_the_hostile_text_reached_the_pages_as_text(hostile):
 
 
 def test_links_keep_allowed_urls_with_their_markdown_characters_encoded(hostile):
-    page = hostile.parsed["days/day-01/index.html"]
+    page = hostile.parsed["days/day-01.html"]
     hrefs = [e.attrs["href"] for e in page.elements if e.tag == "a" and "href" in e.attrs]
     assert "https://ok.example/%5Ba%5D(/onmouseover=alert(1)//)" in hrefs
     assert not any("javascript" in h.lower() for h in hrefs)

@@ -70,15 +70,15 @@ def test_new_then_build_in_the_new_journal_gives_a_one_day_site(fresh):
     assert new.returncode == 0, new.stderr
     assert built.returncode == 0, built.stderr[-2000:]
     assert sorted(p.name for p in (target / "site/days").iterdir()) == ["day-01"]
-    page = (target / "site/days/day-01/index.html").read_text()
+    page = (target / "site/days/day-01.html").read_text()
     assert "Fit a line" in page
     assert ('href="https://colab.research.google.com/github/ada/torch-days/blob/main/results/'
             'day-01/day01_fit_line.ipynb"') in page  # init's repo_url reaches the notebook link
     assert (target / "results/day-01/day01_fit_line.ipynb").is_file()
     feed = ET.parse(target / "site/feed.xml").getroot()
     links = [e.get("href") for e in feed.iter("{http://www.w3.org/2005/Atom}link")
-             if e.get("href").endswith("/days/day-01/")]
-    assert links == ["https://ada.github.io/torch-days/days/day-01/"]
+             if e.get("href").endswith("/days/day-01.html")]
+    assert links == ["https://ada.github.io/torch-days/days/day-01.html"]
     assert "day-01" in (target / "README.md").read_text()  # the table is filled in
 
 

@@ -110,11 +110,11 @@ def test_mkdocs_build_on_a_fresh_clone_has_every_day_page(built):
     entries = day_entries(root)
     assert len(entries) >= 8
     for slug, entry in entries.items():
-        page = root / f"site/days/{slug}/index.html"
+        page = root / f"site/days/{slug}.html"
         assert page.is_file(), f"no page for {slug}"
         assert entry["task"] in page.read_text(encoding="utf-8")
         assert "Out of date" not in page.read_text(encoding="utf-8"), "committed results are fresh"
-    assert 'href="days/day-01/"' in (root / "site/index.html").read_text(encoding="utf-8")
+    assert 'href="days/day-01.html"' in (root / "site/index.html").read_text(encoding="utf-8")
 
 
 def test_mkdocs_build_runs_nothing_and_imports_no_torch(built):
@@ -148,7 +148,7 @@ def test_mkdocs_gh_deploy_publishes_the_journal_from_a_fresh_clone(tmp_path):
     done = subprocess.run(mkdocs_command("gh-deploy", "--force"), cwd=root, capture_output=True,
                           text=True, env={**_env(), **who}, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    page = subprocess.run(["git", "-C", str(remote), "show", "gh-pages:days/day-01/index.html"],
+    page = subprocess.run(["git", "-C", str(remote), "show", "gh-pages:days/day-01.html"],
                           capture_output=True, text=True, check=True).stdout
     assert day_entries(root)["day-01"]["task"] in page
 
@@ -158,7 +158,7 @@ def test_under_build_py_the_hook_renders_nothing(tmp_path):
     pipeline.render_stored(root)
     edit(root / "entries/day-02.yaml", "day: 2", "day: 2\ngapz: [typo]")
     site.build_site(root)  # the hook rendering here would refuse the entry and fail the build
-    assert (root / "site/days/day-02/index.html").is_file()
+    assert (root / "site/days/day-02.html").is_file()
 
 
 def test_build_py_and_the_hook_mark_the_same_day_out_of_date_on_the_same_page(journal):
@@ -233,8 +233,8 @@ def served(tmp_path_factory):
 
 
 def test_serve_answers_with_the_home_page_and_a_day_page(served):
-    assert 'href="days/day-01/"' in served.page("")
-    assert day_entries(served.root)["day-01"]["task"] in served.page("days/day-01/")
+    assert 'href="days/day-01.html"' in served.page("")
+    assert day_entries(served.root)["day-01"]["task"] in served.page("days/day-01.html")
 
 
 def test_serve_watches_the_sources_and_not_the_docs_it_renders(served):
@@ -248,7 +248,7 @@ def test_edited_gap_appears_after_the_reload(served):
     edit(served.root / "entries/day-02.yaml", "achieve train/test split",
          "split the data before training")
     seconds = served.wait_until("the edited gap on the day page",
-                                lambda: "split the data before training" in served.page("days/day-02/"))
+                                lambda: "split the data before training" in served.page("days/day-02.html"))
     print(f"save to served page: {seconds:.1f} s")
 
 
@@ -257,7 +257,7 @@ def test_edited_template_appears_after_the_reload(served):
     original = edit(template, "## Gaps\n", "## Gaps\n\nNoted from an edited template.\n")
     try:
         served.wait_until("the template's new line on a day page",
-                          lambda: "Noted from an edited template." in served.page("days/day-01/"))
+                          lambda: "Noted from an edited template." in served.page("days/day-01.html"))
     finally:
         template.write_text(original, encoding="utf-8")
 
@@ -266,10 +266,10 @@ def test_edited_solution_says_its_result_is_out_of_date(served):
     solution = served.root / day_entries(served.root)["day-04"]["solution"]
     solution.write_text(solution.read_text() + "\n# edited while serving\n")
     served.wait_until("the out-of-date notice",
-                      lambda: "Out of date" in served.page("days/day-04/"))
-    notice = served.page("days/day-04/").split("Out of date", 1)[1][:1500]
+                      lambda: "Out of date" in served.page("days/day-04.html"))
+    notice = served.page("days/day-04.html").split("Out of date", 1)[1][:1500]
     assert "python build.py" in notice, "the notice names the command that re-runs the day"
-    assert "Out of date" not in served.page("days/day-03/")
+    assert "Out of date" not in served.page("days/day-03.html")
     assert git_status(served.root, "results", "README.md") == "", "nothing ran"
 
 
@@ -285,10 +285,10 @@ def test_broken_entry_prints_one_located_line_and_the_last_good_page_stays(serve
     located = [line for line in printed.splitlines() if "entries/day-05.yaml" in line]
     assert located == [build_py_error(served.root)]
     assert "Traceback" not in printed
-    page = served.page("days/day-05/")
+    page = served.page("days/day-05.html")
     assert old_gap in page and new_gap not in page, "the last good page is served"
     entry.write_text(good.replace(old_gap, new_gap))
-    served.wait_until("the fixed entry's page", lambda: new_gap in served.page("days/day-05/"))
+    served.wait_until("the fixed entry's page", lambda: new_gap in served.page("days/day-05.html"))
 
 
 def test_ctrl_c_stops_serving_having_imported_no_torch(served):

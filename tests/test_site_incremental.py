@@ -49,8 +49,8 @@ def test_an_edited_gap_rebuilds_its_page_and_keeps_the_whole_search_index(journa
     edit(journal, "entries/day-02.yaml", "Gap of day 2", "Freshly edited gap")
     assert build(journal, Options()).site == "pages"
     after = mtimes(journal)
-    assert "Freshly edited gap" in (journal / "site/days/day-02/index.html").read_text()
-    assert after["site/days/day-01/index.html"] == before["site/days/day-01/index.html"]
+    assert "Freshly edited gap" in (journal / "site/days/day-02.html").read_text()
+    assert after["site/days/day-01.html"] == before["site/days/day-01.html"]
     text = search_text(journal)
     assert "Freshly edited gap" in text and "Gap of day 1" in text  # both pages still indexed
     assert "Gap of day 2" not in text  # and the old words of the rebuilt page are gone
@@ -59,7 +59,7 @@ def test_an_edited_gap_rebuilds_its_page_and_keeps_the_whole_search_index(journa
 def test_a_new_title_changes_every_pages_navigation_so_all_is_rebuilt(journal):
     edit(journal, "entries/day-01.yaml", "Toy task 1", "Renamed task")
     assert build(journal, Options()).site == "full"
-    assert "Renamed task" in (journal / "site/days/day-02/index.html").read_text()  # its nav
+    assert "Renamed task" in (journal / "site/days/day-02.html").read_text()  # its nav
 
 
 def test_a_build_killed_while_changing_site_leads_to_a_full_build(journal):
