@@ -112,7 +112,8 @@ def cached(root: Path, kind: str, data: Any, draw: Callable[[Any, Path], None],
     if not path.exists():
         for old in path.parent.glob(f"{kind}-*{suffix}"):
             old.unlink()  # an older journal's chart of this kind: nothing shows it any more
-        tmp = path.with_name(f".{path.stem}.tmp{suffix}")
+        # Named by process: build.py and mkdocs' hook may draw the same new chart at once.
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{suffix}")
         draw(data, tmp)
         os.replace(tmp, path)
     return path
@@ -123,18 +124,30 @@ def _code_hash() -> str:
     return sha256_file(Path(__file__))
 
 
+class NotAnImage(Exception):
+    """A stored figure that no image reader can open (results may come from another clone)."""
+
+
 def thumbnail(source: Path, path: Path) -> None:
     """A card-sized copy of a figure, as WebP: a tenth of the full PNG's bytes on the home page."""
     from PIL import Image  # matplotlib's own dependency; imported only when a card is new
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with Image.open(source) as image:
+    try:
+        _thumbnail(Image, source, path)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        path.unlink(missing_ok=True)
+        raise NotAnImage(f"{source.name}: {error}") from None
+
+
+def _thumbnail(pil, source: Path, path: Path) -> None:
+    with pil.open(source) as image:
         image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, PAPER)
+        flat = pil.new("RGB", image.size, PAPER)
         flat.paste(image, mask=image.getchannel("A"))  # transparent plots sit on the card's white
         if flat.width > THUMBNAIL_WIDTH:
             height = round(flat.height * THUMBNAIL_WIDTH / flat.width)
-            flat = flat.resize((THUMBNAIL_WIDTH, height), Image.LANCZOS)
+            flat = flat.resize((THUMBNAIL_WIDTH, height), pil.LANCZOS)
         flat.save(path, "WEBP", quality=82, method=6)
 
 

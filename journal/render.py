@@ -22,6 +22,7 @@ from . import apis, charts, export, feed, markup, progress
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
+from .files import sha256_file
 from .metrics import summary
 from .notebook import cells_of, without_outputs
 from .results import NOT_RUN, TIMED_OUT, Result, day_dir
@@ -365,8 +366,12 @@ def thumbnail(root: Path, day) -> Path | None:
     source = day_dir(root, day.entry.day) / name if name else None
     if source is None or not source.is_file():
         return None
-    return charts.cached(root, f"thumb-{day.entry.slug}", name,
-                         lambda _, path: charts.thumbnail(source, path), suffix=".webp")
+    # Keyed by the figure's bytes: a re-run keeps its file name (figure-01.png), not its picture.
+    try:
+        return charts.cached(root, f"thumb-{day.entry.slug}", [name, sha256_file(source)],
+                             lambda _, path: charts.thumbnail(source, path), suffix=".webp")
+    except charts.NotAnImage:
+        return None  # the card shows no picture; the day page says what the file is
 
 
 def journey_charts(root: Path, entries: list[Entry],

@@ -66,7 +66,7 @@ def test_each_day_page_offers_its_notebook_for_download(seed):
     for day in report.days:
         name = export.notebook_name(day.entry)
         html = (root / f"site/days/{day.entry.slug}.html").read_text()
-        assert f'href="{name}"' in html or f'href="../{day.entry.slug}/{name}"' in html
+        assert f'href="{day.entry.slug}/{name}"' in html  # days/day-NN.html's own folder
         assert (root / f"site/days/{day.entry.slug}/{name}").is_file()
         assert "colab.research.google.com" not in html  # no GitHub repo_url in the seed
 

@@ -34,9 +34,9 @@ def test_seed_feed_is_atom_with_eight_entries_newest_first(seed):
     dates = [e.find(f"{A}updated").text for e in entries]
     assert dates == sorted(dates, reverse=True)
     links = [e.find(f"{A}link").get("href") for e in entries]
-    assert links == [f"{site_url}days/day-{n:02d}/" for n in range(8, 0, -1)]
+    assert links == [f"{site_url}days/day-{n:02d}.html" for n in range(8, 0, -1)]
     for link in links:  # each a page the site has
-        assert (seed / "site" / link.removeprefix(site_url) / "index.html").is_file()
+        assert (seed / "site" / link.removeprefix(site_url)).is_file()
     day8 = entries[0]
     assert day8.find(f"{A}title").text == "Day 8: Implement a LSTM Model"
     assert day8.find(f"{A}content").get("type") == "html"
@@ -44,7 +44,7 @@ def test_seed_feed_is_atom_with_eight_entries_newest_first(seed):
 
 
 def test_every_page_advertises_the_feed(seed):
-    pages = sorted((seed / "site").rglob("index.html"))
+    pages = sorted(p for p in (seed / "site").rglob("*.html") if p.name != "404.html")
     assert len(pages) >= 12
     for page in pages:
         assert '<link rel="alternate" type="application/atom+xml"' in page.read_text(), page

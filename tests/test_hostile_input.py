@@ -353,7 +353,7 @@ def test_the_hostile_text_reached_the_pages_as_text(hostile):
     download = [e for e in hostile.parsed["days/day-03.html"].elements
                 if e.tag == "a" and e.attrs.get("href", "").endswith(".py")]
     assert [e.attrs["href"] for e in download] == [
-        "day03%60%3Cimg%20src%3Dx%20onerror%3Dalert%283%29%3E%60%20%28x%29%20%5By%5D.py"]
+        "day-03/day03%60%3Cimg%20src%3Dx%20onerror%3Dalert%283%29%3E%60%20%28x%29%20%5By%5D.py"]
     assert (hostile.root / "site/days/day-03" / t["failing_name"]).is_file()
 
 

@@ -69,7 +69,8 @@ def test_new_then_build_in_the_new_journal_gives_a_one_day_site(fresh):
     target, _, _, new, built = fresh
     assert new.returncode == 0, new.stderr
     assert built.returncode == 0, built.stderr[-2000:]
-    assert sorted(p.name for p in (target / "site/days").iterdir()) == ["day-01"]
+    assert sorted(p.name for p in (target / "site/days").iterdir()) == [
+        "day-01", "day-01.html", "index.html"]  # the day's page, its files, the days table
     page = (target / "site/days/day-01.html").read_text()
     assert "Fit a line" in page
     assert ('href="https://colab.research.google.com/github/ada/torch-days/blob/main/results/'

@@ -30,7 +30,6 @@ def zensical_site(tmp_path_factory):
     shutil.copytree(root / "docs", work / "docs")
     shutil.copytree(root / "site_templates/overrides", work / "site_templates/overrides")
     shutil.copy(root / "mkdocs.yml", work / "mkdocs.yml")
-    shutil.copytree(root / "site_templates/overrides", work / "site_templates/overrides")
     done = subprocess.run([ZENSICAL, "build", "--strict", "--config-file", "mkdocs.yml"],
                           cwd=work, capture_output=True, text=True, timeout=300)
     return work / "site", report, done
