@@ -64,7 +64,7 @@ def year(base: Path) -> None:
     served = serve_update(root)
     print(f"(a) {DAYS} days: no-op build.py with site {noop:.2f} s (target <= 1.0 s); one gap "
           f"edited, build.py with site {edited:.2f} s (target <= 2.0 s); under serve, a saved "
-          f"gap shows in the served page {served:.2f} s later (target <= 1.5 s)")
+          f"gap shows in the served page {served:.2f} s later (target <= 1.5 s)", flush=True)
 
 
 def serve_update(root: Path) -> float:
@@ -124,21 +124,24 @@ def long_day(base: Path) -> None:
           f"built in {built:.1f} s with the default --jobs, {built / alone:.2f}x (target <= 1.2x)")
 
 
-def _calibrate(root: Path) -> int:
-    """Rounds of the long solution that take about LONG_SECONDS on this machine."""
+def _calibrate(root: Path, probe_rounds: int = 200) -> int:
+    """Rounds of the long solution that take about LONG_SECONDS on this machine.
+
+    The solution times its own loop, so importing torch does not count.
+    """
     probe = root / "solutions/long.py"
-    probe.write_text(LONG_SOLUTION.format(rounds=20), encoding="utf-8")
-    started = time.perf_counter()
-    subprocess.run([sys.executable, str(probe), "20"], check=True, capture_output=True)
-    per_round = max((time.perf_counter() - started - 2.5) / 20, 1e-3)  # ~2.5 s is importing torch
-    return max(20, int(LONG_SECONDS / per_round))
+    probe.write_text(LONG_SOLUTION.format(rounds=probe_rounds), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(probe), str(probe_rounds)], check=True,
+                          capture_output=True, text=True)
+    seconds = float(done.stdout.split(" rounds in ")[1].split()[0])
+    return max(probe_rounds, int(LONG_SECONDS * probe_rounds / max(seconds, 1e-3)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-long", action="store_true", help="measure (a) only")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="journal-scale-") as tmp:
         year(Path(tmp) / "year")
         if not args.skip_long:

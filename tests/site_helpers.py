@@ -3,10 +3,12 @@ built once per test session, a free port, and waiting for a server to answer."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 import urllib.error
@@ -78,3 +80,40 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode("utf-8")
+
+
+# --- the browser tests' shared pieces ---------------------------------------------------------
+
+# Debian's Chromium, never a browser Playwright would download; the flags keep it off the network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+NO_CHROMIUM = ("needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`; "
+               ".ci/run installs it)")
+
+
+@contextlib.contextmanager
+def served_site(site: Path):
+    """`site` served over http on a free localhost port; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                               "127.0.0.1", "--directory", str(site)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url, 15, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

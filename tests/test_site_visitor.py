@@ -16,8 +16,6 @@ artifacts/screenshots/ for a person (and CI's artifacts) to look at.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,21 +23,23 @@ import pytest
 
 from journal.pipeline import Options, build
 from tests.helpers import REPO, make_journal
-from tests.site_helpers import built_seed_journal, free_port, wait_for_http
+from tests.site_helpers import (
+    CHROMIUM,
+    NO_CHROMIUM,
+    built_seed_journal,
+    chromium,
+    served_site,
+)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 PHONE, DESKTOP = 390, 1280
 SCHEMES = ("light", "dark")
 SERIOUS = ("serious", "critical")
 
 if not CHROMIUM.exists():
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`; "
-                ".ci/run installs it)", allow_module_level=True)
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -51,27 +51,14 @@ def seed(tmp_path_factory):
 @pytest.fixture(scope="module")
 def site_url(seed):
     root, _ = seed
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                               "127.0.0.1", "--directory", str(root / "site")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url, 15, server)
+    with served_site(root / "site") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Visitor:
