@@ -263,8 +263,9 @@ class Progress(Events):
         lines.append("")
         where = {"unchanged": "site/index.html (unchanged)", "pages": "site/index.html "
                  "(changed pages only)", "full": "site/index.html"}.get(report.site, "docs/")
-        lines.append(f"{len(report.days)} days, {len(ran)} ran, {len(report.failures)} "
-                     f"failed; {where} ready in {seconds:.1f} s")
+        days = f"{len(report.days)} day{'' if len(report.days) == 1 else 's'}"
+        lines.append(f"{days}, {len(ran)} ran, {len(report.failures)} failed; {where} ready in "
+                     f"{seconds:.1f} s")
         if report.stale_skipped:
             lines.append("out of date but not run (--only): "
                          + ", ".join(f"day {d}" for d in report.stale_skipped))
