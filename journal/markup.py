@@ -177,29 +177,29 @@ def block(text: str, shift: int = 0) -> str:
     lines = _CONTROL.sub("", text.replace("\t", "    ").replace("\r\n", "\n")).splitlines()
     refs = _references(lines)
     out: list[str] = []
-    fence: list[str] | None = None
+    inside: list[str] | None = None  # the lines of an open fence or $$ block
     opener = language = ""
     for line in lines:
-        if fence is not None:
+        if inside is not None:
             if line.strip() == opener == "$$":
-                out += ["", _Inline("", False).math("\n".join(fence), display=True), ""]
-                fence = None
+                out += ["", _Inline("", False).math("\n".join(inside), display=True), ""]
+                inside = None
             elif line.strip().startswith(opener) and set(line.strip()) == {opener[0]}:
-                out += ["", _fenced("\n".join(fence), language), ""]
-                fence = None
+                out += ["", fence("\n".join(inside), language or "text"), ""]
+                inside = None
             else:
-                fence.append(line)
+                inside.append(line)
         elif line.strip() == "$$":
-            fence, opener = [], "$$"
+            inside, opener = [], "$$"
         elif _FENCE.match(line):
             match = _FENCE.match(line)
-            fence, opener, language = [], match.group(1), match.group(2)
+            inside, opener, language = [], match.group(1), match.group(2)
         elif _REFERENCE.match(line):
             continue  # a link definition: its links were resolved where they are used
         else:
             out.append(_block_line(line, shift, refs))
-    if fence is not None:  # never closed: what followed the opening is shown as code
-        out += ["", _fenced("\n".join(fence), language), ""]
+    if inside is not None:  # never closed: what followed the opening is shown as code
+        out += ["", fence("\n".join(inside), language or "text"), ""]
     return "\n".join(out)
 
 
@@ -219,11 +219,11 @@ def _references(lines: list[str]) -> dict[str, str]:
     return refs
 
 
-def _fenced(text: str, language: str = "") -> str:
+def fence(text: str, language: str = "") -> str:
     """A fenced code block that no backtick run inside `text` can close early."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{language or 'text'}\n{text}\n{ticks}"
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
 
 
 def _block_line(line: str, shift: int, refs: dict[str, str]) -> str:

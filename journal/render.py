@@ -48,13 +48,6 @@ def cell_list(items, github: bool = False) -> str:
     return items[0] if len(items) == 1 else "<br>".join(f"• {i}" for i in items)
 
 
-def fence(text: str, language: str = "") -> str:
-    """A fenced code block that no backtick run inside `text` can close early."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
-
-
 def indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
@@ -228,7 +221,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,
                        code=markup.code, link=markup.link, attribute=markup.attribute,
                        file_url=markup.file_url,
-                       yaml_string=markup.yaml_string, cell_list=cell_list, fence=fence,
+                       yaml_string=markup.yaml_string, cell_list=cell_list, fence=markup.fence,
                        indent_md=indent, number=number, days_ago=days_ago, href=page_url,
                        tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
