@@ -14,9 +14,6 @@ import pytest
 from tests.site_helpers import (
     CHROMIUM,
     NO_CHROMIUM,
-    built_seed_journal,
-    chromium,
-    served_site,
 )
 
 pytestmark = pytest.mark.browser
@@ -26,25 +23,6 @@ SEARCH_WORD, SEARCH_DAY = "observability", "day-06"
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def journal(tmp_path_factory):
-    root, report, _ = built_seed_journal(tmp_path_factory)
-    return root, report
-
-
-@pytest.fixture(scope="module")
-def site_url(journal):
-    root, _ = journal
-    with served_site(root / "site") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 class Tab:
@@ -80,15 +58,15 @@ def tab(browser, site_url):
     tab.context.close()
 
 
-def _pages(journal) -> list[str]:
+def _pages(seed) -> list[str]:
     """Every page of the site, as a URL path under its root ("" for the index)."""
-    site = journal[0] / "site"
+    site = seed[0] / "site"
     return sorted("" if p == site / "index.html" else p.relative_to(site).as_posix()
                   for p in site.rglob("*.html") if p.name != "404.html")
 
 
-def test_days_page_shows_the_progress_table(tab, journal):
-    _, report = journal
+def test_days_page_shows_the_progress_table(tab, seed):
+    _, report = seed
     page = tab.open("days/index.html")
     table = page.locator("article table", has_text="Key Learnings")
     assert table.locator("tbody tr").count() == len(report.days) == 8
@@ -102,8 +80,8 @@ def test_day_1_math_is_typeset(tab):
     assert "\\(" not in page.locator(".arithmatex").first.inner_text(), "delimiters left as text"
 
 
-def test_every_page_loads_offline_with_images_and_no_console_errors(tab, journal):
-    paths = _pages(journal)
+def test_every_page_loads_offline_with_images_and_no_console_errors(tab, seed):
+    paths = _pages(seed)
     assert {"", "days/day-01.html", "days/day-08.html"} <= set(paths)
     for path in paths:
         page = tab.open(path)
@@ -117,8 +95,8 @@ def test_every_page_loads_offline_with_images_and_no_console_errors(tab, journal
     assert tab.outside == [], "requests that left localhost"
 
 
-def test_search_finds_a_day_by_a_word_from_its_learnings(tab, journal):
-    root, _ = journal
+def test_search_finds_a_day_by_a_word_from_its_learnings(tab, seed):
+    root, _ = seed
     entry = (root / f"entries/{SEARCH_DAY}.yaml").read_text()
     assert SEARCH_WORD in entry.split("learnings:")[1].split("resources:")[0]
     page = tab.open("")

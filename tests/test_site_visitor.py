@@ -26,9 +26,6 @@ from tests.helpers import REPO, make_journal
 from tests.site_helpers import (
     CHROMIUM,
     NO_CHROMIUM,
-    built_seed_journal,
-    chromium,
-    served_site,
 )
 
 pytestmark = pytest.mark.browser
@@ -40,25 +37,6 @@ SERIOUS = ("serious", "critical")
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    root, report, _ = built_seed_journal(tmp_path_factory)
-    return root, report
-
-
-@pytest.fixture(scope="module")
-def site_url(seed):
-    root, _ = seed
-    with served_site(root / "site") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 class Visitor:
