@@ -78,9 +78,9 @@ def _refused(error: InputError | Busy) -> int:
     if isinstance(error, Busy):
         _say(error)
         return EXIT_BUSY
-    for problem in error.problems:
-        _say(problem)
-    count = len(error.problems)
+    for mistake in error.mistakes:
+        _say(mistake)
+    count = len(error.mistakes)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was run or written.",
           file=sys.stderr)
     return EXIT_INVALID
@@ -304,7 +304,7 @@ def cmd_init(args) -> int:
         chosen = init.settings(args.dir, args.title, args.author, args.repo, ask)
         init.check_target(args.dir)  # before anything is written
     except InputError as error:  # one line: nothing here was run, and nothing was written
-        print(error.problems[0], file=sys.stderr)
+        print(error.mistakes[0], file=sys.stderr)
         return EXIT_INVALID
     init.init_journal(args.dir, chosen)
     print(f"created a new journal in {args.dir}: {chosen.title!r} by {chosen.author}, "

@@ -12,18 +12,16 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .catalog import TIERS, Catalog
-from .errors import InputError, Problem, shown
+from .entry_file import EntryFile, Unreadable, located, read_text, read_yaml
+from .errors import InputError, Mistake, shown
 from .markup import safe_url
 
 ENTRY_NAME = re.compile(r"^day-(\d+)\.yaml$")
-MAX_ENTRY_BYTES = 1 << 20
 SOLUTION_SUFFIXES = (".py", ".ipynb")
 EXPECT = ("pass", "fail")
 REQUIRES = ("cuda",)
@@ -41,23 +39,6 @@ MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-zA-Z][a-zA-Z0-
 # Characters no entry needs and that change what a terminal or a reader sees: C0 and C1
 # controls (tab and newline are fine) and the bidirectional overrides and marks.
 HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
-# YAML notices an unclosed quote or bracket, or a key without its colon, lines later; the line
-# where that token began is the one to fix.
-OPENED_AT = ("while scanning a simple key", "while scanning a quoted", "while parsing a flow")
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):
-    """Safe YAML that leaves dates as strings, so an impossible date gets our own message."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
 @dataclass(frozen=True)
 class Resource:
     title: str
@@ -110,41 +91,13 @@ def day_slug(day: int) -> str:
 # --- loading -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Doc:
-    """A parsed entry file: its data and the line each key (as written) and list item sits on."""
-
-    path: str
-    data: dict[str, Any] | None = None
-    key_lines: dict[str, int] = field(default_factory=dict)
-    item_lines: dict[str, list[int]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    def line(self, key: str, index: int | None = None) -> int:
-        if index is not None and index < len(self.item_lines.get(key, [])):
-            return self.item_lines[key][index]
-        return self.key_lines.get(key, 1)
-
-    def report(self, key: str | None, message: str, index: int | None = None) -> None:
-        self.problems.append(Problem(self.path, self.line(key, index) if key else 1, message))
-
-
-class _Unreadable(Exception):
-    """A problem that stops one file from being read; the other files are still checked."""
-
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
 def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
     """Load and validate every entry under `root/entries`, or raise one InputError for all."""
     entries_dir = root / "entries"
     if not entries_dir.is_dir():
         raise InputError.one("entries/", 1, "no entries folder here; run `python build.py new "
                              "\"<task>\"` to start one, or pass --root to the journal")
-    problems: list[Problem] = []
+    mistakes: list[Mistake] = []
     entries: dict[int, Entry] = {}
     for path in sorted(p for p in entries_dir.iterdir() if _looks_like_entry(p)):
         doc = _parse(path, f"entries/{path.name}")
@@ -154,21 +107,21 @@ def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
                        f"{entries[entry.day].source} already has; renumber one of the two")
         elif entry is not None:
             entries[entry.day] = entry
-        problems.extend(sorted(doc.problems, key=lambda p: p.line))
-    if problems:
-        raise InputError(problems)
+        mistakes.extend(sorted(doc.mistakes, key=lambda p: p.line))
+    if mistakes:
+        raise InputError(mistakes)
     return sorted(entries.values(), key=lambda e: e.day)
 
 
-def problems_in(root: Path, rel: str, text: str, catalog: Catalog) -> list[Problem]:
+def mistakes_in(root: Path, rel: str, text: str, catalog: Catalog) -> list[Mistake]:
     """What the build would say about an entry with this text at `rel`: `new` checks with it."""
     try:
-        node, data = _read_yaml(text)
-    except _Unreadable as bad:
-        return [Problem(rel, bad.line, bad.message)]
-    doc = _located(rel, node, data)
+        node, data = read_yaml(text)
+    except Unreadable as bad:
+        return [Mistake(rel, bad.line, bad.message)]
+    doc = located(rel, node, data)
     _validate(root, doc, catalog)
-    return sorted(doc.problems, key=lambda p: p.line)
+    return sorted(doc.mistakes, key=lambda p: p.line)
 
 
 def _looks_like_entry(path: Path) -> bool:
@@ -178,152 +131,27 @@ def _looks_like_entry(path: Path) -> bool:
     return path.suffix in (".yml", ".yaml") or path.name.startswith("day")
 
 
-def _parse(path: Path, rel: str) -> _Doc:
+def _parse(path: Path, rel: str) -> EntryFile:
     try:
         _check_name(path)
-        node, data = _read_yaml(_read_text(path))
-    except _Unreadable as bad:
-        return _Doc(rel, problems=[Problem(rel, bad.line, bad.message)])
-    return _located(rel, node, data)
+        node, data = read_yaml(read_text(path))
+    except Unreadable as bad:
+        return EntryFile(rel, mistakes=[Mistake(rel, bad.line, bad.message)])
+    return located(rel, node, data)
 
 
 def _check_name(path: Path) -> None:
     if not ENTRY_NAME.match(path.name):
         number = re.search(r"\d+", path.name)
         name = f"{day_slug(int(number.group()))}.yaml" if number else "day-09.yaml"
-        raise _Unreadable(1, f"entry files are named day-NN.yaml, got {path.name}; rename it "
+        raise Unreadable(1, f"entry files are named day-NN.yaml, got {path.name}; rename it "
                           f"to {name}")
-
-
-def _read_text(path: Path) -> str:
-    if path.exists() and not path.is_file() and not path.is_dir():
-        # A FIFO would block the build forever, a device would never end.
-        raise _Unreadable(1, "an entry must be a regular file, got a pipe, socket or device; "
-                          "remove it and write the entry as a file")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_ENTRY_BYTES + 1)  # no more, however large the file is
-    except IsADirectoryError:
-        raise _Unreadable(1, "an entry must be a file, got a folder; move what is in it "
-                          "elsewhere and remove it") from None
-    except OSError as err:
-        raise _Unreadable(1, f"cannot read the file, got {err.strerror}; check that it exists "
-                          "and that you may read it") from None
-    if len(raw) > MAX_ENTRY_BYTES:
-        raise _Unreadable(1, f"an entry may be at most 1 MiB, got {path.stat().st_size:,} bytes;"
-                          " keep long notes and data beside the solution")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line_start = raw.rfind(b"\n", 0, err.start) + 1
-        raise _Unreadable(raw.count(b"\n", 0, err.start) + 1, f"entries must be UTF-8 text, got "
-                          f"byte {raw[err.start]:#04x} at column {err.start - line_start + 1}; "
-                          "save the file as UTF-8") from None
-    return text
-
-
-def _read_yaml(text: str) -> tuple[yaml.MappingNode, dict]:
-    _refuse_aliases(text)
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = _construct(loader, node, text) if node is not None else None
-    except yaml.MarkedYAMLError as err:
-        raise _yaml_problem(text, err) from None
-    except yaml.reader.ReaderError as err:
-        line = text.count("\n", 0, err.position) + 1
-        column = err.position - text.rfind("\n", 0, err.position)
-        raise _Unreadable(line, f"YAML does not allow control characters, got "
-                          f"{chr(err.character)!r} at column {column}; delete it") from None
-    finally:
-        loader.dispose()
-    if data is None:
-        raise _Unreadable(1, "file is empty; it needs at least day, date, task and solution "
-                          "(`python build.py new \"<task>\"` writes a filled-in one)")
-    if not isinstance(data, dict):
-        kind = "a list; remove the leading '- '" if isinstance(data, list) else shown(data)
-        raise _Unreadable(1, f"an entry must be a mapping of fields (day: 9, date: ..., task: "
-                          f"...), got {kind}")
-    return node, data
-
-
-def _refuse_aliases(text: str) -> None:
-    """An alias repeats a value anywhere: a 50 KB gap a thousand times is 50 MB of pages."""
-    if "*" not in text:
-        return
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise _Unreadable(event.start_mark.line + 1, f"YAML aliases are not allowed in an "
-                                  f"entry, got *{event.anchor}; write the text out where it is "
-                                  "used")
-    except yaml.YAMLError:
-        return  # the full read below reports the syntax error, with its line
-
-
-def _construct(loader, node: yaml.Node, text: str):
-    """The document's values, or the line of the first one YAML cannot build (`!!int abc`)."""
-    try:
-        return loader.construct_document(node)
-    except yaml.MarkedYAMLError:
-        raise  # a tag YAML does not know, a node of the wrong kind: reported with its column
-    except Exception as err:
-        # PyYAML's constructors fail in their own ways on a value they cannot read: ValueError
-        # (!!int abc), AttributeError (!!timestamp yesterday), KeyError (!!bool maybe),
-        # IndexError (an empty !!float); each is the user's value, never a traceback.
-        bad = _unbuildable(text)
-        line = bad.start_mark.line + 1 if bad else node.start_mark.line + 1
-        what = (f"{shown(bad.value)} as {bad.tag.replace('tag:yaml.org,2002:', '!!')}"
-                if isinstance(bad, yaml.ScalarNode) else f"a value ({shown(str(err))})")
-        raise _Unreadable(line, f"YAML cannot read {what}; remove the !!tag or write the value "
-                          "as plain text") from None
-
-
-def _unbuildable(text: str) -> yaml.Node | None:
-    """The first top-level value YAML cannot build, to point at its line."""
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        for _, value in root.value if isinstance(root, yaml.MappingNode) else ():
-            try:
-                loader.construct_object(value, deep=True)
-            except Exception:
-                return value
-    finally:
-        loader.dispose()
-    return None
-
-
-def _yaml_problem(text: str, err: yaml.MarkedYAMLError) -> _Unreadable:
-    opened = err.context_mark and (err.context or "").startswith(OPENED_AT)
-    mark = (err.context_mark if opened else err.problem_mark) or err.context_mark
-    line = mark.line + 1 if mark else 1
-    what = ", ".join(part for part in (err.context, err.problem) if part)
-    lines = text.split("\n")
-    source = lines[line - 1].strip() if line <= len(lines) else ""
-    column = f" at column {mark.column + 1}" if mark else ""
-    return _Unreadable(line, f"invalid YAML{column}: {what}, got {shown(source)}; check the "
-                       "indentation, close quotes and brackets, quote text that contains ': '")
-
-
-def _located(rel: str, node: yaml.MappingNode, data: dict) -> _Doc:
-    doc = _Doc(rel, data)
-    for key_node, value_node in node.value:
-        key = key_node.value
-        line = key_node.start_mark.line + 1
-        if key in doc.key_lines:
-            doc.problems.append(Problem(rel, line, f"field {key!r} must appear once, got it "
-                                        f"again (first on line {doc.key_lines[key]}); delete one"))
-        doc.key_lines[key] = line  # the value read is the last one, so errors point there
-        if isinstance(value_node, yaml.SequenceNode):
-            doc.item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
-    return doc
 
 
 # --- validation ----------------------------------------------------------------------------
 
 
-def _validate(root: Path, doc: _Doc, catalog: Catalog) -> Entry | None:
+def _validate(root: Path, doc: EntryFile, catalog: Catalog) -> Entry | None:
     data = doc.data
     for key in doc.key_lines:  # as written, so `yes:` is reported as 'yes', not True
         if key not in FIELDS:
@@ -338,23 +166,23 @@ def _validate(root: Path, doc: _Doc, catalog: Catalog) -> Entry | None:
         _check_hidden(doc, str(key), value)
     values = {key: check(doc, key, data[key], root, catalog)
               for key, (check, _) in FIELDS.items() if data.get(key) not in (None, "")}
-    if not doc.problems:
+    if not doc.mistakes:
         _check_file_day(doc, values["day"])
-    if doc.problems:
+    if doc.mistakes:
         return None
     if values.get("problem") and not values.get("difficulty"):
         values["difficulty"] = catalog.problems[values["problem"]].difficulty
     return Entry(source=doc.path, **values)
 
 
-def _check_file_day(doc: _Doc, day: int) -> None:
+def _check_file_day(doc: EntryFile, day: int) -> None:
     name = Path(doc.path).name
     if int(ENTRY_NAME.match(name).group(1)) != day:
         doc.report("day", f"'day' must match the file name {name}, got {day}; rename the file to "
                    f"{day_slug(day)}.yaml or fix the number")
 
 
-def _check_hidden(doc: _Doc, key: str, value, index: int | None = None) -> None:
+def _check_hidden(doc: EntryFile, key: str, value, index: int | None = None) -> None:
     """Control characters and bidi overrides are refused wherever they hide in a field."""
     if isinstance(value, str):
         found = HIDDEN.search(value)
@@ -370,7 +198,7 @@ def _check_hidden(doc: _Doc, key: str, value, index: int | None = None) -> None:
             _check_hidden(doc, key, item, index)
 
 
-def _too_long(doc: _Doc, key: str, value: str, index: int | None = None,
+def _too_long(doc: EntryFile, key: str, value: str, index: int | None = None,
               limit_key: str | None = None) -> bool:
     limit = MAX_CHARS[limit_key or key]
     if len(value) <= limit:
@@ -381,7 +209,7 @@ def _too_long(doc: _Doc, key: str, value: str, index: int | None = None,
     return True
 
 
-def _too_many(doc: _Doc, key: str, items: list) -> bool:
+def _too_many(doc: EntryFile, key: str, items: list) -> bool:
     if len(items) <= MAX_ITEMS[key]:
         return False
     doc.report(key, f"{key!r} may have at most {MAX_ITEMS[key]} items, got {len(items)}; keep "
@@ -529,7 +357,7 @@ def _tags(doc, key, value, root, catalog):
     return tuple(t.lower() for t in tags)
 
 
-def _check_links(doc: _Doc, key: str, text: str, index: int | None = None) -> None:
+def _check_links(doc: EntryFile, key: str, text: str, index: int | None = None) -> None:
     for match in MD_LINK.finditer(text):
         url = next(group for group in match.groups() if group)
         if not safe_url(url):

@@ -20,7 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY, EXIT_CANNOT_WRITE = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
-class Problem:
+class Mistake:
     """One mistake in the user's input, located by file and line."""
 
     path: str
@@ -32,15 +32,15 @@ class Problem:
 
 
 class InputError(Exception):
-    """Every problem found in the input, reported together so one pass fixes them all."""
+    """Every mistake found in the input, reported together so one pass fixes them all."""
 
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+    def __init__(self, mistakes: list[Mistake]):
+        super().__init__("\n".join(str(p) for p in mistakes))
+        self.mistakes = mistakes
 
     @classmethod
     def one(cls, path: Path | str, line: int, message: str) -> InputError:
-        return cls([Problem(str(path), line, message)])
+        return cls([Mistake(str(path), line, message)])
 
 
 def shown(value: object, limit: int = 60) -> str:

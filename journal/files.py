@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import InputError, Problem
+from .errors import InputError, Mistake
 
 
 def sha256_file(path: Path) -> str:
@@ -66,10 +66,6 @@ def write_if_changed(path: Path, data: bytes | str, durable: bool = False) -> bo
     return True
 
 
-def copy_if_changed(src: Path, dst: Path) -> bool:
-    return write_if_changed(dst, src.read_bytes())
-
-
 def sync_tree(target: Path, files: dict[str, bytes | str | Path]) -> list[str]:
     """Make `target` hold exactly `files` (relative path -> content or source file).
 
@@ -108,9 +104,9 @@ def refuse_linked_folders(root: Path, folders: list[str]) -> None:
     """The build writes into these folders and deletes what it no longer needs in them, so none
     may be a symbolic link: a cloned journal can carry `results/day-01 -> ../../..`, and the
     build would clear that place instead. Raises one InputError naming each link."""
-    problems = [Problem(rel, 1, f"must be a folder of this journal, got a link to "
+    mistakes = [Mistake(rel, 1, f"must be a folder of this journal, got a link to "
                         f"{os.readlink(root / rel)!r}; the build writes and deletes files in it, "
                         "so remove the link (git rm) and build again")
                 for rel in folders if (root / rel).is_symlink()]
-    if problems:
-        raise InputError(problems)
+    if mistakes:
+        raise InputError(mistakes)

@@ -67,9 +67,9 @@ def _render(root: Path) -> None:
     try:
         report = render_stored(root)
     except InputError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)  # the lines build.py prints, and not as a log warning
-        count = len(error.problems)
+        for mistake in error.mistakes:
+            print(mistake, file=sys.stderr)  # the lines build.py prints, and not as a log warning
+        count = len(error.mistakes)
         found = f"{count} problem{'s' if count != 1 else ''} found"
         if not _serving:
             raise Abort(f"{found}; docs/ was left as it was and nothing was built.") from None

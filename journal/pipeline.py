@@ -17,7 +17,7 @@ from . import export, render, site
 from .catalog import Catalog, load_catalog
 from .collect import to_result
 from .entries import Entry, day_slug, load_entries
-from .errors import InputError, Problem
+from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
 from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
 from .siteconfig import read_config
@@ -184,7 +184,7 @@ def _check_only(options: Options, entries: list[Entry]) -> None:
     missing = sorted((options.only or frozenset()) - known)
     if missing:
         have = f"days {min(known)}-{max(known)}" if known else "no days yet"
-        raise InputError([Problem(f"entries/{day_slug(day)}.yaml", 1, f"--only names day {day}, "
+        raise InputError([Mistake(f"entries/{day_slug(day)}.yaml", 1, f"--only names day {day}, "
                                   f"which has no entry file; this journal has {have}")
                           for day in missing])
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, export, feed, markup, progress
+from . import apis, charts, export, feed, journey, markup
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
@@ -285,24 +285,24 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
     passed = {d.entry.day for d in days if d.passed}
-    journey = {"coverage": progress.coverage(entries, catalog, passed),
-               "streaks": progress.streaks((e.date for e in entries), today), "today": today,
+    context = {"coverage": journey.coverage(entries, catalog, passed),
+               "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
-               "tags": progress.by_tag(entries), "site": read_config(root)}
-    drawn = journey_charts(root, entries, journey["coverage"])
-    journey["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
-    journey["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
-    docs: dict[str, str | Path] = {journey["charts"][kind]: drawn[kind] for kind in drawn}
+               "tags": journey.by_tag(entries), "site": read_config(root)}
+    drawn = journey_charts(root, entries, context["coverage"])
+    context["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
+    context["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
+    docs: dict[str, str | Path] = {context["charts"][kind]: drawn[kind] for kind in drawn}
     thumbs = {d.entry.day: thumbnail(root, d) for d in days}
     docs.update({f"{THUMBNAILS}/{path.name}": path for path in thumbs.values() if path})
-    journey["thumbnails"] = {day: path and f"{THUMBNAILS}/{path.name}"
+    context["thumbnails"] = {day: path and f"{THUMBNAILS}/{path.name}"
                              for day, path in thumbs.items()}
-    docs["index.md"] = render(root, "index.md.j2", days=days, **journey,
-                              due=progress.due_for_review(entries, today))
+    docs["index.md"] = render(root, "index.md.j2", days=days, **context,
+                              due=journey.due_for_review(entries, today))
     docs["days/index.md"] = render(root, "progress_page.md.j2", days=days, table=progress_table(
         root, days, link="{slug}.md", badges=True))
-    docs["torchleet.md"] = render(root, "torchleet.md.j2", **journey)
-    docs["tags.md"] = render(root, "tags.md.j2", **journey)
+    docs["torchleet.md"] = render(root, "torchleet.md.j2", **context)
+    docs["tags.md"] = render(root, "tags.md.j2", **context)
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
     sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
@@ -368,11 +368,11 @@ def thumbnail(root: Path, day) -> Path | None:
 
 
 def journey_charts(root: Path, entries: list[Entry],
-                   covered: progress.Coverage) -> dict[str, Path]:
+                   covered: journey.Coverage) -> dict[str, Path]:
     """The tier bars and the activity calendar, by kind: files in the chart cache (drawn if new)."""
     tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
     drawn = {"tiers": charts.cached(root, "tiers", tiers, charts.tier_bars)}
-    activity = progress.activity(e.date for e in entries)
+    activity = journey.activity(e.date for e in entries)
     if activity:
         counts = [[d.isoformat(), n] for d, n in activity.items()]
         drawn["activity"] = charts.cached(root, "activity", counts, charts.activity_calendar)

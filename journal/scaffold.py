@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from .catalog import load_catalog
-from .entries import ENTRY_NAME, day_slug, problems_in
-from .errors import InputError, Problem, shown
+from .entries import ENTRY_NAME, day_slug, mistakes_in
+from .errors import InputError, Mistake, shown
 from .files import write_atomic
 
 # Words a task often starts with that say nothing about the day; left out of file names.
@@ -154,11 +154,11 @@ def new_day(root: Path, task: str, problem: str | None, date: str | None,
     _write_all(files)
     # The build's own check, with the solution in place: `new` never leaves an entry that the
     # next build would refuse (a javascript: link in the task, a date out of range, ...).
-    problems = problems_in(root, entry_rel, entry, load_catalog())
-    if problems:
+    mistakes = mistakes_in(root, entry_rel, entry, load_catalog())
+    if mistakes:
         for path in files:
             path.unlink(missing_ok=True)
-        raise InputError(problems)
+        raise InputError(mistakes)
     return root / entry_rel, root / solution_rel
 
 
@@ -208,7 +208,7 @@ def _docstring_safe(text: str) -> str:
 def _refuse_existing(root: Path, files: dict[Path, str]) -> None:
     existing = [path for path in files if path.exists()]
     if existing:
-        raise InputError([Problem(path.relative_to(root).as_posix(), 1, "already exists, and "
+        raise InputError([Mistake(path.relative_to(root).as_posix(), 1, "already exists, and "
                                   "`build.py new` never overwrites a file; rename or remove it, "
                                   "or give the day another task") for path in existing])
 
