@@ -21,6 +21,7 @@ from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
 from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
 from .siteconfig import read_config
+from .status import Status, status_of
 
 SCRATCH = ".journal/runs"
 DEFAULT_TIMEOUT = 600.0
@@ -45,22 +46,13 @@ class Day:
     stale: bool = False  # its stored result is not what running the solution now would give
 
     @property
-    def ok(self) -> bool:
-        """Whether this day is as its entry says it should be."""
-        if self.result is None or self.result.status == NOT_RUN:
-            return True
-        return self.result.ok == (self.entry.expect == "pass")
+    def status(self) -> Status:
+        return status_of(self.entry, self.result)
 
     @property
-    def passed(self) -> bool:
-        """Whether the day's solution passed, as its entry wants: what solves its problem.
-
-        A day not run here counts with the passing run it shows, if it has one.
-        """
-        result = self.result
-        if result is None or self.entry.expect != "pass":
-            return False
-        return result.ok or (result.status == NOT_RUN and result.last_good is not None)
+    def ok(self) -> bool:
+        """Whether this day is as its entry says it should be: the build fails when one is not."""
+        return self.status.as_expected
 
 
 @dataclass

@@ -25,8 +25,9 @@ from .errors import InputError
 from .files import sha256_file
 from .metrics import summary
 from .notebook import cells_of, without_outputs
-from .results import NOT_RUN, TIMED_OUT, Result, day_dir
+from .results import Result, day_dir
 from .siteconfig import page_url, read_config
+from .status import status_of
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
@@ -94,34 +95,16 @@ def days_ago(n: int) -> str:
 # --- what the pages say about a run --------------------------------------------------------
 
 
-def status_of(entry: Entry, result: Result | None) -> tuple[str, str]:
-    """The run's status as (kind, words), read with what the entry expects.
-
-    `kind` is one of passed, failed, waiting: what a badge's colour shows.
-    """
-    if result is None:
-        return "waiting", "not run"
-    if result.status == NOT_RUN:
-        return "waiting", NOT_RUN
-    if entry.expect == "fail":
-        return ("passed", "failed, as expected") if not result.ok else (
-            "failed", "passed, but expect: fail")
-    return ("passed" if result.ok else "failed"), result.status
-
-
 def status_label(entry: Entry, result: Result | None) -> str:
     """Status with an emoji, for the terminal and README.md (GitHub has the emoji font)."""
-    kind, words = status_of(entry, result)
-    icon = {"passed": "✅", "waiting": "⏸️"}.get(kind, "❌")
-    if kind == "failed" and result.status == TIMED_OUT:
-        icon = "⏱️"
-    return f"{icon} {markup.plain(words)}"  # a status read from results/ is data too
+    status = status_of(entry, result)
+    return f"{status.icon} {markup.plain(status.words)}"  # a status read from results/ is data too
 
 
 def status_badge(entry: Entry, result: Result | None) -> str:
     """Status as a coloured badge for the site, which must not depend on an emoji font."""
-    kind, words = status_of(entry, result)
-    return f'<span class="jl-status jl-{kind}">{markup.plain(words)}</span>'
+    status = status_of(entry, result)
+    return f'<span class="jl-status jl-{status.kind}">{markup.plain(status.words)}</span>'
 
 
 def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
@@ -284,7 +267,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
-    passed = {d.entry.day for d in days if d.passed}
+    passed = {d.entry.day for d in days if d.status.solved}
     context = {"coverage": journey.coverage(entries, catalog, passed),
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
