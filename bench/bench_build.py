@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from journal.entries import Entry, day_slug  # noqa: E402
 from journal.files import sha256_file  # noqa: E402
+from journal.pipeline import DEFAULT_TIMEOUT  # noqa: E402
 from journal.results import PASSED, Result, cache_key, store_result, versions  # noqa: E402
 
 HEAVY = ("torch", "matplotlib", "tensorboard")
@@ -96,7 +97,7 @@ def synthetic_journal(base: Path, count: int) -> Path:
         deps = {solution: sha256_file(root / solution)}
         result = Result(day, PASSED, wall_time=0.01, deps=deps, ran_at="2025-01-01T00:00:00",
                         scalars={"Loss/train": {"steps": [0, 1], "values": [1.0, 0.5]}}, **env)
-        result.key = cache_key(root, entry, deps, env)
+        result.key = cache_key(root, entry, deps, env, PASSED, DEFAULT_TIMEOUT)
         store_result(root, result, {})
     return root
 

@@ -3,9 +3,10 @@
 The solution never imports the journal. All the build learns about a run it learns from here:
 figures are saved when the solution calls `plt.show()` (and any still open at the end), output
 goes to a log file, an audit hook records every project file the run reads, and the
-TensorBoard event files it wrote are read back once it is done. The child writes one
-`report.json` beside the figures; the parent turns it into a Result. A child that dies
-without reporting (a crash, a timeout) leaves its Python stack in `fault.log` instead.
+TensorBoard event files it wrote are read back once it is done. The child writes the run's
+record, a `Result` as `result.json` beside the figures, with what only it can know; the parent
+completes it with what only the parent sees (how the process ended, its time, the cache key).
+A child that dies without one (a crash, a timeout) leaves its Python stack in `fault.log`.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ import runpy
 import signal
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from traceback import FrameSummary
 
+from .files import sha256_file
 from .processes import become_subreaper, die_with
+from .results import FAILED, PASSED, Result
 from .workdir import DOWNLOADS, break_link, download_env, guard_torch_save, keep_downloads, prepare
 
-REPORT = "report.json"
+RECORD = "result.json"  # the run's record, as the child leaves it for the parent
 LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
 STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
@@ -52,57 +55,39 @@ class Job:
     root: Path
     solution: Path
     workdir: Path  # the run's working folder: whatever the solution writes lands here
-    outdir: Path  # where the child puts figures, charts, the log and its report
+    outdir: Path  # where the child puts figures, charts, the log and its record
     threads: int
-    metric: str | None = None
-
-
-@dataclass
-class Report:
-    status: str = "passed"
-    reason: str = ""
-    exit_code: int = 0
-    traceback: str = ""
-    figures: list[str] = field(default_factory=list)
-    charts: dict[str, str] = field(default_factory=dict)
-    sparkline: str | None = None
-    scalars: dict = field(default_factory=dict)
-    reads: list[str] = field(default_factory=list)
-    peak_memory_mb: float = 0.0
-    cells: list[dict] = field(default_factory=list)
-    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version
-    missing: str = ""  # the top-level module a ModuleNotFoundError found missing
 
 
 def child_main(job: Job) -> None:
-    """The child process's target: isolate, run the solution, report, exit with its status."""
+    """The child process's target: isolate, run the solution, write its record, exit with its status."""
     _isolate(job)
     reads = ReadRecorder(job)
     figures = FigureSaver(job.outdir)
-    report = Report()
+    record = Result(job.day, PASSED, exit_code=0)
     sys.addaudithook(reads.hook)
     if job.solution.suffix == ".ipynb":
         from .notebook import run_notebook
 
-        run_notebook(job, figures, report, fail, exited)
+        run_notebook(job, figures, record, fail, exited)
     else:
-        run_script(job, figures, report)
+        run_script(job, figures, record)
     reads.active = False
     _reopen_streams()
-    _finish(job, figures, report, reads)
-    sys.exit(report.exit_code)
+    _finish(job, figures, record, reads)
+    sys.exit(record.exit_code)
 
 
-def run_script(job: Job, figures: "FigureSaver", report: Report) -> None:
+def run_script(job: Job, figures: "FigureSaver", record: Result) -> None:
     try:
         runpy.run_path(str(job.solution), run_name="__main__")
     except SystemExit as stop:
-        exited(stop, report, job)
+        exited(stop, record, job)
     except BaseException as error:  # a solution's failure is content, whatever it raised
-        fail(report, job, error)
+        fail(record, job, error)
 
 
-def exited(stop: SystemExit, report: Report, job: Job) -> None:
+def exited(stop: SystemExit, record: Result, job: Job) -> None:
     """Record a sys.exit(): a non-zero status fails the run, with where it was called."""
     code = stop.code
     if code is None or code == 0:
@@ -111,25 +96,25 @@ def exited(stop: SystemExit, report: Report, job: Job) -> None:
     if not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    report.status, report.exit_code = "failed", code
-    report.reason = f"the solution called sys.exit({code})"
-    report.traceback = trimmed_traceback(stop, job)
+    record.status, record.exit_code = FAILED, code
+    record.reason = f"the solution called sys.exit({code})"
+    record.traceback = trimmed_traceback(stop, job)
 
 
-def fail(report: Report, job: Job, error: BaseException, where: str = "") -> None:
+def fail(record: Result, job: Job, error: BaseException, where: str = "") -> None:
     """Record an exception as the run's failure, its traceback cut to the learner's frames."""
     _reopen_streams()
-    report.status, report.exit_code = "failed", 1
+    record.status, record.exit_code = FAILED, 1
     message = str(error).splitlines()[0] if str(error) else ""
-    report.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
+    record.reason = f"{where}{type(error).__name__}: {message}".rstrip(": ")
     if isinstance(error, EOFError) and message == "EOF when reading a line":  # input()'s words
-        report.reason += " (the build runs solutions with no input, so input() cannot wait)"
+        record.reason += " (the build runs solutions with no input, so input() cannot wait)"
     # Only a missing top-level module: a submodule missing from an installed package comes
     # with its version, which the packages in the cache key already follow.
     if isinstance(error, ModuleNotFoundError) and error.name and "." not in error.name:
-        report.missing = error.name
-    report.traceback = trimmed_traceback(error, job)
-    sys.stderr.write(report.traceback)  # the log shows what `python solution.py` would
+        record.missing = error.name
+    record.traceback = trimmed_traceback(error, job)
+    sys.stderr.write(record.traceback)  # the log shows what `python solution.py` would
 
 
 def trimmed_traceback(error: BaseException, job: Job) -> str:
@@ -200,7 +185,7 @@ def _log_stream(fd: int):
 
 
 def _reopen_streams() -> None:
-    """Give the report and the traceback a stream again if the solution closed sys.stdout/err.
+    """Give the traceback and the final flush a stream again if the solution closed sys.stdout/err.
 
     Closing them is legal (`python` itself then exits 0); the log's descriptors stay open.
     """
@@ -400,26 +385,31 @@ class FigureSaver:
 # --- after the run -------------------------------------------------------------------------
 
 
-def _finish(job: Job, figures: FigureSaver, report: Report, reads: ReadRecorder) -> None:
+def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder) -> None:
     try:
         figures.save_open()
         _flush_summary_writers()
-        _collect_metrics(job, report)
+        _collect_metrics(job, record)
     except Exception as error:  # the solution's own outcome stands; say what capture missed
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
-    report.figures = [name for name in figures.saved if name not in _cell_figures(report)]
-    report.reads = sorted(reads.reads)
-    report.packages = imported_packages()
+    record.figures = [name for name in figures.saved if name not in _cell_figures(record)]
+    record.deps = _hashes(job.root, reads.reads)
+    record.packages = imported_packages()
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
         print(f"[journal] could not keep what the run downloaded: {error!r}", file=sys.stderr)
-    report.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.flush()
     sys.stderr.flush()
-    tmp = job.outdir / (REPORT + ".tmp")
-    tmp.write_text(json.dumps(report.__dict__), encoding="utf-8")
-    os.replace(tmp, job.outdir / REPORT)
+    tmp = job.outdir / (RECORD + ".tmp")
+    tmp.write_text(json.dumps(record.to_dict()), encoding="utf-8")
+    os.replace(tmp, job.outdir / RECORD)
+
+
+def _hashes(root: Path, reads: set[str]) -> dict[str, str]:
+    """The project files the run read, with their hashes now: what its cache key covers."""
+    return {rel: sha256_file(root / rel) for rel in sorted(reads) if (root / rel).is_file()}
 
 
 @functools.cache
@@ -448,8 +438,8 @@ def imported_packages() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _cell_figures(report: Report) -> set[str]:
-    return {name for cell in report.cells for name in cell.get("figures", [])}
+def _cell_figures(record: Result) -> set[str]:
+    return {name for cell in record.cells for name in cell.get("figures", [])}
 
 
 def _flush_summary_writers() -> None:
@@ -463,20 +453,16 @@ def _flush_summary_writers() -> None:
             obj.flush()
 
 
-def _collect_metrics(job: Job, report: Report) -> None:
+def _collect_metrics(job: Job, record: Result) -> None:
     import matplotlib
 
     from . import charts
     from .metrics import read_scalars
 
     matplotlib.rcdefaults()  # the journal's charts look the same whatever style a solution set
-    report.scalars = read_scalars(job.workdir)
-    for i, (tag, series) in enumerate(report.scalars.items()):
+    record.scalars = read_scalars(job.workdir)
+    for i, (tag, series) in enumerate(record.scalars.items()):
         if len(series["values"]) > 1:
             name = f"chart-{i + 1:02d}.png"
             charts.metric_chart(tag, series["steps"], series["values"], job.outdir / name)
-            report.charts[tag] = name
-    main = job.metric if job.metric in report.scalars else next(iter(report.scalars), None)
-    if main and len(report.scalars[main]["values"]) > 1:
-        charts.sparkline(report.scalars[main]["values"], job.outdir / "sparkline.png")
-        report.sparkline = "sparkline.png"
+            record.charts[tag] = name

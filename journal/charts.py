@@ -85,18 +85,6 @@ def metric_chart(tag: str, steps: Sequence[float], values: Sequence[float], path
     _save(fig, path)
 
 
-def sparkline(values: Sequence[float], path: Path) -> None:
-    """A word-sized chart of one scalar for the progress table and home page."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(1.6, 0.4))
-    ax.plot(range(len(values)), values, color=LINE, linewidth=1.2)
-    if _spans_decades(values):
-        ax.set_yscale("log")
-    ax.axis("off")
-    fig.subplots_adjust(0, 0, 1, 1)
-    _save(fig, path, tight=False)  # edge to edge: a sparkline has no margins to trim
-
-
 # --- charts of the whole journal, cached by content ----------------------------------------
 
 

@@ -16,13 +16,13 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .capture import FAULT, LOG, solution_frames
+from .capture import FAULT, LOG, RECORD, solution_frames
 from .clean import scrubber
 from .entries import Entry
 from .files import sha256_file
 from .hints import failure_hint
 from .notebook import cell_lines
-from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key
+from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key, read_record
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
     from .runner import Outcome
@@ -40,19 +40,18 @@ DUMP_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$', re.M)
 
 
 def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -> tuple[Result, dict[str, Path]]:
-    """Turn what the runner saw into a Result, and the files it should store with it."""
-    report = outcome.report or {}
+    """Complete the child's record with what the runner saw, and list the files to store."""
     out = outcome.job.outdir
-    result = Result(entry.day, report.get("status", FAILED), reason=report.get("reason", ""),
-                    exit_code=outcome.exit_code, signal=outcome.signal,
-                    wall_time=round(outcome.wall_time, 3),
-                    peak_memory_mb=report.get("peak_memory_mb"),
-                    figures=report.get("figures", []), charts=report.get("charts", {}),
-                    sparkline=report.get("sparkline"), scalars=report.get("scalars", {}),
-                    traceback=report.get("traceback", ""), cells=report.get("cells", []),
-                    packages=report.get("packages", {}), missing=report.get("missing", ""),
-                    ran_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"), **env)
-    _judge(root, result, outcome, entry.solution)
+    record = _child_record(out, entry.day)
+    result = record or Result(entry.day, FAILED)
+    # What only the parent knows, over anything the child (or the solution) wrote there.
+    result.exit_code, result.signal = outcome.exit_code, outcome.signal
+    result.wall_time = round(outcome.wall_time, 3)
+    result.ran_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    result.python, result.torch = env["python"], env["torch"]
+    result.log, result.log_head, result.log_tail, result.log_lines = None, "", "", 0
+    result.last_good = None
+    _judge(root, result, outcome, entry.solution, reported=record is not None)
     clean = scrubber(root, outcome.job.workdir)  # what is stored is committed and published
     result.reason, result.traceback = clean(result.reason), clean(result.traceback)
     _clean_log(out / LOG, clean)
@@ -60,10 +59,10 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.log, produced_log = _store_log(result, out)
     if produced_log:
         produced[result.log] = produced_log
-    deps = {rel: sha256_file(root / rel) for rel in
-            sorted(set(report.get("reads", [])) | {entry.solution}) if (root / rel).is_file()}
-    result.deps = deps
-    result.key = cache_key(root, entry, deps, env, failed=result.status != PASSED,
+    solution = root / entry.solution
+    if entry.solution not in result.deps and solution.is_file():  # the child never reported
+        result.deps = dict(sorted({**result.deps, entry.solution: sha256_file(solution)}.items()))
+    result.key = cache_key(root, entry, result.deps, env, result.status, outcome.timeout,
                            packages=result.packages)
     if result.status == PASSED:
         result.reason = ""
@@ -72,11 +71,19 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     return result, produced
 
 
-def _judge(root: Path, result: Result, outcome: Outcome, solution: str) -> None:
+def _child_record(out: Path, day: int) -> Result | None:
+    """The record the child wrote, checked as a stored one is; None if it wrote none we trust."""
+    try:
+        return read_record(out / RECORD, day)
+    except (OSError, ValueError, RecursionError):  # BadResult is a ValueError
+        return None
+
+
+def _judge(root: Path, result: Result, outcome: Outcome, solution: str, reported: bool) -> None:
     """Pass or fail from how the process ended, as under plain `python`, and why it failed.
 
-    The child's report explains a failure; it does not decide one. A run that exits 0 has
-    passed even if it never reported (`os._exit(0)`): what it left on disk is kept.
+    The child's record explains a failure; it does not decide one. A run that exits 0 has
+    passed even if it never wrote one (`os._exit(0)`): what it left on disk is kept.
     """
     out = outcome.job.outdir
     if outcome.timed_out:
@@ -96,13 +103,13 @@ def _judge(root: Path, result: Result, outcome: Outcome, solution: str) -> None:
                             _stack_dump(root, out, f"Killed here by {outcome.signal}", solution))
     elif outcome.exit_code == 0:
         result.status = PASSED
-        if outcome.report is None:  # the figures it showed before it left are on disk
+        if not reported:  # the figures it showed before it left are on disk
             result.figures = sorted(path.name for path in out.glob("figure-*.png"))
     else:
         result.status = FAILED
-        if outcome.report is None or not result.reason:
+        if not reported or not result.reason:
             result.reason = f"the process ended with status {outcome.exit_code}" + \
-                            (" before reporting" if outcome.report is None else "")
+                            ("" if reported else " before reporting")
 
 
 def _stack_dump(root: Path, out: Path, ending: str, solution: str) -> str:

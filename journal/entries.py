@@ -75,12 +75,12 @@ class Entry:
         return self.solution.endswith(".ipynb")
 
     def run_settings(self) -> dict[str, Any]:
-        """What about this entry changes a run; text edits are not in it, so they re-run nothing.
-
-        `metric` is in: the child draws the day's sparkline from the metric it names.
+        """What about this entry changes a run's outcome: text edits and the headline `metric`
+        are not in it, so they re-run nothing. `timeout` is not either: a run that passed
+        passes with any timeout it fits in, and one that timed out is keyed by the timeout
+        it had (see `results.cache_key`).
         """
-        return {"solution": self.solution, "timeout": self.timeout, "requires": self.requires,
-                "metric": self.metric}
+        return {"solution": self.solution, "requires": self.requires}
 
 
 def day_slug(day: int) -> str:

@@ -36,6 +36,14 @@ def _read_run(run_dir: Path) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+def headline_tag(scalars: dict[str, dict], wanted: str | None) -> str | None:
+    """A day's headline metric: the tag its entry names (`metric:`), if the run logged it, else
+    the first one logged. The one rule: cards, tables and the day page all show this one."""
+    if wanted in scalars:
+        return wanted
+    return next(iter(scalars), None)
+
+
 def summary(series: dict[str, list[float]]) -> dict[str, float]:
     """Final, min and max of one scalar series, as a metrics table shows them."""
     values = series["values"]

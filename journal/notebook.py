@@ -17,7 +17,8 @@ import types
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not need it
-    from .capture import FigureSaver, Job, Report
+    from .capture import FigureSaver, Job
+    from .results import Result
 
 IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$")
 CELL_MAGIC = re.compile(r"\s*%%(\w+)")
@@ -85,7 +86,7 @@ def without_outputs(text: str) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def run_notebook(job: Job, figures: FigureSaver, report: Report, fail, exited) -> None:
+def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited) -> None:
     """Run the notebook's code cells in order, recording every cell and the figures it made.
 
     `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this.
@@ -93,7 +94,7 @@ def run_notebook(job: Job, figures: FigureSaver, report: Report, fail, exited) -
     try:
         cells = cells_of(job.solution.read_text(encoding="utf-8"))
     except ValueError as error:
-        fail(report, job, error, where="reading the notebook: ")
+        fail(result, job, error, where="reading the notebook: ")
         return
     main = types.ModuleType("__main__")
     main.__file__ = str(job.solution)
@@ -103,17 +104,17 @@ def run_notebook(job: Job, figures: FigureSaver, report: Report, fail, exited) -
         for cell in cells:
             record = {"index": cell["index"], "kind": cell["kind"], "source": cell["source"],
                       "figures": []}
-            report.cells.append(record)
+            result.cells.append(record)
             if cell["kind"] == "markdown":
                 continue
             before = len(figures.saved)
             try:
                 _run_cell(job, cell, main.__dict__)
             except SystemExit as stop:  # sys.exit() ends a notebook run as it ends a script
-                exited(stop, report, job)
+                exited(stop, result, job)
                 return
             except BaseException as error:  # a failing cell is content: the day fails
-                fail(report, job, error, where=f"cell {cell['number']}: ")
+                fail(result, job, error, where=f"cell {cell['number']}: ")
                 return
             finally:
                 figures.save_open()

@@ -32,8 +32,12 @@ class Options:
     jobs: int | None = None  # None: one per core
     force: bool = False
     only: frozenset[int] | None = None
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT  # --timeout: for days whose entry sets none
     site: bool = True
+
+    def timeout_for(self, entry: Entry) -> float:
+        """The one effective timeout of a day's run: the entry's `timeout:`, else --timeout."""
+        return float(entry.timeout or self.timeout)
 
 
 @dataclass
@@ -195,7 +199,7 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
             continue
         if options.force or (options.only is not None and entry.day in options.only):
             to_run.append(entry)
-        elif is_fresh(root, entry, result, env):
+        elif is_fresh(root, entry, result, env, options.timeout_for(entry)):
             continue
         elif options.only is None:
             to_run.append(entry)
@@ -266,9 +270,8 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
         base = scratch / entry.slug
         (base / "work").mkdir(parents=True)
         (base / "out").mkdir()
-        job = Job(entry.day, root, root / entry.solution, base / "work", base / "out", threads,
-                  entry.metric)
-        jobs.append((job, float(entry.timeout or options.timeout)))
+        job = Job(entry.day, root, root / entry.solution, base / "work", base / "out", threads)
+        jobs.append((job, options.timeout_for(entry)))
 
     def done(outcome) -> None:
         entry = by_day[outcome.job.day]

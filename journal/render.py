@@ -23,7 +23,7 @@ from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
 from .files import sha256_file
-from .metrics import summary
+from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
 from .results import Result, day_dir
 from .siteconfig import page_url, read_config
@@ -107,21 +107,13 @@ def status_badge(entry: Entry, result: Result | None) -> str:
     return f'<span class="jl-status jl-{status.kind}">{markup.plain(status.words)}</span>'
 
 
-def main_metric(entry: Entry, result: Result | None) -> tuple[str, dict] | None:
-    """The day's headline scalar: the one the entry names, else the first logged."""
-    if result is None or not result.scalars:
-        return None
-    tag = entry.metric if entry.metric in result.scalars else next(iter(result.scalars))
-    return tag, summary(result.scalars[tag])
-
-
 def headline(entry: Entry, result: Result | None) -> dict | None:
     """The headline metric as where it started and where it ended: `Loss/train 193 → 0.66`."""
-    metric = main_metric(entry, result)
-    if metric is None:
+    tag = headline_tag(result.scalars, entry.metric) if result is not None else None
+    if tag is None:
         return None
-    values = result.scalars[metric[0]]["values"]
-    return {"tag": metric[0], "start": values[0], "end": values[-1]}
+    values = result.scalars[tag]["values"]
+    return {"tag": tag, "start": values[0], "end": values[-1]}
 
 
 def lead(entry: Entry, source: str) -> str:
@@ -208,7 +200,7 @@ def environment(templates: Path) -> jinja2.Environment:
                        indent_md=indent, number=number, days_ago=days_ago, href=page_url,
                        tag_anchor=tag_anchor, paragraphs=paragraphs)
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
-                       main_metric=main_metric, summary=summary, count=count,
+                       summary=summary, count=count,
                        notebook_view=notebook_view, api_url=apis.docs_url, headline=headline,
                        date_span=date_span, plot_titles=plot_titles)
     return env

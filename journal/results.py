@@ -52,7 +52,6 @@ class Result:
     peak_memory_mb: float | None = None
     figures: list[str] = field(default_factory=list)  # file names in the day's folder
     charts: dict[str, str] = field(default_factory=dict)  # scalar tag -> chart file name
-    sparkline: str | None = None
     scalars: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     log: str | None = None  # the full output's file name
     log_head: str = ""
@@ -75,7 +74,7 @@ class Result:
 
     def files(self) -> list[str]:
         names = list(self.figures) + list(self.charts.values())
-        names += [n for n in (self.log, self.sparkline) if n]
+        names += [self.log] if self.log else []
         names += [f for cell in self.cells for f in cell.get("figures", [])]
         if self.last_good:
             names += Result.from_dict(self.last_good).files()
@@ -107,17 +106,26 @@ def read_result(root: Path, day: int) -> tuple[Result | None, str | None]:
     file named must be a regular file inside the day's folder (no link, no ../).
     """
     folder = day_dir(root, day)
-    path = folder / "result.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        _check_result(data, day, folder)
-        return Result.from_dict(data), None
+        return read_record(folder / "result.json", day), None
     except FileNotFoundError:
         return None, None
     except (OSError, UnicodeDecodeError, RecursionError) as error:
         return None, f"{RESULTS_DIR}/{day_slug(day)}/result.json: cannot be read ({error})"
     except (ValueError, BadResult) as error:
         return None, f"{RESULTS_DIR}/{day_slug(day)}/result.json: {error}"
+
+
+def read_record(path: Path, day: int) -> Result:
+    """A result.json as a Result, every field checked against what this build writes.
+
+    The one reader of a run's record: the stored ones in results/ and the one a run's child
+    process leaves for the parent (a solution could have overwritten it). Each file named must
+    be a regular file beside it. Raises BadResult, or OSError/ValueError when it is unreadable.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    _check_result(data, day, path.parent)
+    return Result.from_dict(data)
 
 
 def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
@@ -165,7 +173,7 @@ def _check_files(data: dict, folder: Path) -> None:
     charts = data.get("charts", {})
     _want(_is_str_map(charts), "charts", "tag -> file name")
     names += list(charts.values())
-    names += [data[k] for k in ("log", "sparkline") if data.get(k) is not None]
+    names += [data["log"]] if data.get("log") is not None else []
     cells = data.get("cells", [])
     _want(isinstance(cells, list) and all(isinstance(c, dict) for c in cells), "cells",
           "a list of cells")
@@ -262,7 +270,6 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
     result.figures = [pick(n) for n in result.figures]
     result.charts = {tag: pick(n) for tag, n in result.charts.items()}
     result.log = pick(result.log) if result.log else None
-    result.sparkline = pick(result.sparkline) if result.sparkline else None
     for cell in result.cells:
         cell["figures"] = [pick(n) for n in cell.get("figures", [])]
     return result
@@ -301,19 +308,23 @@ def versions() -> dict[str, str]:
 
 
 def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
-              failed: bool = False, packages: dict[str, str] | None = None) -> str:
-    """A key over everything a run depends on: sources and files it read, settings, versions.
+              status: str, timeout: float, packages: dict[str, str] | None = None) -> str:
+    """A key over everything a run's outcome depends on: sources and files it read, settings,
+    versions; display settings (the headline `metric:`) are not in it.
 
     `packages` are the versions of the third-party packages the run had loaded, so installing
     or upgrading one re-runs the days that use it. A failed run may have failed for a file that
     was missing, which it never opened: its key also covers which files exist beside the
-    solution, so adding that file re-runs it.
+    solution, so adding that file re-runs it. A run that timed out is keyed by the timeout it
+    had (the entry's, else --timeout): giving it longer runs it again.
     """
     payload = {"deps": deps, "settings": entry.run_settings(), **env}
     if packages:
         payload["packages"] = packages
-    if failed:
+    if status != PASSED:
         payload["listing"] = _listing(root / entry.solution)
+    if status == TIMED_OUT:
+        payload["timeout"] = timeout
     return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
 
 
@@ -334,14 +345,17 @@ def current_deps(root: Path, deps: dict[str, str]) -> dict[str, str] | None:
     return current
 
 
-def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str]) -> bool:
-    """Whether `result` is what running `entry` now would produce, so no run is needed."""
+def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str],
+             timeout: float) -> bool:
+    """Whether `result` is what running `entry` now, with `timeout`, would produce."""
     if result is None or not result.key or entry.solution not in result.deps:
         return False
     if result.missing and _importable(result.missing):
         return False  # it failed for a module that can be imported now
+    if result.status != TIMED_OUT and result.wall_time > timeout:
+        return False  # it took longer than it may now: it would time out
     deps = current_deps(root, result.deps)
-    return deps is not None and cache_key(root, entry, deps, env, not result.ok,
+    return deps is not None and cache_key(root, entry, deps, env, result.status, timeout,
                                           installed(result.packages)) == result.key
 
 

@@ -13,7 +13,6 @@ culprit and fails; the others pass or fail on their own merits.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from typing import Callable
 
-from .capture import FAULT, REPORT, STACK_SIGNAL, THREADS, THREADS_SIGNAL, Job, child_main
+from .capture import FAULT, STACK_SIGNAL, THREADS, THREADS_SIGNAL, Job, child_main
 from .files import write_atomic
 from .processes import alive, children, kill_tree
 
@@ -35,7 +34,7 @@ PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @dataclass
 class Outcome:
-    """How one child ended, as the parent saw it, with the child's own report if it wrote one."""
+    """How one child ended, as the parent saw it (its own record is in the job's outdir)."""
 
     job: Job
     wall_time: float
@@ -43,7 +42,6 @@ class Outcome:
     signal: str | None
     timed_out: bool
     timeout: float
-    report: dict | None
     lost_server: bool = False  # its fork server died under it (final only if it ran alone)
 
 
@@ -196,10 +194,7 @@ def _collect(run: _Running, running: dict[int, _Running], timed_out: bool) -> Ou
     lost_server = code == LOST_EXIT_CODE and _server_died(run.server)
     _end_leftovers(run, running)
     signame = _signal_name(-code) if code is not None and code < 0 else None
-    report_path = run.job.outdir / REPORT
-    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
-    return Outcome(run.job, wall_time, code, signame, timed_out, run.timeout, report,
-                   lost_server)
+    return Outcome(run.job, wall_time, code, signame, timed_out, run.timeout, lost_server)
 
 
 def _server_died(server: int | None) -> bool:

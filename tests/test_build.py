@@ -176,7 +176,7 @@ def test_a_metric_the_run_never_logged_is_pointed_out_on_the_page(tmp_path):
     build(root, Options())
     page = (root / "docs/days/day-01.md").read_text()
     assert '!!! warning "metric: Loss/tran was not logged"' in page
-    assert ("but the run logged <code>Loss/train</code>; the first of those stands in. Fix the "
+    assert ("but the run logged <code>Loss/train</code>; <code>Loss/train</code> stands in. Fix the "
             "name in <code>entries/day-01.yaml</code>.") in page
     html = (root / "site/days/day-01.html").read_text()
     assert 'class="admonition warning"' in html and "Fix the name in" in html

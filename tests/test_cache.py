@@ -74,12 +74,6 @@ def test_editing_a_gap_rerenders_without_running(cached):
     assert "A reworded gap" in (cached / "docs/days/day-03.md").read_text()
 
 
-def test_changing_a_run_setting_reruns_that_day(cached):
-    entry = cached / "entries/day-03.yaml"
-    entry.write_text(entry.read_text() + "timeout: 120\n")
-    assert ran(build(cached, Options(site=False))) == [3]
-
-
 def test_force_and_only(cached):
     assert ran(build(cached, Options(site=False, only=frozenset({2})))) == [2]
     assert ran(build(cached, Options(site=False, force=True))) == [1, 2, 3]

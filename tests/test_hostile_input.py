@@ -29,7 +29,7 @@ from journal.cli import main
 from journal.entries import load_entries
 from journal.errors import InputError
 from journal.files import sha256_file
-from journal.pipeline import Options, build
+from journal.pipeline import DEFAULT_TIMEOUT, Options, build
 from tests.helpers import REPO, make_journal, snapshot, write
 from tests.html_scan import BAD_SCHEMES, Page, attribute_problems, parse
 
@@ -181,7 +181,7 @@ def _forge_fresh_result(root: Path, day: int, text: str, tags: list[str]) -> Non
     entry = next(e for e in load_entries(root, load_catalog()) if e.day == day)
     folder = results.day_dir(root, day)
     folder.mkdir(parents=True)
-    for name in ("figure-01.png", "chart-01.png", "sparkline.png"):
+    for name in ("figure-01.png", "chart-01.png"):
         (folder / name).write_bytes(b"\x89PNG\r\n\x1a\n")
     (folder / "output.log").write_text(text + "\n", encoding="utf-8")
     series = {"steps": [0, 1], "values": [1.0, 0.5]}
@@ -192,9 +192,10 @@ def _forge_fresh_result(root: Path, day: int, text: str, tags: list[str]) -> Non
             "log_lines": 1}
     forged = dict(good, status="failed", reason=text, exit_code=1, signal=text, log="output.log",
                   traceback=f"Traceback\n```\n{text}\n````\n", log_head=f"{text}\n```\n{text}",
-                  log_tail=f"~~~\n{text}", log_lines=40, sparkline="sparkline.png",
+                  log_tail=f"~~~\n{text}", log_lines=40,
                   deps=deps, last_good=good,
-                  key=results.cache_key(root, entry, deps, results.versions(), failed=True))
+                  key=results.cache_key(root, entry, deps, results.versions(), "failed",
+                                        DEFAULT_TIMEOUT))
     (folder / "result.json").write_text(json.dumps(forged), encoding="utf-8")
 
 
@@ -498,7 +499,7 @@ def test_a_broken_entry_is_one_located_line(small, text, line, message):
     (small / "entries/day-02.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as raised:
         load_entries(small, load_catalog())
-    problems = [str(p) for p in raised.value.problems]
+    problems = [str(p) for p in raised.value.mistakes]
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"entries/day-02.yaml:{line}: "), problems[0]
     assert message in problems[0] and "\n" not in problems[0]
@@ -809,7 +810,7 @@ RESULT_CASES = [
     ("name-not-text", dict(GOOD, figures=[{"a": 1}])),
     ("name-missing", dict(GOOD, figures=["nothere.png"])),
     ("log-dotdot", dict(GOOD, log="../x.log")),
-    ("sparkline-link", dict(GOOD, sparkline="link.png")),
+    ("log-link", dict(GOOD, log="link.png")),
     ("figure-is-folder", dict(GOOD, figures=["folder.png"])),
     ("last-good-nested", dict(GOOD, last_good=dict(GOOD, last_good=GOOD))),
     ("last-good-bad", dict(GOOD, last_good=dict(GOOD, figures=["environ.png"]))),

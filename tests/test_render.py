@@ -177,8 +177,8 @@ def handmade(tmp_path) -> Path:
 
 
 def render_handmade(root: Path, days: list[Day] | None = None) -> dict:
-    results = {1: Result(1, "passed", scalars={"Loss/train": LOSS}, sparkline="sparkline-ab.png"),
-               3: Result(3, "failed", scalars={"Loss/train": LOSS})}  # no sparkline drawn
+    results = {1: Result(1, "passed", scalars={"Loss/train": LOSS}),
+               3: Result(3, "failed", scalars={"Loss/train": LOSS})}
     days = days if days is not None else days_of(root)
     for day in days:
         day.result = results.get(day.entry.day)
