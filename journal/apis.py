@@ -10,16 +10,16 @@ The answer is cached by the solution's hash: a cached build parses nothing.
 from __future__ import annotations
 
 import ast
-import json
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import sha256_bytes, write_if_changed
+from .files import sha256_bytes
 from .notebook import CELL_MAGIC, IPYTHON_LINE, PYTHON_CELL_MAGICS, cells_of
+from .source_cache import read_each
 
 API_LIST = Path(__file__).with_name("torch_api.txt")
-CACHE = ".journal/apis.json"  # solution hash -> the APIs it uses
 DOCS = "https://pytorch.org/docs/stable/"
 # Namespaces documented on one page, each name an anchor on it; the rest have a page per name
 # under generated/ (https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html).
@@ -48,6 +48,7 @@ def namespace(name: str) -> str:
 # --- reading a solution --------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=2)
 def known_names(path: Path = API_LIST) -> frozenset[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
@@ -204,28 +205,13 @@ def _arguments(args: ast.arguments) -> set[str]:
 def day_apis(root: Path, solutions: dict[int, tuple[str, bool]]) -> dict[int, list[str]]:
     """Each day's APIs, from its solution's source and whether it is a notebook.
 
-    Cached in .journal/ by the hash of the source and of the API list: only a new or changed
-    solution is parsed, and the API list is read only then.
+    Cached by the hash of the source and of the API list: only a new or changed solution is
+    parsed, and the API list is read only then.
     """
-    cache_path = root / CACHE
-    try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8"))
-        cache = cache if isinstance(cache, dict) else {}
-    except (OSError, ValueError):
-        cache = {}
     list_hash = sha256_bytes(API_LIST.read_bytes())[:16]
-    known = None
-    found, fresh = {}, {}
-    for day, (source, notebook) in solutions.items():
-        key = f"{list_hash}:{int(notebook)}:{sha256_bytes(source.encode('utf-8'))}"
-        apis = cache.get(key)
-        if not isinstance(apis, list) or not all(isinstance(a, str) for a in apis):
-            known = known if known is not None else known_names()
-            apis = apis_in(source, known, notebook)
-        found[day] = fresh[key] = apis
-    if fresh != cache:  # only this journal's current solutions are kept
-        write_if_changed(cache_path, json.dumps(fresh, indent=0, sort_keys=True))
-    return found
+    return read_each(root, "apis", list_hash, solutions,
+                     lambda source, notebook: apis_in(source, known_names(), notebook),
+                     lambda apis: isinstance(apis, list) and all(isinstance(a, str) for a in apis))
 
 
 @dataclass

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from . import export, render, site
 from .catalog import Catalog, load_catalog
-from .collect import to_result
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
@@ -257,8 +256,9 @@ def _not_run_here(entry: Entry, stored: Result | None) -> Result:
 
 def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options,
          events: Events, env: dict[str, str]) -> None:
-    from . import runner
+    from . import runner  # what runs solutions is imported only when one runs
     from .capture import Job
+    from .collect import to_result
 
     scratch = root / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)  # what a killed build left behind

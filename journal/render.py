@@ -27,6 +27,7 @@ from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
 from .results import Result, day_dir
 from .siteconfig import page_url, read_config
+from .source_cache import read_each
 from .status import status_of
 
 TEMPLATES = "site_templates"
@@ -116,10 +117,22 @@ def headline(entry: Entry, result: Result | None) -> dict | None:
     return {"tag": tag, "start": values[0], "end": values[-1]}
 
 
-def lead(entry: Entry, source: str) -> str:
+def what_source_says(source: str, notebook: bool) -> dict:
+    """A solution's lead paragraph and plot titles, read from its source (and cached by it)."""
+    return {"lead": lead(source, notebook), "titles": None if notebook else plot_titles(source)}
+
+
+def _said_shape(said) -> bool:
+    titles = said.get("titles") if isinstance(said, dict) else None
+    return isinstance(said, dict) and isinstance(said.get("lead"), str) and (
+        titles is None or isinstance(titles, dict) and all(
+            isinstance(titles.get(k), str) for k in ("caption", "alt")))
+
+
+def lead(source: str, notebook: bool) -> str:
     """What the solution says it does: its module docstring, or a notebook's first Markdown
     cell. Read without running anything; a leading "Day 8:" is dropped (the title says it)."""
-    if entry.is_notebook:
+    if notebook:
         try:
             cells = cells_of(source)
         except ValueError:
@@ -188,9 +201,13 @@ def notebook_view(source: str, result: Result | None) -> list[dict]:
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """The one Jinja environment, made once per templates folder."""
+    # Compiled templates are cached by their source's checksum, so a build that changed no
+    # template compiles none (half a no-op build's time otherwise). Jinja's own per-user temp
+    # folder, not one in the journal: a folder that could come with a clone must hold no code.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=jinja2.FileSystemBytecodeCache())
     # Text from outside the build reaches a page only through markup's filters: plain, inline,
     # block, code, link, attribute, file_url, yaml_string (see journal/markup.py).
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,
@@ -202,7 +219,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        summary=summary, count=count,
                        notebook_view=notebook_view, api_url=apis.docs_url, headline=headline,
-                       date_span=date_span, plot_titles=plot_titles)
+                       date_span=date_span)
     return env
 
 
@@ -282,8 +299,9 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     docs["times.md"] = render(root, "times.md.j2", days=days)
     sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
                for d in days}
-    used = apis.day_apis(root, {d.entry.day: (sources[d.entry.day], d.entry.is_notebook)
-                                for d in days})
+    read = {d.entry.day: (sources[d.entry.day], d.entry.is_notebook) for d in days}
+    used = apis.day_apis(root, read)
+    said = read_each(root, "pages", "1", read, what_source_says, _said_shape)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
     atom = feed.atom(entries, config)
@@ -293,6 +311,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
         notebook = export.notebook_name(day.entry)
         docs[f"days/{day.entry.slug}.md"] = day_page(
             root, day, before, after, catalog, sources[day.entry.day], apis=used[day.entry.day],
+            **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry))
         docs.update(day_files(root, day))
@@ -313,8 +332,7 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
     return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
                   last_good=Result.from_dict(last_good) if last_good else None,
                   problem=catalog.problems.get(entry.problem), source=source,
-                  lead=lead(entry, source), solution_name=Path(entry.solution).name,
-                  titles=None if entry.is_notebook else plot_titles(source),
+                  solution_name=Path(entry.solution).name,
                   before=before and before.entry, after=after and after.entry, **more)
 
 
