@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import faulthandler
 import functools
-import importlib.metadata
 import json
 import os
 import random
@@ -396,7 +395,7 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
     record.figures = [name for name in figures.saved if name not in _cell_figures(record)]
     record.deps = _hashes(job.root, reads.reads)
-    record.packages = imported_packages()
+    record.modules = loaded_modules()
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
@@ -414,30 +413,13 @@ def _hashes(root: Path, reads: set[str]) -> dict[str, str]:
     return {rel: sha256_file(root / rel) for rel in sorted(reads) if (root / rel).is_file()}
 
 
-@functools.cache
-def distributions() -> dict[str, list[str]]:
-    """Top-level module -> the distributions providing it; the fork server reads it once."""
-    try:
-        return importlib.metadata.packages_distributions()
-    except Exception:  # one broken package's metadata must not stop every run
-        return {}
-
-
-def imported_packages() -> dict[str, str]:
-    """Distribution -> version of every third-party package loaded when the run ended.
-
-    That includes what the fork server preloaded (torch, matplotlib, tensorboard): their
-    versions can change a run's numbers and figures as much as the solution's own imports.
+def loaded_modules() -> list[str]:
+    """The top-level modules loaded when the run ended, less Python's own: the parent finds
+    the packages (and versions) they come from. The fork server's preloads count: torch's,
+    matplotlib's and tensorboard's versions can change a run's numbers as much as its imports.
     """
     tops = {name.partition(".")[0] for name in list(sys.modules)}
-    found = {}
-    for top in sorted(tops - set(sys.stdlib_module_names)):
-        for dist in distributions().get(top, ()):
-            try:
-                found[dist] = importlib.metadata.version(dist)
-            except importlib.metadata.PackageNotFoundError:
-                pass  # removed since the fork server read the list
-    return dict(sorted(found.items()))
+    return sorted(top for top in tops - set(sys.stdlib_module_names) if not top.startswith("_"))
 
 
 def _cell_figures(record: Result) -> set[str]:

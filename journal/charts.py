@@ -34,6 +34,12 @@ def _pyplot():
     return plt
 
 
+def preload() -> None:
+    """Import what drawing needs (matplotlib, PIL), for a thread to do while nothing else can."""
+    _pyplot()
+    from PIL import Image  # noqa: F401
+
+
 def _style(ax) -> None:
     ax.set_facecolor("none")
     for side in ("top", "right"):

@@ -10,15 +10,25 @@ import ast
 import importlib.util
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export, render, site
+from . import charts, export, render, site
 from .catalog import Catalog, load_catalog
 from .entries import Entry, day_slug, load_entries
 from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
-from .results import NOT_RUN, RESULTS_DIR, Result, is_fresh, read_result, store_result, versions
+from .results import (
+    NOT_RUN,
+    RESULTS_DIR,
+    Result,
+    distributions,
+    is_fresh,
+    read_result,
+    store_result,
+    versions,
+)
 from .siteconfig import read_config
 from .status import Status, status_of
 
@@ -216,6 +226,12 @@ def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
     return sorted(entries, key=expected, reverse=True)
 
 
+def _preload() -> None:
+    """What the parent needs once runs end: the drawing libraries, the packages' metadata."""
+    charts.preload()
+    distributions()
+
+
 def torch_has_cuda() -> bool:
     """Whether the torch that would run the solutions is a CUDA build, without importing it.
 
@@ -282,6 +298,9 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
         finished.append(entry.day)
 
     finished: list[int] = []
+    # For seconds before the first run starts, the fork server's warm-up keeps one core busy
+    # and the other idle: the parent does there what it would otherwise do after the runs.
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     runner.run_jobs(jobs, parallel, on_start=lambda job: events.started(by_day[job.day]),
                     on_done=done,
                     on_tick=lambda running: events.tick([(by_day[j.day], t) for j, t in running]))

@@ -118,15 +118,33 @@ def headline(entry: Entry, result: Result | None) -> dict | None:
 
 
 def what_source_says(source: str, notebook: bool) -> dict:
-    """A solution's lead paragraph and plot titles, read from its source (and cached by it)."""
-    return {"lead": lead(source, notebook), "titles": None if notebook else plot_titles(source)}
+    """A solution's lead paragraph and plot titles, read from its source (and cached by it).
+
+    A notebook's titles are per code cell, by the cell's index (as text, as JSON keeps keys).
+    """
+    said = {"lead": lead(source, notebook), "titles": None, "cell_titles": {}}
+    if not notebook:
+        said["titles"] = plot_titles(source)
+        return said
+    try:
+        cells = cells_of(source)
+    except ValueError:
+        return said
+    for cell in cells:
+        titles = plot_titles(cell["source"]) if cell["kind"] == "code" else None
+        if titles:
+            said["cell_titles"][str(cell["index"])] = titles
+    return said
 
 
 def _said_shape(said) -> bool:
-    titles = said.get("titles") if isinstance(said, dict) else None
-    return isinstance(said, dict) and isinstance(said.get("lead"), str) and (
+    if not isinstance(said, dict) or not isinstance(said.get("lead"), str):
+        return False
+    cells = said.get("cell_titles")
+    return isinstance(cells, dict) and all(
         titles is None or isinstance(titles, dict) and all(
-            isinstance(titles.get(k), str) for k in ("caption", "alt")))
+            isinstance(titles.get(k), str) for k in ("caption", "alt"))
+        for titles in [said.get("titles"), *cells.values()])
 
 
 def lead(source: str, notebook: bool) -> str:
@@ -301,7 +319,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
                for d in days}
     read = {d.entry.day: (sources[d.entry.day], d.entry.is_notebook) for d in days}
     used = apis.day_apis(root, read)
-    said = read_each(root, "pages", "1", read, what_source_says, _said_shape)
+    said = read_each(root, "pages", "2", read, what_source_says, _said_shape)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
     atom = feed.atom(entries, config)

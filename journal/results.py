@@ -61,6 +61,7 @@ class Result:
     cells: list[dict[str, Any]] = field(default_factory=list)  # notebook cells, in order
     key: str = ""
     deps: dict[str, str] = field(default_factory=dict)  # project file -> sha256 at run time
+    modules: list[str] = field(default_factory=list)  # top-level modules loaded, as the child saw
     packages: dict[str, str] = field(default_factory=dict)  # distribution -> version it ran with
     missing: str = ""  # the module a ModuleNotFoundError named: the day runs again once it imports
     ran_at: str = ""
@@ -145,6 +146,9 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
               "a number of 0 or more")
     _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
     _want(_is_str_map(data.get("packages", {})), "packages", "distribution -> version")
+    modules = data.get("modules", [])
+    _want(isinstance(modules, list) and all(isinstance(m, str) for m in modules), "modules",
+          "a list of module names")
     _want(isinstance(data.get("missing", ""), str), "missing", "text")
     deps = data.get("deps", {})
     # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
@@ -299,7 +303,9 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
 
 def versions() -> dict[str, str]:
     """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
-    _version.cache_clear()  # each build asks afresh: `build.py serve` outlives a pip install
+    # Each build asks afresh: `build.py serve` outlives a pip install.
+    _version.cache_clear()
+    distributions.cache_clear()
     try:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
@@ -365,6 +371,21 @@ def _importable(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+@functools.cache
+def distributions() -> dict[str, list[str]]:
+    """Top-level module -> the distributions providing it (a third of a second to read)."""
+    try:
+        return importlib.metadata.packages_distributions()
+    except Exception:  # one broken package's metadata must not stop every build
+        return {}
+
+
+def packages_of(modules: list[str]) -> dict[str, str]:
+    """Distribution -> version installed, of the packages that provide `modules`."""
+    found = {dist: _version(dist) for top in modules for dist in distributions().get(top, ())}
+    return dict(sorted(found.items()))
 
 
 def installed(packages: dict[str, str]) -> dict[str, str]:

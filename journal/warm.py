@@ -62,6 +62,4 @@ def _read_an_event_file() -> None:
 _warm_up()
 serve_as_reaper()  # what a run starts dies with it, whatever session it moved to
 
-from . import capture  # noqa: E402  (the children's entry point, imported once here)
-
-capture.distributions()  # reading every installed package's metadata takes a third of a second
+from . import capture  # noqa: E402,F401  (the children's entry point, imported once here)
