@@ -116,13 +116,6 @@ def by_tag(entries: Iterable) -> dict[str, list]:
     return dict(sorted(tags.items()))
 
 
-def gaps_by_tag(entries: Iterable) -> dict[str, list[tuple[object, str]]]:
-    """Tag -> (entry, gap) for every gap of its entries; tags with no gap are left out."""
-    grouped = {tag: [(e, gap) for e in tagged for gap in e.gaps]
-               for tag, tagged in by_tag(entries).items()}
-    return {tag: gaps for tag, gaps in grouped.items() if gaps}
-
-
 def due_for_review(entries: Iterable, today: dt.date) -> list:
     """Entries whose `review:` date has come, the longest overdue first."""
     due = [e for e in entries if e.review is not None and e.review <= today]

@@ -124,16 +124,6 @@ def test_tags_list_their_days_and_untagged_days_are_kept():
     assert [e.day for e in tags[journey.UNTAGGED]] == [3]
 
 
-def test_gaps_are_grouped_under_each_tag_of_their_day():
-    entries = [entry(1, D(2025, 1, 1), tags=("rnn", "data"), gaps=("hidden state", "batching")),
-               entry(2, D(2025, 1, 2), tags=("loss",)),  # no gaps: its tag is left out
-               entry(3, D(2025, 1, 3), gaps=("dtype",))]
-    gaps = journey.gaps_by_tag(entries)
-    assert list(gaps) == ["data", "rnn", journey.UNTAGGED]
-    assert [(e.day, g) for e, g in gaps["rnn"]] == [(1, "hidden state"), (1, "batching")]
-    assert [(e.day, g) for e, g in gaps[journey.UNTAGGED]] == [(3, "dtype")]
-
-
 def test_due_for_review_includes_today_and_the_past_oldest_first():
     entries = [entry(1, D(2025, 1, 1), review=D(2025, 2, 1)),
                entry(2, D(2025, 1, 2), review=D(2025, 1, 20)),
