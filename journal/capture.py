@@ -11,6 +11,7 @@ A child that dies without one (a crash, a timeout) leaves its Python stack in `f
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import functools
 import json
@@ -72,6 +73,7 @@ def child_main(job: Job) -> None:
         run_notebook(job, figures, record, fail, exited)
     else:
         run_script(job, figures, record)
+    atexit._run_exitfuncs()  # as `python` does once a script ends; a child would skip them
     reads.active = False
     _reopen_streams()
     _finish(job, figures, record, reads, writers)
@@ -155,6 +157,7 @@ def _isolate(job: Job) -> None:
     os.setsid()  # its own group and session: a Ctrl-C in the terminal reaches the build alone
     become_subreaper()  # what it starts stays below it, even after setsid or a double fork
     _forget_fork_server()
+    atexit._clear()  # the fork server's exit functions are its own; the solution's run at its end
     # Killed with the fork server, which dies with the build. (Spawned, the build is the parent.)
     die_with(_IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid())
     fault = os.open(job.outdir / FAULT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

@@ -32,3 +32,12 @@ def test_scalars_of_writers_never_closed_are_captured_all_points(tmp_path):
     assert first.scalars["loss"]["steps"] == list(range(1000))
     assert first.scalars["loss"]["values"][:3] == pytest.approx([1.0, 0.5, 1 / 3])
     assert second.scalars["accuracy"]["steps"] == [0, 1, 2, 3]
+
+
+def test_exit_functions_the_solution_registers_run_as_under_plain_python(tmp_path):
+    source = ("import atexit\n"
+              "atexit.register(print, 'saved at exit')\n"
+              "print('training done')\n")
+    root = make_journal(tmp_path, days={1: source})
+    result = build(root, Options(site=False)).days[0].result
+    assert result.log_head == "training done\nsaved at exit\n"
