@@ -56,7 +56,7 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout:g} s")
 
 

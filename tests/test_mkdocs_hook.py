@@ -211,7 +211,7 @@ class Server:
             assert self.process.poll() is None, f"mkdocs serve exited:\n{self.log()[-3000:]}"
             if check():
                 return time.monotonic() - started
-            time.sleep(0.2)
+            time.sleep(0.1)
         raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
 
     def stop(self) -> int:

@@ -48,7 +48,7 @@ class Server:
             assert self.process.poll() is None, f"serve exited:\n{self.log()[-3000:]}"
             if check():
                 return
-            time.sleep(0.3)
+            time.sleep(0.1)
         raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
 
 
@@ -160,7 +160,7 @@ def test_ctrl_c_stops_server_and_children_cleanly(built, tmp_path):
         assert server.process.wait(timeout=15) == 0
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     assert not [pid for pid in family if _alive(pid)], "a child outlived serve"
     assert "Shutting down..." in server.log(), "mkdocs was stopped as Ctrl-C stops it"
 
@@ -172,7 +172,7 @@ def test_killed_serve_takes_mkdocs_with_it(built, tmp_path):
         server.process.wait()
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     assert not [pid for pid in family if _alive(pid)], "mkdocs outlived a killed serve"
 
 
