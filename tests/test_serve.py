@@ -34,7 +34,10 @@ class Server:
                 [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root),
                  "--dev-addr", self.url.removeprefix("http://")],
                 stdout=output, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                # Tests run as a shell's background job inherit SIGINT ignored; a user's
+                # terminal delivers Ctrl-C.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
