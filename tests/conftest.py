@@ -1,13 +1,23 @@
-"""Shared fixtures: a tiny journal laid down in tmp_path, built by the real build."""
+"""Shared fixtures: a tiny journal laid down in tmp_path, and the committed journal built once."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from journal.pipeline import Options, Report, build
 from tests.helpers import make_journal
-from tests.site_helpers import built_seed_journal, chromium, served_site
+from tests.site_helpers import chromium, copy_committed_journal, served_site
+
+
+class Seed(NamedTuple):
+    """The committed journal, built from its stored results (nothing trains)."""
+
+    root: Path
+    report: Report
+    committed: dict[str, bytes]  # results/ as committed, before the build: path -> bytes
 
 
 @pytest.fixture
@@ -16,24 +26,27 @@ def journal(tmp_path) -> Path:
     return make_journal(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory) -> Seed:
+    """The committed journal, copied and built once per session. Read it, never change it: a
+    test that edits or builds again works on a copy (`copy_journal`)."""
+    root = copy_committed_journal(tmp_path_factory.mktemp("seed"))
+    committed = {p.relative_to(root).as_posix(): p.read_bytes()
+                 for p in sorted((root / "results").rglob("*")) if p.is_file()}
+    return Seed(root, build(root, Options()), committed)
+
+
 # --- the browser tests' ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    """The committed journal, copied and built once per session: (root, report)."""
-    root, report, _ = built_seed_journal(tmp_path_factory)
-    return root, report
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site_url(seed):
     """The seed's site/ served on localhost."""
-    with served_site(seed[0] / "site") as url:
+    with served_site(seed.root / "site") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium (tests that use it skip where it is missing)."""
     with chromium() as launched:

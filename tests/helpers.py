@@ -85,6 +85,16 @@ def copy_site_config(root: Path) -> None:
         shutil.copy(REPO / rel, root / rel)
 
 
+def copy_journal(root: Path, base: Path, site: bool = True) -> Path:
+    """A copy of a built journal in `base/journal`, its cache (.journal/) and links as they are,
+    so a build of the copy runs nothing the original ran; `site=False` leaves site/ behind."""
+    target = base / "journal"
+    skip = set() if site else {"site"}
+    shutil.copytree(root, target, symlinks=True,
+                    ignore=lambda folder, names: skip & set(names) if Path(folder) == root else ())
+    return target
+
+
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text), encoding="utf-8")

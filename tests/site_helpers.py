@@ -1,5 +1,5 @@
 """Helpers for the tests that publish and serve the journal: a copy of the committed journal,
-built once per test session, a free port, and waiting for a server to answer."""
+a free port, waiting for a server to answer, and the browser the site is visited with."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from journal.pipeline import Options, Report, build
 from tests.helpers import REPO, copy_site_config
 
 # The journal's content as a fresh clone holds it: the set CI starts from.
@@ -38,22 +37,6 @@ def copy_committed_journal(base: Path) -> Path:
     return root
 
 
-_seed_builds: list[tuple[Path, Report, dict[str, bytes]]] = []
-
-
-def built_seed_journal(tmp_path_factory) -> tuple[Path, Report, dict[str, bytes]]:
-    """The committed journal copied and built once per session, with its results as copied.
-
-    The browser, workflow and Zensical tests share it, as fixtures in conftest.py would.
-    """
-    if not _seed_builds:
-        root = copy_committed_journal(tmp_path_factory.mktemp("seed"))
-        results = {p.relative_to(root).as_posix(): p.read_bytes()
-                   for p in sorted((root / "results").rglob("*")) if p.is_file()}
-        _seed_builds.append((root, build(root, Options()), results))
-    return _seed_builds[0]
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,7 +56,7 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout:g} s")
 
 

@@ -7,14 +7,12 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from journal import apis
 from journal.torch_api import LIST
-from tests.helpers import REPO
-from tests.site_helpers import built_seed_journal
+from tests.helpers import REPO, copy_journal
 
 KNOWN = apis.known_names()
 
@@ -127,16 +125,8 @@ def test_the_api_list_is_the_installed_torchs():
 # --- the seed journal's pages --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory) -> Path:
-    """The committed journal, built into site/ from its stored results (nothing runs)."""
-    root, report, _ = built_seed_journal(tmp_path_factory)
-    assert not [d for d in report.days if d.ran]
-    return root
-
-
 def test_day_8_links_torch_nn_lstm_to_its_docs(seed):
-    html = (seed / "site/days/day-08.html").read_text()
+    html = (seed.root / "site/days/day-08.html").read_text()
     chip = re.search(r'<span class="jl-api"><a href="([^"]+)">torch\.nn\.LSTM</a></span>', html)
     assert chip and chip.group(1) == "https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html"
     assert '<span class="jl-api"><a href="https://pytorch.org/docs/stable/generated/torch.nn.' \
@@ -151,7 +141,7 @@ def api_row(html: str, name: str) -> str:
 
 
 def test_apis_page_lists_each_api_with_its_days(seed):
-    html = (seed / "site/apis.html").read_text()
+    html = (seed.root / "site/apis.html").read_text()
     lstm = api_row(html, "torch.nn.LSTM")
     assert re.findall(r'href="days/day-(\d+)\.html"', lstm) == ["08", "08"]  # days, first used
     sgd = api_row(html, "torch.optim.SGD")
@@ -162,11 +152,12 @@ def test_apis_page_lists_each_api_with_its_days(seed):
     assert re.findall(r'href="days/day-(\d+)\.html"', loader) == ["02", "02"]
     counts = dict(re.findall(r"<td[^>]*><code>([\w.&#;]+)</code></td>\s*<td[^>]*>(\d+)</td>", html))
     assert counts["torch.optim"] == "2"  # SGD and Adam
-    assert 'href="apis.html"' in (seed / "site/index.html").read_text()  # in the navigation
+    assert 'href="apis.html"' in (seed.root / "site/index.html").read_text()  # in the navigation
 
 
-def test_a_cached_build_reads_apis_from_the_cache_and_imports_no_torch(seed):
-    cache = json.loads((seed / ".journal/apis.json").read_text())
+def test_a_cached_build_reads_apis_from_the_cache_and_imports_no_torch(seed, tmp_path):
+    root = copy_journal(seed.root, tmp_path, site=False)
+    cache = json.loads((root / ".journal/apis.json").read_text())
     assert len(cache) == 8
     script = textwrap.dedent(f"""
         import json, sys
@@ -174,7 +165,7 @@ def test_a_cached_build_reads_apis_from_the_cache_and_imports_no_torch(seed):
         import journal.apis
         from journal.pipeline import Options, build
         journal.apis.apis_in = None  # a cached day must not be parsed again
-        report = build(Path({str(seed)!r}), Options(site=False))
+        report = build(Path({str(root)!r}), Options(site=False))
         heavy = [m for m in ("torch", "matplotlib", "tensorboard") if m in sys.modules]
         print(json.dumps([[d.entry.day for d in report.days if d.ran], heavy]))
     """)

@@ -2,7 +2,7 @@
 
 The site is the committed journal built once (nothing trains), served on localhost by
 `python -m http.server`. Every request that is not to localhost is blocked and recorded: the
-site must work on a train. Screenshots of the index and day 1 are saved for a person to see.
+site must work on a train. (The screenshots for a person to look at are test_site_visitor's.)
 """
 
 from __future__ import annotations
@@ -60,13 +60,13 @@ def tab(browser, site_url):
 
 def _pages(seed) -> list[str]:
     """Every page of the site, as a URL path under its root ("" for the index)."""
-    site = seed[0] / "site"
+    site = seed.root / "site"
     return sorted("" if p == site / "index.html" else p.relative_to(site).as_posix()
                   for p in site.rglob("*.html") if p.name != "404.html")
 
 
 def test_days_page_shows_the_progress_table(tab, seed):
-    _, report = seed
+    _, report, _ = seed
     page = tab.open("days/index.html")
     table = page.locator("article table", has_text="Key Learnings")
     assert table.locator("tbody tr").count() == len(report.days) == 8
@@ -96,8 +96,7 @@ def test_every_page_loads_offline_with_images_and_no_console_errors(tab, seed):
 
 
 def test_search_finds_a_day_by_a_word_from_its_learnings(tab, seed):
-    root, _ = seed
-    entry = (root / f"entries/{SEARCH_DAY}.yaml").read_text()
+    entry = (seed.root / f"entries/{SEARCH_DAY}.yaml").read_text()
     assert SEARCH_WORD in entry.split("learnings:")[1].split("resources:")[0]
     page = tab.open("")
     page.wait_for_load_state("networkidle")  # the search worker has its index
@@ -119,19 +118,3 @@ def test_dark_light_toggle_switches_the_scheme(tab):
     toggle.click()
     page.wait_for_function("document.body.dataset.mdColorScheme === 'default'", timeout=5000)
     assert tab.errors == [] and tab.outside == []
-
-
-def test_screenshots_of_the_index_and_a_day(tab, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("screenshots")
-    for name, path in (("index", ""), ("day-01", "days/day-01.html")):
-        page = tab.open(path)
-        page.wait_for_load_state("networkidle")
-        shot = folder / f"{name}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 20_000, f"{shot} looks empty"
-        print(f"screenshot: {shot}")
-    dark = folder / "day-01-dark.png"
-    page.locator("form[data-md-component=palette] label:not([hidden])").click()
-    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'", timeout=5000)
-    page.screenshot(path=str(dark), full_page=True)
-    print(f"screenshot: {dark}")

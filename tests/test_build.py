@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from journal import runner
 from journal.pipeline import Options, build
-from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
+from tests.helpers import copy_journal, entry_yaml, make_journal, toy_solution
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +77,8 @@ def test_solution_files_land_in_scratch_not_in_the_journal(built):
     assert not (root / ".journal/runs").exists(), "scratch folders are removed after the build"
 
 
-def test_rebuild_runs_nothing_and_writes_nothing(built):
-    root, _ = built
+def test_rebuild_runs_nothing_and_writes_nothing(built, tmp_path):
+    root = copy_journal(built[0], tmp_path)
     first = build(root, Options(site=False))
     # The times page says which days the last build ran; only that changes, once.
     assert first.written == ["docs/times.md"]
@@ -160,12 +158,17 @@ def test_temporaries_left_by_a_killed_write_are_cleared_by_the_next_build(journa
     (["--only", "3,x"], "build.py build: error: argument --only: must be day numbers separated "
                         "by commas, e.g. 3,5; got '3,x'"),
 ])
-def test_command_line_mistakes_exit_2_with_one_clear_line(journal, argv, line):
-    done = subprocess.run([sys.executable, str(REPO / "build.py"), *argv, "--root", str(journal)],
-                          capture_output=True, text=True)
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1] == line
-    assert "Traceback" not in done.stderr
+def test_command_line_mistakes_exit_2_with_one_clear_line(journal, capsys, argv, line):
+    from journal.cli import main
+
+    try:
+        code = main([*argv, "--root", str(journal)])
+    except SystemExit as stop:  # argparse's way out, as under build.py
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines()[-1] == line
+    assert "Traceback" not in err
     assert not (journal / "docs").exists()
 
 

@@ -16,8 +16,7 @@ from journal import export
 from journal.pipeline import Options, build
 from journal.results import load_result
 from journal.siteconfig import read_config
-from tests.helpers import make_journal
-from tests.site_helpers import built_seed_journal, copy_committed_journal
+from tests.helpers import copy_journal, make_journal
 
 REPO_URL = "https://github.com/ada/torch-days"
 
@@ -31,11 +30,6 @@ def notebook_of(root, day) -> tuple[dict, str]:
 def outputs(notebook: dict, kind: str) -> list[dict]:
     return [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]
             if o["output_type"] == kind]
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    return built_seed_journal(tmp_path_factory)
 
 
 def test_every_seed_day_has_a_committed_notebook_with_its_figures_and_output(seed):
@@ -87,9 +81,9 @@ def test_day_2s_notebook_finds_its_csv_outside_the_repository(seed, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def on_github(tmp_path_factory):
-    """The committed journal with a GitHub repo_url, rendered (nothing runs)."""
-    root = copy_committed_journal(tmp_path_factory.mktemp("github"))
+def on_github(seed, tmp_path_factory):
+    """The built seed journal given a GitHub repo_url, rendered twice (nothing runs)."""
+    root = copy_journal(seed.root, tmp_path_factory.mktemp("github"), site=False)
     config = root / "mkdocs.yml"
     config.write_text(config.read_text() + f"repo_url: {REPO_URL}\n")
     first = build(root, Options(site=False))

@@ -1,13 +1,13 @@
 """Bad entries: each gives one clear line naming file, line and value, exit 2, and nothing written.
 
-A valid two-day journal is built once; each case copies it, breaks one thing, runs the CLI and
-checks the message and that docs/, site/, results/ and README.md are byte-for-byte unchanged.
+Each case breaks one thing in a fresh two-day journal and checks the one located problem
+`load_entries` raises. A few cases go through the command line too, on a copy of a built
+journal: one line, exit 2, and docs/, site/, results/ and README.md byte-for-byte unchanged.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ from journal.cli import main
 from journal.entries import load_entries
 from journal.errors import InputError
 from journal.pipeline import Options, build
-from tests.helpers import REPO, entry_yaml, make_journal, snapshot, toy_solution
+from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, snapshot, toy_solution
 
 # entry_yaml(2, ...) lays out day-02.yaml as: day 1, date 2, task 3, tags 4, gaps 5 (item 6),
 # learnings 7 (item 8), resources 9 (item 10, its url 11), solution 12; added fields from 13.
@@ -150,20 +150,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A valid two-day journal, built once with its site; cases break copies of it."""
-    root = make_journal(tmp_path_factory.mktemp("built"))
-    build(root, Options())
-    return root
-
-
-def copy_of(built: Path, base: Path) -> Path:
-    root = base / "journal"
-    shutil.copytree(built, root, symlinks=True)
-    return root
-
-
 def apply(case: Case, root: Path) -> None:
     for rel, content in case.files.items():
         path = root / rel
@@ -176,18 +162,45 @@ def apply(case: Case, root: Path) -> None:
         os.symlink(target, root / link)
 
 
-def run_cli(root: Path, capsys) -> tuple[int, list[str]]:
-    code = main(["--root", str(root), "--no-site"])
-    return code, capsys.readouterr().err.splitlines()
-
-
 def test_the_corpus_is_at_least_twenty_distinct_cases():
     assert len({case.id for case in CASES}) == len(CASES) >= 20
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_entry_is_one_line_naming_file_line_and_value(case, journal):
+    apply(case, journal)
+    with pytest.raises(InputError) as raised:
+        load_entries(journal, load_catalog())
+    problems = [str(problem) for problem in raised.value.problems]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{case.path}:{case.line}: "), problems[0]
+    assert case.message in problems[0]
+    assert "\n" not in problems[0]
+
+
+# --- through the command line: one line each, exit 2, nothing written ----------------------
+
+# One case of each kind the loader finds: unreadable YAML, a bad field, a file that is no entry.
+CLI_CASES = [case for case in CASES if case.id in ("yaml-unclosed-quote", "day-zero",
+                                                   "entry-is-folder")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A valid two-day journal, built once with its site; tests break copies of it."""
+    root = make_journal(tmp_path_factory.mktemp("built"))
+    build(root, Options())
+    return root
+
+
+def run_cli(root: Path, capsys) -> tuple[int, list[str]]:
+    code = main(["--root", str(root), "--no-site"])
+    return code, capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
 def test_bad_entry_gives_one_line_exit_2_and_writes_nothing(case, built, tmp_path, capsys):
-    root = copy_of(built, tmp_path)
+    root = copy_journal(built, tmp_path)
     apply(case, root)
     before = snapshot(root)
     code, err = run_cli(root, capsys)
@@ -200,7 +213,7 @@ def test_bad_entry_gives_one_line_exit_2_and_writes_nothing(case, built, tmp_pat
 
 def test_a_valid_edit_does_change_the_snapshot(built, tmp_path, capsys):
     """The unchanged-snapshot checks above could fail: the same CLI run on a good edit writes."""
-    root = copy_of(built, tmp_path)
+    root = copy_journal(built, tmp_path)
     (root / "entries/day-02.yaml").write_text(day2(task="A better task"), encoding="utf-8")
     before = snapshot(root)
     code, _ = run_cli(root, capsys)
@@ -211,7 +224,7 @@ def test_a_valid_edit_does_change_the_snapshot(built, tmp_path, capsys):
 
 
 def test_every_problem_in_every_file_is_reported_together(built, tmp_path, capsys):
-    root = copy_of(built, tmp_path)
+    root = copy_journal(built, tmp_path)
     (root / "entries/day-01.yaml").write_text(
         entry_yaml(1, "solutions/day01.py", learnings=None, learnigns="\n  - x")
         .replace("day: 1\n", 'day: "1"\n'))
@@ -230,7 +243,7 @@ def test_every_problem_in_every_file_is_reported_together(built, tmp_path, capsy
 
 
 def test_build_py_exits_2_with_the_line_and_no_traceback(built, tmp_path):
-    root = copy_of(built, tmp_path)
+    root = copy_journal(built, tmp_path)
     (root / "entries/day-02.yaml").write_text(day2(day="0"), encoding="utf-8")
     before = snapshot(root)
     done = subprocess.run([sys.executable, "build.py", "--root", str(root)], cwd=REPO, check=False,

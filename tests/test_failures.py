@@ -18,7 +18,7 @@ import pytest
 
 from journal import cli
 from journal.pipeline import Options, build
-from tests.helpers import entry_yaml, make_journal, running, toy_solution, write
+from tests.helpers import copy_journal, entry_yaml, make_journal, running, toy_solution, write
 
 PASSING, RAISES, EXITS, ABORTS, HANGS, ASKS, WANTS_WINDOW, CHATTY = 1, 2, 3, 4, 5, 6, 7, 8
 EXPECTED_FAILURE, UNEXPECTED_PASS, BROKEN_LATER = 9, 10, 11
@@ -117,8 +117,8 @@ def test_the_build_finishes_and_reports_each_failure(corpus):
     assert [d.entry.day for d in report.days if d.ran] == [BROKEN_LATER]  # the rest were cached
 
 
-def test_cli_exits_1_and_names_each_failed_day(corpus, capsys):
-    root, _ = corpus
+def test_cli_exits_1_and_names_each_failed_day(corpus, tmp_path, capsys):
+    root = copy_journal(corpus[0], tmp_path, site=False)
     assert cli.main(["build", "--root", str(root), "--no-site"]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     for day in FAILURES:

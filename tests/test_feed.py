@@ -5,27 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from journal import feed
 from journal.entries import Entry
 from journal.siteconfig import SiteConfig, read_config
 from tests.helpers import REPO
-from tests.site_helpers import built_seed_journal
 
 A = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    root, _, _ = built_seed_journal(tmp_path_factory)
-    return root
-
-
 def test_seed_feed_is_atom_with_eight_entries_newest_first(seed):
-    site_url = read_config(seed).site_url
+    site_url = read_config(seed.root).site_url
     assert site_url and site_url.startswith("https://")
-    tree = ET.parse(seed / "site/feed.xml").getroot()
+    tree = ET.parse(seed.root / "site/feed.xml").getroot()
     assert tree.tag == f"{A}feed"
     for required in ("id", "title", "updated", "author"):
         assert tree.find(f"{A}{required}") is not None, required
@@ -36,7 +27,7 @@ def test_seed_feed_is_atom_with_eight_entries_newest_first(seed):
     links = [e.find(f"{A}link").get("href") for e in entries]
     assert links == [f"{site_url}days/day-{n:02d}.html" for n in range(8, 0, -1)]
     for link in links:  # each a page the site has
-        assert (seed / "site" / link.removeprefix(site_url)).is_file()
+        assert (seed.root / "site" / link.removeprefix(site_url)).is_file()
     day8 = entries[0]
     assert day8.find(f"{A}title").text == "Day 8: Implement a LSTM Model"
     assert day8.find(f"{A}content").get("type") == "html"
@@ -44,7 +35,7 @@ def test_seed_feed_is_atom_with_eight_entries_newest_first(seed):
 
 
 def test_every_page_advertises_the_feed(seed):
-    pages = sorted(p for p in (seed / "site").rglob("*.html") if p.name != "404.html")
+    pages = sorted(p for p in (seed.root / "site").rglob("*.html") if p.name != "404.html")
     assert len(pages) >= 12
     for page in pages:
         assert '<link rel="alternate" type="application/atom+xml"' in page.read_text(), page

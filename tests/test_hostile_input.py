@@ -10,8 +10,10 @@ break the input ends in one located line and its documented exit status, never a
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
+import io
 import json
 import os
 import re
@@ -219,17 +221,19 @@ def _outside_listing(base: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict[bool, Built]:
-    """The hostile journal and its benign twin, built at once, each by `build.py` as CI runs it."""
+    """The hostile journal and its benign twin, built at once: the hostile one by `build.py` as
+    CI runs it, with a secret in its environment; the twin in this process, meanwhile."""
     bases = {hostile: tmp_path_factory.mktemp("hostile" if hostile else "benign")
              for hostile in (True, False)}
     roots = {hostile: lay_out(base, hostile) for hostile, base in bases.items()}
     before = _outside_listing(bases[True])
-    env = {**os.environ, "JOURNAL_SECRET_MARKER": MARKER}
-    running = {hostile: _run_build(root, env) for hostile, root in roots.items()}
-    built = {}
-    for hostile, process in running.items():
-        out, err = process.communicate(timeout=600)
-        built[hostile] = Built(roots[hostile], process.returncode, out, err)
+    process = _run_build(roots[True], {**os.environ, "JOURNAL_SECRET_MARKER": MARKER})
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--root", str(roots[False])])
+    built = {False: Built(roots[False], code, out.getvalue(), err.getvalue())}
+    out, err = process.communicate(timeout=600)
+    built[True] = Built(roots[True], process.returncode, out, err)
     built[True].outside_before, built[True].outside_after = before, _outside_listing(bases[True])
     readme = (roots[True] / "README.md").read_bytes()
     built[True].rebuild = build(roots[True], Options(site=False))  # nothing changed since
@@ -415,11 +419,10 @@ def test_every_readme_row_has_as_many_cells_as_the_header(hostile):
 # --- entries a user (or a copy-paste) can break: one located line each --------------------
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory) -> Path:
-    """A journal to load entries from: day 1 valid, day 2 replaced by each case."""
-    root = make_journal(tmp_path_factory.mktemp("small"), days={1: TRIVIAL, 2: TRIVIAL})
-    return root
+@pytest.fixture
+def small(tmp_path) -> Path:
+    """A two-day journal, not built: day 1 valid, day 2 for a test to replace."""
+    return make_journal(tmp_path, days={1: TRIVIAL, 2: TRIVIAL})
 
 
 def day2(**fields) -> str:
@@ -529,49 +532,44 @@ def test_an_anchor_without_an_alias_is_harmless(small):
     assert load_entries(small, load_catalog())[1].task == "Toy"
 
 
-# --- the command line: exit status and one line, through a real process --------------------
+# --- the command line: exit status and one line --------------------------------------------
 
 
-def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
-
-
-def _one_line(done: subprocess.CompletedProcess, code: int, start: str) -> None:
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr + done.stdout
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
+def _one_line(code: int, err: str, expected: int, start: str) -> None:
+    assert code == expected, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
     assert lines[0].startswith(start), lines
     assert LOCATED.match(lines[0]) or lines[0].startswith("build.py: "), lines
     assert lines[1:] in ([], ["1 problem found; nothing was run or written."]), lines
 
 
-def test_a_fifo_entry_is_refused_without_hanging(small, tmp_path):
-    root = tmp_path / "journal"
-    shutil.copytree(small, root)
-    (root / "entries/day-02.yaml").write_text(day2(), encoding="utf-8")
-    os.mkfifo(root / "entries/day-03.yaml")
-    done = _cli("--root", str(root), "--no-site", timeout=60)  # a hang would time out
-    _one_line(done, 2, "entries/day-03.yaml:1: an entry must be a regular file")
+def test_a_fifo_entry_is_refused_without_hanging(small):
+    """In a process of its own: a hang would time out, not hang the tests."""
+    os.mkfifo(small / "entries/day-03.yaml")
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(small),
+                           "--no-site"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert "Traceback" not in done.stdout
+    _one_line(done.returncode, done.stderr, 2,
+              "entries/day-03.yaml:1: an entry must be a regular file")
 
 
-def test_an_unconstructible_value_through_build_py(small, tmp_path):
-    root = tmp_path / "journal"
-    shutil.copytree(small, root)
-    (root / "entries/day-02.yaml").write_text(day2(day="!!int abc"), encoding="utf-8")
-    _one_line(_cli("--root", str(root), "--no-site"), 2, "entries/day-02.yaml:1: YAML cannot")
-    assert not (root / "docs").exists() and not (root / "results").exists()
+def test_an_unconstructible_value_is_one_line(small, capsys):
+    (small / "entries/day-02.yaml").write_text(day2(day="!!int abc"), encoding="utf-8")
+    code = main(["--root", str(small), "--no-site"])
+    _one_line(code, capsys.readouterr().err, 2, "entries/day-02.yaml:1: YAML cannot")
+    assert not (small / "docs").exists() and not (small / "results").exists()
 
 
-def test_a_missing_root_is_one_line(tmp_path):
-    _one_line(_cli("--root", str(tmp_path / "nowhere")), 2, f"{tmp_path / 'nowhere'}:1: --root")
+def test_a_missing_root_is_one_line(tmp_path, capsys):
+    code = main(["--root", str(tmp_path / "nowhere")])
+    _one_line(code, capsys.readouterr().err, 2, f"{tmp_path / 'nowhere'}:1: --root")
 
 
-def test_a_journal_folder_that_is_a_file_is_one_line(small, tmp_path):
-    root = tmp_path / "journal"
-    shutil.copytree(small, root)
-    (root / ".journal").write_text("not a folder", encoding="utf-8")
-    _one_line(_cli("--root", str(root), "--no-site"), 2, ".journal:1: must be the build's own")
+def test_a_journal_folder_that_is_a_file_is_one_line(small, capsys):
+    (small / ".journal").write_text("not a folder", encoding="utf-8")
+    code = main(["--root", str(small), "--no-site"])
+    _one_line(code, capsys.readouterr().err, 2, ".journal:1: must be the build's own")
 
 
 # --- folders the build writes and prunes must be the journal's own -------------------------
@@ -585,12 +583,9 @@ def test_a_linked_output_folder_is_refused_and_its_target_untouched(small, tmp_p
     victim = tmp_path / "victim"
     (victim / "sub").mkdir(parents=True)
     (victim / "precious.txt").write_text("keep me", encoding="utf-8")
-    root = tmp_path / "journal"
-    shutil.copytree(small, root)
-    (root / "entries/day-02.yaml").write_text(day2(), encoding="utf-8")
-    (root / link).parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(victim, root / link)
-    code = main(["--root", str(root), "--no-site"])
+    (small / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(victim, small / link)
+    code = main(["--root", str(small), "--no-site"])
     err = capsys.readouterr().err.splitlines()
     assert code == 2, err
     assert err[0].startswith(f"{link}:1: must be a folder of this journal, got a link to ")
@@ -723,27 +718,24 @@ NEW_CASES = [
 
 
 @pytest.mark.parametrize("args", [c[1] for c in NEW_CASES], ids=[c[0] for c in NEW_CASES])
-def test_new_writes_a_valid_entry_or_nothing(small, tmp_path, capsys, args):
-    root = tmp_path / "journal"
-    shutil.copytree(small, root)
-    (root / "entries/day-02.yaml").write_text(day2(), encoding="utf-8")
-    before = sorted(p.name for p in (root / "entries").iterdir()) + sorted(
-        p.name for p in (root / "solutions").iterdir())
-    code = main(["new", *args, "--root", str(root)])
+def test_new_writes_a_valid_entry_or_nothing(small, capsys, args):
+    before = sorted(p.name for p in (small / "entries").iterdir()) + sorted(
+        p.name for p in (small / "solutions").iterdir())
+    code = main(["new", *args, "--root", str(small)])
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     if code == 0:
-        entries = load_entries(root, load_catalog())  # the next build accepts it
+        entries = load_entries(small, load_catalog())  # the next build accepts it
         assert entries[-1].day == 3
         assert entries[-1].task == " ".join(args[0].split())
-        assert all(len(p.name) < 100 for p in (root / "solutions").iterdir())
-        compile((root / entries[-1].solution).read_text("utf-8"), "skeleton", "exec")
+        assert all(len(p.name) < 100 for p in (small / "solutions").iterdir())
+        compile((small / entries[-1].solution).read_text("utf-8"), "skeleton", "exec")
     else:
         assert code == 2, captured.err
         lines = captured.err.splitlines()
         assert LOCATED.match(lines[0]) and lines[-1].endswith("nothing was run or written.")
-        after = sorted(p.name for p in (root / "entries").iterdir()) + sorted(
-            p.name for p in (root / "solutions").iterdir())
+        after = sorted(p.name for p in (small / "entries").iterdir()) + sorted(
+            p.name for p in (small / "solutions").iterdir())
         assert after == before
         assert not any(s in captured.err for s in ("\x1b", "\u202e"))
 

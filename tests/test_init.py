@@ -2,41 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from journal import init
+from journal.cli import main
 from journal.errors import InputError
 from journal.siteconfig import read_config
 from tests.helpers import REPO, snapshot
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "build.py", *args], cwd=cwd, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+def main_quietly(args: list[str]) -> tuple[int, str]:
+    """`build.py ARGS` in this process, with no terminal to ask on: (exit status, stderr)."""
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        return main(args), err.getvalue()
 
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
-    """`init` into an empty folder, then `new` and a build inside the new journal."""
+    """`init` into an empty folder, then `new`, then the new journal's own `python build.py`."""
     target = tmp_path_factory.mktemp("mine") / "journal"
     target.mkdir()
-    made = run(["init", str(target), "--title", "Ada's <PyTorch> days", "--author", "Ada L.",
-                "--repo", "https://github.com/ada/torch-days.git"], REPO)
+    made = main_quietly(["init", str(target), "--title", "Ada's <PyTorch> days", "--author",
+                         "Ada L.", "--repo", "https://github.com/ada/torch-days.git"])
     files = {p.relative_to(target).as_posix(): p.read_bytes() for p in sorted(target.rglob("*"))
              if p.is_file()}
-    new = run(["new", "Fit a line", "--date", "2026-01-05"], target)
-    built = run([], target)
+    new = main_quietly(["new", "Fit a line", "--date", "2026-01-05", "--root", str(target)])
+    built = subprocess.run([sys.executable, "build.py"], cwd=target, capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL)
     return target, made, files, new, built
 
 
 def test_init_lays_down_the_machinery_and_no_days(fresh):
     target, made, files, _, _ = fresh
-    assert made.returncode == 0, made.stderr
+    assert made[0] == 0, made[1]
     for path in ("build.py", "requirements.txt", "requirements-dev.txt", "journal/cli.py",
                  "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
@@ -67,7 +72,7 @@ def test_init_writes_a_readme_with_empty_progress_markers_and_a_quick_start(fres
 
 def test_new_then_build_in_the_new_journal_gives_a_one_day_site(fresh):
     target, _, _, new, built = fresh
-    assert new.returncode == 0, new.stderr
+    assert new[0] == 0, new[1]
     assert built.returncode == 0, built.stderr[-2000:]
     assert sorted(p.name for p in (target / "site/days").iterdir()) == [
         "day-01", "day-01.html", "index.html"]  # the day's page, its files, the days table
@@ -88,9 +93,9 @@ def test_init_into_a_folder_with_files_refuses_and_writes_nothing(tmp_path):
     target.mkdir()
     (target / "todo.txt").write_text("mine\n")
     before = snapshot(tmp_path, folders=("",))
-    done = run(["init", str(target), "--repo", "ada/x"], REPO)
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [
+    code, err = main_quietly(["init", str(target), "--repo", "ada/x"])
+    assert code == 2
+    assert err.splitlines() == [
         f"{target}:1: is not empty (it holds todo.txt), and `build.py init` never writes over "
         "files; pick a new or empty folder"]
     assert snapshot(tmp_path, folders=("",)) == before
@@ -98,9 +103,9 @@ def test_init_into_a_folder_with_files_refuses_and_writes_nothing(tmp_path):
 
 
 def test_init_refuses_a_bad_repo_before_writing(tmp_path):
-    done = run(["init", str(tmp_path / "new"), "--repo", "not a repo"], REPO)
-    assert done.returncode == 2
-    assert done.stderr.startswith("--repo:1: must be a GitHub repository as owner/name")
+    code, err = main_quietly(["init", str(tmp_path / "new"), "--repo", "not a repo"])
+    assert code == 2
+    assert err.startswith("--repo:1: must be a GitHub repository as owner/name")
     assert not (tmp_path / "new").exists()
 
 

@@ -3,7 +3,9 @@ takes its solutions down with it, and a second build never races a running one."
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import json
 import os
 import signal
@@ -16,7 +18,7 @@ import pytest
 
 from journal import cli
 from journal.results import Result
-from tests.helpers import REPO, make_journal, running, toy_solution
+from tests.helpers import REPO, copy_journal, make_journal, running, toy_solution
 
 DAYS = (1, 2, 3)
 SLOW_DAYS = (2, 3)  # day 1 is stored while these still run
@@ -91,19 +93,25 @@ def test_solutions_and_fork_server_die_with_the_build(killed):
 
 
 @pytest.fixture(scope="module")
-def rebuilt(killed):
-    root, _, _ = killed
-    done = subprocess.run(build_command(root), cwd=REPO, capture_output=True, text=True)
-    return root, done
+def rebuilt(killed, tmp_path_factory):
+    """A copy of the killed journal, once what the kill left running is gone, built again
+    (in this process): (root, exit status, what it printed)."""
+    root, solutions, servers = killed
+    wait_for(lambda: not any(map(running, solutions + list(servers))), 10.0)
+    root = copy_journal(root, tmp_path_factory.mktemp("rebuilt"))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["--root", str(root), "--jobs", "2"])
+    return root, code, err.getvalue()
 
 
 def test_next_build_succeeds(rebuilt):
-    _, done = rebuilt
-    assert done.returncode == cli.EXIT_OK, done.stderr
+    _, code, err = rebuilt
+    assert code == cli.EXIT_OK, err
 
 
 def test_every_day_is_stored_with_all_its_files(rebuilt):
-    root, _ = rebuilt
+    root, _, _ = rebuilt
     for day in DAYS:
         result = Result.from_dict(json.loads((root / f"results/day-{day:02d}/result.json")
                                              .read_text(encoding="utf-8")))
@@ -114,7 +122,7 @@ def test_every_day_is_stored_with_all_its_files(rebuilt):
 
 
 def test_docs_site_and_readme_have_every_day(rebuilt):
-    root, _ = rebuilt
+    root, _, _ = rebuilt
     readme = (root / "README.md").read_text(encoding="utf-8")
     for day in DAYS:
         assert (root / f"docs/days/day-{day:02d}.md").is_file()
@@ -123,7 +131,7 @@ def test_docs_site_and_readme_have_every_day(rebuilt):
 
 
 def test_no_temporary_files_are_left(rebuilt):
-    root, _ = rebuilt
+    root, _, _ = rebuilt
     leftovers = [os.path.join(folder, name) for folder, _, names in os.walk(root)
                  for name in names if name.endswith(".tmp")]
     assert leftovers == []

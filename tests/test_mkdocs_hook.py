@@ -4,6 +4,8 @@ the reload; a mistake is the one located line build.py prints, and the last good
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 import yaml
 
 from journal import pipeline, site
+from journal.cli import main
 from journal.mkdocs_env import RENDERED_BY_BUILD
 from journal.siteconfig import read_config
 from tests.helpers import REPO
@@ -66,10 +69,10 @@ def git_status(root: Path, *paths: str) -> str:
 
 def build_py_error(root: Path) -> str:
     """The first line `python build.py` prints for this journal's invalid input."""
-    done = subprocess.run([sys.executable, str(root / "build.py"), "--no-site", "--root",
-                           str(root)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr
-    return done.stderr.splitlines()[0]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["--no-site", "--root", str(root)]) == 2, err.getvalue()
+    return err.getvalue().splitlines()[0]
 
 
 def edit(path: Path, old: str, new: str) -> str:
@@ -208,7 +211,7 @@ class Server:
             assert self.process.poll() is None, f"mkdocs serve exited:\n{self.log()[-3000:]}"
             if check():
                 return time.monotonic() - started
-            time.sleep(0.2)
+            time.sleep(0.1)
         raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
 
     def stop(self) -> int:
@@ -221,15 +224,23 @@ class Server:
         return self.process.wait()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    base = tmp_path_factory.mktemp("serve")
-    server = Server(fresh_clone(base), base / "serve.log")
+@contextlib.contextmanager
+def serving(root: Path, log: Path):
+    """`mkdocs serve` in `root`, answering; stopped as Ctrl-C stops it if still running."""
+    server = Server(root, log)
     try:
         wait_for_http(server.url + "/", STARTUP_SECONDS, server.process)
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server for the tests that edit while it serves, each a file of its own."""
+    base = tmp_path_factory.mktemp("serve")
+    with serving(fresh_clone(base), base / "serve.log") as server:
+        yield server
 
 
 def test_serve_answers_with_the_home_page_and_a_day_page(served):
@@ -291,6 +302,7 @@ def test_broken_entry_prints_one_located_line_and_the_last_good_page_stays(serve
     served.wait_until("the fixed entry's page", lambda: new_gap in served.page("days/day-05.html"))
 
 
-def test_ctrl_c_stops_serving_having_imported_no_torch(served):
-    assert served.stop() == 0
-    assert NO_HEAVY_IMPORTS in served.log()
+def test_ctrl_c_stops_serving_having_imported_no_torch(tmp_path):
+    with serving(fresh_clone(tmp_path), tmp_path / "serve.log") as server:
+        assert server.stop() == 0
+    assert NO_HEAVY_IMPORTS in server.log()

@@ -12,17 +12,15 @@ from journal.catalog import load_catalog
 from journal.cli import main
 from journal.entries import load_entries
 from journal.pipeline import Options, build
-from tests.helpers import make_journal, snapshot, write
-from tests.site_helpers import copy_committed_journal
+from tests.helpers import copy_journal, make_journal, snapshot, write
 
 TASK = "Implement a CNN on CIFAR-10"
 
 
 @pytest.fixture(scope="module")
-def new_user_run(tmp_path_factory):
-    """The committed journal, built; then `new` with nothing edited after it, and a build."""
-    root = copy_committed_journal(tmp_path_factory.mktemp("new"))
-    build(root, Options(site=False))  # up to date, whatever the committed results were
+def new_user_run(seed, tmp_path_factory):
+    """A copy of the built seed journal; then `new` with nothing edited after it, and a build."""
+    root = copy_journal(seed.root, tmp_path_factory.mktemp("new"))
     code = main(["new", TASK, "--problem", "v1-8", "--date", "2026-11-28", "--root", str(root)])
     return root, code, build(root, Options())
 

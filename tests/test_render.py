@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from journal.catalog import load_catalog
 from journal.entries import load_entries
 from journal.pipeline import Day
 from journal.results import Result, day_dir, load_result
-from tests.helpers import REPO, copy_site_config, entry_yaml, make_journal, toy_solution
+from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, toy_solution
 
 TODAY = dt.date(2025, 2, 10)
 LOSS = {"steps": [0, 1, 2], "values": [1.0, 0.5, 0.25]}
@@ -27,19 +26,7 @@ def days_of(root: Path) -> list[Day]:
     return [Day(e, load_result(root, e.day)) for e in load_entries(root, load_catalog())]
 
 
-# --- the seed journal, rendered and built as the site ---------------------------------------
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory) -> Path:
-    """A copy of the repository's journal with its stored results, rendered and built."""
-    root = tmp_path_factory.mktemp("seed") / "journal"
-    for folder in ("entries", "solutions", "results", "site_templates"):
-        shutil.copytree(REPO / folder, root / folder)
-    copy_site_config(root)
-    site.write_docs(root, render.render_docs(root, days_of(root), load_catalog(), TODAY))
-    site.build_site(root)  # mkdocs build --strict
-    return root
+# --- the built seed journal's pages; its home page as of TODAY ------------------------------
 
 
 def stat(index: str, label: str) -> str:
@@ -47,8 +34,9 @@ def stat(index: str, label: str) -> str:
     return index.split(f'<span class="jl-stat-label">{label}</span>')[1].split("</div>")[0]
 
 
-def test_home_page_sums_up_the_seed_journey(seed):
-    index = (seed / "docs/index.md").read_text()
+def test_home_page_sums_up_the_seed_journey(seed, tmp_path):
+    root = copy_journal(seed.root, tmp_path, site=False)  # its charts are cached: none is drawn
+    index = render.render_docs(root, days_of(root), load_catalog(), TODAY)["index.md"]
     assert '<span class="jl-stat-value">8</span>' in stat(index, "Days logged")
     assert "8<small> of 8</small>" in stat(index, "Passing")
     solved = index.split("TorchLeet problems</a> solved</span>")[1].split("</div>")[0]
@@ -62,24 +50,24 @@ def test_home_page_sums_up_the_seed_journey(seed):
 
 
 def test_home_page_has_a_card_per_day_newest_first_with_its_thumbnail(seed):
-    html = (seed / "site/index.html").read_text()
+    html = (seed.root / "site/index.html").read_text()
     cards = html.split('<article class="jl-card">')[1:]
     assert len(cards) == 8
     assert [c.split('href="days/')[1].split('"')[0] for c in cards] == [
         f"day-{n:02d}.html" for n in range(8, 0, -1)]
     for card in cards:
         thumb = card.split('src="')[1].split('"')[0]
-        assert thumb.startswith("thumbnails/") and (seed / "site" / thumb).stat().st_size > 1000
+        assert thumb.startswith("thumbnails/") and (seed.root / "site" / thumb).stat().st_size > 1000
     assert "Loss/train 193.2 → 0.6634" in cards[-1], "day 1's loss, where it began and ended"
     assert '<a class="jl-chip" href="tags.html#tag-rnn">rnn <span class="jl-chip-count">1' \
         in cards[0]
     calendar = html.split('alt="Entries per day, as a calendar')[0].rsplit("<img", 1)[1]
     src = calendar.split('src="')[1].split('"')[0]
-    assert src.startswith("charts/") and (seed / "site" / src).stat().st_size > 1000
+    assert src.startswith("charts/") and (seed.root / "site" / src).stat().st_size > 1000
 
 
 def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
-    page = (seed / "docs/torchleet.md").read_text()
+    page = (seed.root / "docs/torchleet.md").read_text()
     open_part = page[page.index("## Open"):]
     items = [line.strip() for line in open_part.splitlines() if line.strip().startswith("- ")]
     assert len(items) == 82
@@ -89,25 +77,25 @@ def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
     assert "v1-1:" not in open_part
     solved = page[page.index("## Solved"):page.index("## Open")]
     assert "| Medium | [Day 8](days/day-08.md) (2025-02-03) |" in solved
-    assert (seed / "site/torchleet.html").read_text().count("<li>") >= 82
+    assert (seed.root / "site/torchleet.html").read_text().count("<li>") >= 82
     assert 'alt="Problems solved per tier: basic 7 of 7, easy 0 of 16' in page
 
 
 def test_tags_and_gaps_pages_link_their_days(seed):
-    tags = (seed / "docs/tags.md").read_text()
+    tags = (seed.root / "docs/tags.md").read_text()
     rnn = tags[tags.index('<dt id="tag-rnn">'):].split("</dd>")[0]
     assert '<a href="days/day-08.html">Day 8: Implement a LSTM Model</a>' in rnn
-    gaps = (seed / "docs/gaps.md").read_text()
+    gaps = (seed.root / "docs/gaps.md").read_text()
     day4 = gaps[gaps.index("## [Day 4:"):].split("\n## ")[0]
     assert '<a class="jl-chip" href="tags.html#tag-loss-functions">' in day4
     assert "- threshold for Huber loss" in day4
     assert gaps.count("- threshold for Huber loss") == 1, "each gap once, whatever its tags"
-    assert "<li>threshold for Huber loss</li>" in (seed / "site/gaps.html").read_text()
-    assert (seed / "site/tags.html").is_file()
+    assert "<li>threshold for Huber loss</li>" in (seed.root / "site/gaps.html").read_text()
+    assert (seed.root / "site/tags.html").is_file()
 
 
 def test_day_pages_lead_with_the_docstring_and_link_their_neighbours(seed):
-    day8 = (seed / "docs/days/day-08.md").read_text()
+    day8 = (seed.root / "docs/days/day-08.md").read_text()
     lead = day8.split('<div class="jl-lead">')[1].split("</div>")[0]
     assert "<p>Next-step prediction on a sine wave, with an LSTM from scratch and with nn.LSTM.</p>" \
         in lead, "the module docstring, its 'Day 8:' dropped"
@@ -115,12 +103,12 @@ def test_day_pages_lead_with_the_docstring_and_link_their_neighbours(seed):
     assert '??? success "Passed in' in day8, "the build details are collapsed"
     assert '<a class="jl-chip" href="../tags.html#tag-lstm">lstm</a>' in day8
     assert 'rel="prev" href="../days/day-07.html"' in day8 and 'rel="next"' not in day8
-    day1 = (seed / "docs/days/day-01.md").read_text()
+    day1 = (seed.root / "docs/days/day-01.md").read_text()
     assert 'rel="next" href="../days/day-02.html"' in day1 and 'rel="prev"' not in day1
 
 
 def test_a_figure_is_described_by_the_titles_its_solution_gives_it(seed):
-    day7 = (seed / "docs/days/day-07.md").read_text()
+    day7 = (seed.root / "docs/days/day-07.md").read_text()
     figure = day7.split('<figure class="jl-figure">')[1].split("</figure>")[0]
     assert ('alt="Plot: Day 7: save and load a model; Training loss; Predictions before and '
             'after the round trip"') in figure, "the suptitle first, then each axes' title"
@@ -135,7 +123,9 @@ def test_plot_titles_are_read_without_running_and_only_from_constants():
     assert render.plot_titles("def broken(:") is None
 
 
-def test_a_second_render_with_charts_cached_imports_no_plotting_and_writes_nothing(seed):
+def test_a_second_render_with_charts_cached_imports_no_plotting_and_writes_nothing(seed, tmp_path):
+    root = copy_journal(seed.root, tmp_path, site=False)
+    site.write_docs(root, render.render_docs(root, days_of(root), load_catalog(), TODAY))
     script = f"""
 import datetime, json, sys
 from pathlib import Path
@@ -144,7 +134,7 @@ from journal.catalog import load_catalog
 from journal.entries import load_entries
 from journal.pipeline import Day
 from journal.results import load_result
-root, catalog = Path({str(seed)!r}), load_catalog()
+root, catalog = Path({str(root)!r}), load_catalog()
 days = [Day(e, load_result(root, e.day)) for e in load_entries(root, catalog)]
 today = datetime.date.fromisoformat("{TODAY.isoformat()}")
 docs = render.render_docs(root, days, catalog, today)
@@ -156,8 +146,8 @@ print(json.dumps([written, heavy, sorted(k for k in docs if k.startswith("charts
                           text=True, check=True)
     written, heavy, charts = json.loads(done.stdout)
     assert (written, heavy) == ([], [])
-    assert charts == sorted(p.relative_to(seed / "docs").as_posix()
-                            for p in (seed / "docs/charts").iterdir())
+    assert charts == sorted(p.relative_to(root / "docs").as_posix()
+                            for p in (root / "docs/charts").iterdir())
 
 
 # --- a hand-made journal: reviews, untagged days, raw HTML, a day with no result ------------

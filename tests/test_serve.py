@@ -3,6 +3,7 @@ Ctrl-C stops everything."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from journal.cli import main
-from tests.helpers import REPO, make_journal
+from journal.pipeline import Options, build
+from tests.helpers import REPO, copy_journal, make_journal
 from tests.site_helpers import fetch, free_port, wait_for_http
 
-STARTUP_SECONDS = 120  # the first build runs both toy solutions
+STARTUP_SECONDS = 120  # mkdocs builds the site before it serves
 CHANGE_SECONDS = 30
 
 
@@ -32,7 +34,10 @@ class Server:
                 [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root),
                  "--dev-addr", self.url.removeprefix("http://")],
                 stdout=output, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                # Tests run as a shell's background job inherit SIGINT ignored; a user's
+                # terminal delivers Ctrl-C.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -46,25 +51,41 @@ class Server:
             assert self.process.poll() is None, f"serve exited:\n{self.log()[-3000:]}"
             if check():
                 return
-            time.sleep(0.3)
+            time.sleep(0.1)
         raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("serve")
-    server = Server(make_journal(base), base / "serve.log")
+def built(tmp_path_factory) -> Path:
+    """A toy journal built once (in this process): a serve of a copy runs nothing at start."""
+    root = make_journal(tmp_path_factory.mktemp("built"))
+    build(root, Options())
+    return root
+
+
+@contextlib.contextmanager
+def serving(root: Path, log: Path):
+    """`build.py serve` in `root`, answering; stopped as Ctrl-C stops it if still running."""
+    server = Server(root, log)
     try:
         wait_for_http(server.url + "/", STARTUP_SECONDS, server.process)
         yield server
     finally:
-        if server.process.poll() is None:  # a test failed before the one that stops it
+        if server.process.poll() is None:  # a test failed before it stopped the server
             server.process.send_signal(signal.SIGINT)
             try:
                 server.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.process.kill()
                 server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    """One server for the tests that edit while it serves, each a file of its own."""
+    base = tmp_path_factory.mktemp("serve")
+    with serving(copy_journal(built, base), base / "serve.log") as server:
+        yield server
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -134,27 +155,27 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_ctrl_c_stops_server_and_children_cleanly(server):
-    family = _descendants(server.process.pid)
-    assert family, "mkdocs serve runs as a child"
-    server.process.send_signal(signal.SIGINT)
-    assert server.process.wait(timeout=15) == 0
+def test_ctrl_c_stops_server_and_children_cleanly(built, tmp_path):
+    with serving(copy_journal(built, tmp_path), tmp_path / "serve.log") as server:
+        family = _descendants(server.process.pid)
+        assert family, "mkdocs serve runs as a child"
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=15) == 0
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     assert not [pid for pid in family if _alive(pid)], "a child outlived serve"
     assert "Shutting down..." in server.log(), "mkdocs was stopped as Ctrl-C stops it"
 
 
-def test_killed_serve_takes_mkdocs_with_it(server, tmp_path):
-    again = Server(server.root, tmp_path / "again.log")  # cached now: starts in seconds
-    wait_for_http(again.url + "/", STARTUP_SECONDS, again.process)
-    family = _descendants(again.process.pid)
-    again.process.kill()  # no chance to stop mkdocs itself
-    again.process.wait()
+def test_killed_serve_takes_mkdocs_with_it(built, tmp_path):
+    with serving(copy_journal(built, tmp_path), tmp_path / "serve.log") as server:
+        family = _descendants(server.process.pid)
+        server.process.kill()  # no chance to stop mkdocs itself
+        server.process.wait()
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     assert not [pid for pid in family if _alive(pid)], "mkdocs outlived a killed serve"
 
 

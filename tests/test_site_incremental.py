@@ -9,7 +9,7 @@ import pytest
 
 from journal import site_state
 from journal.pipeline import Options, build
-from tests.helpers import make_journal
+from tests.helpers import copy_journal, make_journal
 
 
 def mtimes(root: Path) -> dict[str, int]:
@@ -30,12 +30,19 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def journal(tmp_path_factory) -> Path:
+def settled(tmp_path_factory) -> Path:
+    """A toy journal built with its site, then again so that nothing is left to change."""
     root = make_journal(tmp_path_factory.mktemp("incremental"))
     assert build(root, Options()).site == "full"
     # The times page says "ran" after a build that ran, "cached" after the next: settle it.
     assert build(root, Options()).site == "pages"
     return root
+
+
+@pytest.fixture
+def journal(settled, tmp_path) -> Path:
+    """A copy of the settled journal, for one test to edit and build again."""
+    return copy_journal(settled, tmp_path)
 
 
 def test_a_build_that_changed_no_docs_file_does_not_run_mkdocs(journal):
@@ -63,7 +70,7 @@ def test_a_new_title_changes_every_pages_navigation_so_all_is_rebuilt(journal):
 
 
 def test_a_build_killed_while_changing_site_leads_to_a_full_build(journal):
-    edit(journal, "entries/day-02.yaml", "Freshly edited gap", "Gap after a kill")
+    edit(journal, "entries/day-02.yaml", "Gap of day 2", "Gap after a kill")
     site_state.forget(journal)  # what a build killed inside mkdocs leaves behind
     assert build(journal, Options()).site == "full"
 

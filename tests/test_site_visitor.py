@@ -124,7 +124,7 @@ def test_axe_finds_no_serious_violation_on_any_page(visitor, seed, site_url, sch
 
     axe, found = Axe(), {}
     tab = visitor(scheme=scheme)
-    pages = pages_of(seed[0])
+    pages = pages_of(seed.root)
     assert len(pages) >= 14, pages  # home, days, TorchLeet, gaps, tags, times and eight days
     for path in pages:
         page = tab.open(site_url + path)
@@ -141,7 +141,7 @@ def test_axe_finds_no_serious_violation_on_any_page(visitor, seed, site_url, sch
 
 
 def test_home_has_a_thumbnail_card_per_day_linking_to_it(visitor, seed, site_url):
-    _, report = seed
+    _, report, _ = seed
     page = visitor().open(site_url)
     cards = page.locator("article.jl-card")
     assert cards.count() == len(report.days) == 8
@@ -175,7 +175,7 @@ def test_the_progress_table_stacks_its_rows_on_a_phone(visitor, site_url):
 
 
 def test_no_running_streak_when_the_last_entry_is_old(visitor, seed, site_url):
-    root, report = seed
+    _, report, _ = seed
     last = max(d.entry.date for d in report.days)
     page = visitor().open(site_url)
     current = page.locator(".jl-stat-current .jl-stat-value").inner_text()
@@ -188,9 +188,8 @@ def test_no_running_streak_when_the_last_entry_is_old(visitor, seed, site_url):
 
 
 def test_from_disk_a_card_opens_its_day_and_search_finds_it(visitor, seed):
-    root, _ = seed
     tab = visitor()
-    page = tab.open((root / "site/index.html").as_uri())
+    page = tab.open((seed.root / "site/index.html").as_uri())
     page.locator(".jl-card-title a", has_text="Implement a LSTM Model").click()
     page.wait_for_url("**/days/day-08.html")
     assert page.url.startswith("file://")

@@ -13,7 +13,6 @@ import yaml
 from journal.cli import main
 from journal.pipeline import torch_has_cuda
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
-from tests.site_helpers import built_seed_journal
 
 WORKFLOW = REPO / ".github/workflows/pages.yml"
 
@@ -83,13 +82,8 @@ def test_build_step_publishes_a_failed_day_but_stops_on_invalid_input(
 # --- a CI-like run: the committed journal, no cache of its own --------------------------------
 
 
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory):
-    return built_seed_journal(tmp_path_factory)
-
-
-def test_ci_like_run_trains_nothing(ci_run):
-    _, report, _ = ci_run
+def test_ci_like_run_trains_nothing(seed):
+    _, report, _ = seed
     assert len(report.days) >= 8
     ran = [d.entry.slug for d in report.days if d.ran]
     assert ran == [], (f"{', '.join(ran)} ran: their committed results are out of date with "
@@ -97,15 +91,15 @@ def test_ci_like_run_trains_nothing(ci_run):
     assert report.failures == []
 
 
-def test_ci_like_run_leaves_the_committed_results_as_they_were(ci_run):
-    root, _, before = ci_run
+def test_ci_like_run_leaves_the_committed_results_as_they_were(seed):
+    root, _, before = seed
     after = {p.relative_to(root).as_posix(): p.read_bytes()
              for p in sorted((root / "results").rglob("*")) if p.is_file()}
     assert after == before
 
 
-def test_ci_like_run_builds_the_site_from_the_stored_results(ci_run):
-    root, report, _ = ci_run
+def test_ci_like_run_builds_the_site_from_the_stored_results(seed):
+    root, report, _ = seed
     for day in report.days:
         page = (root / f"site/days/{day.entry.slug}.html").read_text()
         for figure in day.result.figures:

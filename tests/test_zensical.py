@@ -9,8 +9,6 @@ import subprocess
 
 import pytest
 
-from tests.site_helpers import built_seed_journal
-
 ZENSICAL = shutil.which("zensical")
 # A stylesheet or script loaded from another host: a CDN or a font service. (A canonical
 # link names the page's published address, site_url's; a browser loads nothing from it.)
@@ -22,9 +20,9 @@ pytestmark = pytest.mark.skipif(ZENSICAL is None, reason="zensical is not instal
 
 
 @pytest.fixture(scope="module")
-def zensical_site(tmp_path_factory):
+def zensical_site(seed, tmp_path_factory):
     """The seed journal's generated docs/ and mkdocs.yml, built by `zensical build --strict`."""
-    root, report, _ = built_seed_journal(tmp_path_factory)
+    root, report, _ = seed
     # Zensical writes to mkdocs.yml's site_dir, so it builds a copy, beside site/ not over it.
     work = tmp_path_factory.mktemp("zensical")
     shutil.copytree(root / "docs", work / "docs")
