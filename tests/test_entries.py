@@ -171,7 +171,7 @@ def test_bad_entry_is_one_line_naming_file_line_and_value(case, journal):
     apply(case, journal)
     with pytest.raises(InputError) as raised:
         load_entries(journal, load_catalog())
-    problems = [str(problem) for problem in raised.value.problems]
+    problems = [str(problem) for problem in raised.value.mistakes]
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{case.path}:{case.line}: "), problems[0]
     assert case.message in problems[0]
