@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -71,7 +72,9 @@ def serve_update(root: Path) -> float:
     port = _free_port()
     server = subprocess.Popen([sys.executable, "build.py", "serve", "--dev-addr",
                                f"127.0.0.1:{port}"], cwd=root, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                              stderr=subprocess.DEVNULL, start_new_session=True,
+                              # Run as a shell's background job, it would inherit SIGINT ignored.
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     url = f"http://127.0.0.1:{port}/days/day-200.html"
     try:
         _wait_for(url, lambda page: True, 120)
@@ -81,8 +84,12 @@ def serve_update(root: Path) -> float:
         _wait_for(url, lambda page: "a gap saved while serving" in page, 60)
         return time.perf_counter() - saved
     finally:
-        os.killpg(server.pid, 2)
-        server.wait(30)
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def _wait_for(url: str, ready, timeout: float) -> None:

@@ -110,7 +110,12 @@ def build(root: Path, options: Options, events: Events | None = None,
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan(to_run, [e for e in entries if e not in to_run])
     if to_run:
+        # For seconds before the first run starts, the fork server's warm-up keeps one core
+        # busy and the other idle: the parent does there what it would otherwise do after.
+        early = threading.Thread(target=_early_work, args=(root, entries), daemon=True)
+        early.start()
         _run(root, to_run, days, options, events, env)
+        early.join()
         _recheck_stored(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
@@ -226,10 +231,18 @@ def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
     return sorted(entries, key=expected, reverse=True)
 
 
-def _preload() -> None:
-    """What the parent needs once runs end: the drawing libraries, the packages' metadata."""
-    charts.preload()
-    distributions()
+def _early_work(root: Path, entries: list[Entry]) -> None:
+    """What needs no run's result: importing the drawing libraries, reading the packages'
+    metadata (to name a run's packages) and the solutions' sources (cached for the render).
+
+    Only a head start: whatever fails here is done again, and reported, where it is needed.
+    """
+    try:
+        charts.preload()
+        distributions()
+        render.read_solutions(root, entries)
+    except Exception:
+        pass
 
 
 def torch_has_cuda() -> bool:
@@ -298,9 +311,6 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
         finished.append(entry.day)
 
     finished: list[int] = []
-    # For seconds before the first run starts, the fork server's warm-up keeps one core busy
-    # and the other idle: the parent does there what it would otherwise do after the runs.
-    threading.Thread(target=_preload, name="preload", daemon=True).start()
     runner.run_jobs(jobs, parallel, on_start=lambda job: events.started(by_day[job.day]),
                     on_done=done,
                     on_tick=lambda running: events.tick([(by_day[j.day], t) for j, t in running]))

@@ -10,9 +10,11 @@ chart of the whole journal, or a day's card thumbnail, is drawn the first time i
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -115,6 +117,18 @@ def headline(entry: Entry, result: Result | None) -> dict | None:
         return None
     values = result.scalars[tag]["values"]
     return {"tag": tag, "start": values[0], "end": values[-1]}
+
+
+def read_solutions(root: Path, entries: list[Entry]) -> tuple[dict, dict, dict]:
+    """Each day's solution source, the APIs it uses, and its lead and plot titles, by day.
+
+    Read without running anything, and cached by the source's hash (`journal.source_cache`).
+    """
+    sources = {e.day: (root / e.solution).read_text(encoding="utf-8", errors="replace")
+               for e in entries}
+    read = {e.day: (sources[e.day], e.is_notebook) for e in entries}
+    return (sources, apis.day_apis(root, read),
+            read_each(root, "pages", "2", read, what_source_says, _said_shape))
 
 
 def what_source_says(source: str, notebook: bool) -> dict:
@@ -303,7 +317,10 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     context["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
     context["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
     docs: dict[str, str | Path] = {context["charts"][kind]: drawn[kind] for kind in drawn}
-    thumbs = {d.entry.day: thumbnail(root, d) for d in days}
+    # PIL lets go of the GIL while it decodes, scales and encodes: new cards are made on every
+    # core (a fresh clone makes all of them).
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        thumbs = dict(zip((d.entry.day for d in days), pool.map(lambda d: thumbnail(root, d), days)))
     docs.update({f"{THUMBNAILS}/{path.name}": path for path in thumbs.values() if path})
     context["thumbnails"] = {day: path and f"{THUMBNAILS}/{path.name}"
                              for day, path in thumbs.items()}
@@ -315,11 +332,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     docs["tags.md"] = render(root, "tags.md.j2", **context)
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
-    sources = {d.entry.day: (root / d.entry.solution).read_text(encoding="utf-8", errors="replace")
-               for d in days}
-    read = {d.entry.day: (sources[d.entry.day], d.entry.is_notebook) for d in days}
-    used = apis.day_apis(root, read)
-    said = read_each(root, "pages", "2", read, what_source_says, _said_shape)
+    sources, used, said = read_solutions(root, entries)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
     atom = feed.atom(entries, config)
