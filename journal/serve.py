@@ -27,7 +27,7 @@ from .processes import die_with
 from .results import recorded_deps
 
 WATCHED = ("entries", "solutions", "site_templates")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.2  # a poll stats the sources it watches, and reads no result
 STOP_GRACE_SECONDS = 5.0
 
 Snapshot = dict[str, tuple[int, int]]
@@ -36,7 +36,7 @@ Snapshot = dict[str, tuple[int, int]]
 def serve(root: Path, options: Options, dev_addr: str,
           rebuild: Callable[[Options], int]) -> int:
     """Build, serve on `dev_addr` until Ctrl-C or SIGTERM, rebuilding docs/ on every change."""
-    before = snapshot(root)
+    before = snapshot(root, recorded_deps(root))
     # mkdocs serve builds its own copy of the site, so site/ is left to `build.py`.
     code = rebuild(replace(options, site=False))
     if code not in (EXIT_OK, EXIT_FAILED):
@@ -45,7 +45,8 @@ def serve(root: Path, options: Options, dev_addr: str,
     server = _start_mkdocs(root, dev_addr)
     try:
         with _signals_interrupt(signal.SIGTERM, signal.SIGHUP):
-            _watch(root, server, _after_build(root, before), lambda: rebuild(later))
+            seen = _after_build(root, before, recorded_deps(root))
+            _watch(root, server, seen, lambda: rebuild(later))
     except KeyboardInterrupt:
         print("\nstopping the server", file=sys.stderr)
         return EXIT_OK
@@ -104,29 +105,35 @@ def _signals_interrupt(*signals: signal.Signals):
 
 def _watch(root: Path, server: subprocess.Popen, seen: Snapshot,
            rebuild: Callable[[], int]) -> None:
-    """Poll the sources while mkdocs runs; rebuild once for each change found."""
+    """Poll the sources while mkdocs runs; rebuild once for each change found.
+
+    Which files the stored runs read changes only with a build: it is read after each one,
+    not at every poll (a year of results is a year of result.json files to parse).
+    """
+    deps = recorded_deps(root)
     while server.poll() is None:
         time.sleep(POLL_SECONDS)
-        now = snapshot(root)
+        now = snapshot(root, deps)
         if now != seen:
             print(f"\nchanged: {_changes(seen, now)}; rebuilding", file=sys.stderr)
             rebuild()
-            seen = _after_build(root, now)
+            deps = recorded_deps(root)
+            seen = _after_build(root, now, deps)
 
 
-def _after_build(root: Path, before: Snapshot) -> Snapshot:
+def _after_build(root: Path, before: Snapshot, deps: set[str]) -> Snapshot:
     """What to compare the next poll with, once a build that started at `before` is done.
 
     Files keep their state from before the build, so an edit made during it is caught next
     time; files watched only now (a run's new dependencies) start from their current state.
     """
-    return {rel: before.get(rel, state) for rel, state in snapshot(root).items()}
+    return {rel: before.get(rel, state) for rel, state in snapshot(root, deps).items()}
 
 
-def snapshot(root: Path) -> Snapshot:
-    """(mtime, size) of every file a build reads: the watched folders and the runs' deps."""
+def snapshot(root: Path, deps: set[str]) -> Snapshot:
+    """(mtime, size) of every file a build reads: the watched folders and the runs' `deps`."""
     paths = [p for folder in WATCHED for p in (root / folder).rglob("*") if _is_source(root, p)]
-    paths += [root / rel for rel in recorded_deps(root)]
+    paths += [root / rel for rel in deps]
     state = {}
     for path in paths:
         try:

@@ -184,3 +184,24 @@ def test_invalid_input_at_start_serves_nothing(tmp_path, capsys):
     assert main(["serve", "--root", str(root), "--dev-addr", f"127.0.0.1:{free_port()}"]) == 2
     assert capsys.readouterr().err.startswith("entries/day-03.yaml:")
     assert not (root / "docs").exists()
+
+
+def test_polling_reads_no_stored_result_until_something_changed(built, monkeypatch):
+    """A year of days is a year of result.json files: a poll stats sources, it parses none."""
+    from journal import results, serve
+
+    class Server:  # mkdocs serve, as _watch sees it: running for five polls, then gone
+        polls = 0
+
+        def poll(self):
+            self.polls += 1
+            return None if self.polls <= 5 else 0
+
+    reads = []
+    monkeypatch.setattr(serve, "POLL_SECONDS", 0)
+    monkeypatch.setattr(results, "read_result",
+                        lambda root, day: reads.append(day) or (None, None))
+    seen = serve.snapshot(built, set())
+    serve._watch(built, Server(), seen, rebuild=lambda: pytest.fail("nothing changed"))
+    days = len(list((built / "entries").glob("day-*.yaml")))
+    assert sorted(reads) == list(range(1, days + 1)), "each result read once, when watching began"
