@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 
 from . import apis, charts, export, feed, journey, markup
 from .catalog import Catalog
@@ -230,6 +231,30 @@ def notebook_view(source: str, result: Result | None) -> list[dict]:
 # --- pages ---------------------------------------------------------------------------------
 
 
+class _OptionalBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, where a full or read-only temp folder costs only
+    the compiling: a cache must never be why a build fails."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _OptionalBytecodeCache()
+    except (OSError, RuntimeError):  # no temp folder it may safely use
+        return None
+
+
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """The one Jinja environment, made once per templates folder."""
@@ -239,7 +264,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=jinja2.FileSystemBytecodeCache())
+                             bytecode_cache=_bytecode_cache())
     # Text from outside the build reaches a page only through markup's filters: plain, inline,
     # block, code, link, attribute, file_url, yaml_string (see journal/markup.py).
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,

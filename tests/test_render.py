@@ -248,3 +248,17 @@ def test_a_status_from_a_foreign_result_file_is_shown_as_text(handmade):
     for page in ("index.md", "days/index.md", "days/day-01.md"):
         assert "<img src=x" not in docs[page], page
     assert "&lt;img src=x onerror=alert(1)&gt;" in docs["index.md"]
+
+
+def test_a_temp_folder_that_cannot_be_used_costs_only_the_compile(tmp_path, monkeypatch):
+    """Compiled templates are cached in the user's temp folder; one that cannot hold a folder
+    (here it is a file) must not fail the build."""
+    not_a_folder = tmp_path / "tmp"
+    not_a_folder.write_text("a file where the temp folder should be")
+    monkeypatch.setattr("tempfile.tempdir", str(not_a_folder))
+    render.environment.cache_clear()
+    try:
+        page = render.render(REPO, "gaps.md.j2", days=[])
+    finally:
+        render.environment.cache_clear()
+    assert page == render.render(REPO, "gaps.md.j2", days=[])
