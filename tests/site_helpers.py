@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -100,3 +101,56 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class LoggedServer:
+    """A process (`mkdocs serve`, `build.py serve`) serving the journal in `root` at `url`, all
+    it prints in `log`."""
+
+    def __init__(self, root: Path, command: list[str], url: str, log: Path,
+                 change_seconds: float, cwd: Path | None = None,
+                 env: dict[str, str] | None = None):
+        self.root, self.url, self.log_path = root, url, log
+        self.change_seconds = change_seconds
+        with open(log, "wb") as output:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(
+                command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, env=env,
+                # Tests run as a shell's background job inherit SIGINT ignored; a user's
+                # terminal delivers Ctrl-C.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def page(self, path: str) -> str:
+        return fetch(f"{self.url}/{path}")
+
+    def wait_until(self, what: str, check) -> float:
+        """Poll until `check()` holds; returns the seconds it took."""
+        started = time.monotonic()
+        while time.monotonic() < started + self.change_seconds:
+            assert self.process.poll() is None, f"the server exited:\n{self.log()[-3000:]}"
+            if check():
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise AssertionError(f"waited {self.change_seconds} s for {what}:\n{self.log()[-3000:]}")
+
+    def stop(self) -> int:
+        """Stop it as Ctrl-C would, if it still runs; its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()
+
+
+@contextlib.contextmanager
+def answering(server: LoggedServer, startup_seconds: float):
+    """`server` once it answers at its URL; stopped as Ctrl-C stops it when done."""
+    try:
+        wait_for_http(server.url + "/", startup_seconds, server.process)
+        yield server
+    finally:
+        server.stop()

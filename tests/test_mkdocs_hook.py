@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from journal.cli import main
 from journal.mkdocs_env import RENDERED_BY_BUILD
 from journal.siteconfig import read_config
 from tests.helpers import REPO
-from tests.site_helpers import fetch, free_port, wait_for_http
+from tests.site_helpers import LoggedServer, answering, free_port
 
 # `mkdocs` as its console script runs it (-P: the clone is not on sys.path), reporting at exit
 # whether torch or tensorboard was ever imported.
@@ -183,56 +182,16 @@ def _site_path(root: Path) -> str:
     return urlsplit(read_config(root).site_url or "/").path
 
 
-class Server:
-    """`mkdocs serve` in a fresh clone, and everything it printed."""
-
-    def __init__(self, root: Path, log: Path):
-        self.root, self.log_path = root, log
-        address = f"127.0.0.1:{free_port()}"
-        # MkDocs serves under site_url's path (/torchleet-journal/), as its "Serving on" says.
-        self.url = f"http://{address}{_site_path(root)}".rstrip("/")
-        with open(log, "wb") as output:  # the child keeps its own copy of the file
-            self.process = subprocess.Popen(
-                mkdocs_command("serve", "--dev-addr", address),
-                cwd=root, stdout=output, stderr=subprocess.STDOUT, env=_env(),
-                # A shell's background job ignores SIGINT; mkdocs must stop on it as on Ctrl-C.
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def page(self, path: str) -> str:
-        return fetch(f"{self.url}/{path}")
-
-    def wait_until(self, what: str, check) -> float:
-        """Poll until `check()` holds; returns the seconds it took."""
-        started = time.monotonic()
-        while time.monotonic() < started + CHANGE_SECONDS:
-            assert self.process.poll() is None, f"mkdocs serve exited:\n{self.log()[-3000:]}"
-            if check():
-                return time.monotonic() - started
-            time.sleep(0.1)
-        raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait()
-
-
 @contextlib.contextmanager
 def serving(root: Path, log: Path):
-    """`mkdocs serve` in `root`, answering; stopped as Ctrl-C stops it if still running."""
-    server = Server(root, log)
-    try:
-        wait_for_http(server.url + "/", STARTUP_SECONDS, server.process)
+    """`mkdocs serve` in a fresh clone, answering, and everything it printed."""
+    address = f"127.0.0.1:{free_port()}"
+    # MkDocs serves under site_url's path (/torchleet-journal/), as its "Serving on" says.
+    url = f"http://{address}{_site_path(root)}".rstrip("/")
+    server = LoggedServer(root, mkdocs_command("serve", "--dev-addr", address), url, log,
+                          CHANGE_SECONDS, cwd=root, env=_env())
+    with answering(server, STARTUP_SECONDS):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,42 +16,10 @@ import pytest
 from journal.cli import main
 from journal.pipeline import Options, build
 from tests.helpers import REPO, copy_journal, make_journal
-from tests.site_helpers import fetch, free_port, wait_for_http
+from tests.site_helpers import LoggedServer, answering, free_port
 
 STARTUP_SECONDS = 120  # mkdocs builds the site before it serves
 CHANGE_SECONDS = 30
-
-
-class Server:
-    """A `build.py serve` process and the log of everything it and mkdocs printed."""
-
-    def __init__(self, root: Path, log: Path):
-        self.root, self.log_path = root, log
-        self.url = f"http://127.0.0.1:{free_port()}"
-        with open(log, "wb") as output:  # the child keeps its own copy of the file
-            self.process = subprocess.Popen(
-                [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root),
-                 "--dev-addr", self.url.removeprefix("http://")],
-                stdout=output, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                # Tests run as a shell's background job inherit SIGINT ignored; a user's
-                # terminal delivers Ctrl-C.
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def page(self, path: str) -> str:
-        return fetch(f"{self.url}/{path}")
-
-    def wait_until(self, what: str, check) -> None:
-        deadline = time.monotonic() + CHANGE_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"serve exited:\n{self.log()[-3000:]}"
-            if check():
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"waited {CHANGE_SECONDS} s for {what}:\n{self.log()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +32,14 @@ def built(tmp_path_factory) -> Path:
 
 @contextlib.contextmanager
 def serving(root: Path, log: Path):
-    """`build.py serve` in `root`, answering; stopped as Ctrl-C stops it if still running."""
-    server = Server(root, log)
-    try:
-        wait_for_http(server.url + "/", STARTUP_SECONDS, server.process)
+    """`build.py serve` in `root`, answering, and everything it and mkdocs printed."""
+    url = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root),
+               "--dev-addr", url.removeprefix("http://")]
+    server = LoggedServer(root, command, url, log, CHANGE_SECONDS,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with answering(server, STARTUP_SECONDS):
         yield server
-    finally:
-        if server.process.poll() is None:  # a test failed before it stopped the server
-            server.process.send_signal(signal.SIGINT)
-            try:
-                server.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
 
 
 @pytest.fixture(scope="module")
