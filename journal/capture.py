@@ -396,7 +396,8 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
         _collect_metrics(job, record)
     except Exception as error:  # the solution's own outcome stands; say what capture missed
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
-    record.figures = [name for name in figures.saved if name not in _cell_figures(record)]
+    shown_by_cells = set(record.cell_figures())
+    record.figures = [name for name in figures.saved if name not in shown_by_cells]
     record.deps = _hashes(job.root, reads.reads)
     record.modules = loaded_modules()
     try:
@@ -423,10 +424,6 @@ def loaded_modules() -> list[str]:
     """
     tops = {name.partition(".")[0] for name in list(sys.modules)}
     return sorted(top for top in tops - set(sys.stdlib_module_names) if not top.startswith("_"))
-
-
-def _cell_figures(record: Result) -> set[str]:
-    return {name for cell in record.cells for name in cell.get("figures", [])}
 
 
 def _track_summary_writers() -> weakref.WeakSet:

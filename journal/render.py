@@ -398,7 +398,7 @@ def first_image(result: Result | None) -> str | None:
     """The picture that stands for a day: its first figure, else its first metric chart."""
     if result is None:
         return None
-    figures = list(result.figures) + [f for c in result.cells for f in c.get("figures", [])]
+    figures = list(result.figures) + result.cell_figures()
     return (figures or list(result.charts.values()) or [None])[0]
 
 

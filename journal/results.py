@@ -73,10 +73,14 @@ class Result:
     def ok(self) -> bool:
         return self.status == PASSED
 
+    def cell_figures(self) -> list[str]:
+        """The figures a notebook's cells showed, in cell order."""
+        return [name for cell in self.cells for name in cell.get("figures", [])]
+
     def files(self) -> list[str]:
         names = list(self.figures) + list(self.charts.values())
         names += [self.log] if self.log else []
-        names += [f for cell in self.cells for f in cell.get("figures", [])]
+        names += self.cell_figures()
         if self.last_good:
             names += Result.from_dict(self.last_good).files()
         return names
