@@ -235,21 +235,21 @@ def install_tiny(site: Path, version: str) -> None:
     write(info / "top_level.txt", "tinypkg\n")
 
 
-def cli_build(root: Path, site: Path) -> dict[str, str]:
-    """`build.py` in a process of its own, as after a pip install: day -> "ran" or "cached"."""
-    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root),
-                           "--no-site"], env={**os.environ, "PYTHONPATH": str(site)},
-                          capture_output=True, text=True)
-    assert done.returncode in (0, 1), done.stderr
-    return dict(re.findall(r"^(day-\d\d) .* (ran|cached)$", done.stderr, re.M))
+def cli_build(root: Path, capsys) -> dict[str, str]:
+    """`build.py` as a long-lived process (`build.py serve`) runs it after a pip install, in
+    this process: day -> "ran" or "cached"."""
+    assert cli.main(["build", "--root", str(root), "--no-site"]) in (0, 1)
+    return dict(re.findall(r"^(day-\d\d) .* (ran|cached)$", capsys.readouterr().err, re.M))
 
 
-def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it(tmp_path):
+def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it(
+        tmp_path, monkeypatch, capsys):
     site = tmp_path / "site-packages"
     site.mkdir()
+    monkeypatch.syspath_prepend(str(site))  # as pip's site folder is on the path
     uses = "import tinypkg\nprint('tinypkg', tinypkg.VERSION)\n"
     root = make_journal(tmp_path, days={1: uses, 2: 'print("no packages")\n'})
-    assert cli_build(root, site) == {"day-01": "ran", "day-02": "ran"}
+    assert cli_build(root, capsys) == {"day-01": "ran", "day-02": "ran"}
     failed = result(root, 1)
     assert failed["status"] == "failed" and failed["missing"] == "tinypkg"
     assert failed["reason"] == ("ModuleNotFoundError: No module named 'tinypkg' (add tinypkg to "
@@ -257,16 +257,16 @@ def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it
                                 "tinypkg can be imported)")
     page = (root / "docs/days/day-01.md").read_text()
     assert "add tinypkg to requirements.txt and pip install it" in page
-    assert cli_build(root, site) == {"day-01": "cached", "day-02": "cached"}
+    assert cli_build(root, capsys) == {"day-01": "cached", "day-02": "cached"}
 
     install_tiny(site, "1.0")  # no --force: the day that failed on it runs again
-    assert cli_build(root, site) == {"day-01": "ran", "day-02": "cached"}
+    assert cli_build(root, capsys) == {"day-01": "ran", "day-02": "cached"}
     passed = result(root, 1)
     assert passed["status"] == "passed" and passed["packages"]["tinypkg"] == "1.0"
     assert "tinypkg" not in result(root, 2)["packages"]
 
     install_tiny(site, "1.1")
-    assert cli_build(root, site) == {"day-01": "ran", "day-02": "cached"}
+    assert cli_build(root, capsys) == {"day-01": "ran", "day-02": "cached"}
     assert "tinypkg 1.1" in result(root, 1)["log_head"]
 
 
