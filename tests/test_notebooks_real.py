@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from journal import cli
 from journal.hints import pip_name
 from journal.pipeline import Options, build, cuda_build, torch_has_cuda
 from journal.workdir import mirror
-from tests.helpers import REPO, entry_yaml, make_journal, toy_solution, write
+from tests.helpers import entry_yaml, make_journal, toy_solution, write
 from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
