@@ -11,7 +11,6 @@ record, its files in `last-good/`, where the failed run's own cannot overwrite t
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import importlib.util
 import json
@@ -20,6 +19,7 @@ import os
 import platform
 import re
 import stat
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -307,14 +307,8 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
 
 def versions() -> dict[str, str]:
     """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
-    # Each build asks afresh: `build.py serve` outlives a pip install.
-    _version.cache_clear()
-    distributions.cache_clear()
-    try:
-        torch_version = importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        torch_version = "none"
-    return {"python": ".".join(platform.python_version_tuple()[:2]), "torch": torch_version}
+    return {"python": ".".join(platform.python_version_tuple()[:2]),
+            "torch": _installed_now().version("torch")}
 
 
 def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
@@ -377,29 +371,65 @@ def _importable(module: str) -> bool:
         return False
 
 
-@functools.cache
 def distributions() -> dict[str, list[str]]:
-    """Top-level module -> the distributions providing it (a third of a second to read)."""
-    try:
-        return importlib.metadata.packages_distributions()
-    except Exception:  # one broken package's metadata must not stop every build
-        return {}
+    """Top-level module -> the distributions providing it."""
+    return _installed_now().modules()
 
 
 def packages_of(modules: list[str]) -> dict[str, str]:
     """Distribution -> version installed, of the packages that provide `modules`."""
-    found = {dist: _version(dist) for top in modules for dist in distributions().get(top, ())}
+    now = _installed_now()
+    found = {dist: now.version(dist) for top in modules for dist in now.modules().get(top, ())}
     return dict(sorted(found.items()))
 
 
 def installed(packages: dict[str, str]) -> dict[str, str]:
     """The versions installed now of the distributions in `packages` ("none" if removed)."""
-    return {dist: _version(dist) for dist in packages}
+    now = _installed_now()
+    return {dist: now.version(dist) for dist in packages}
 
 
-@functools.cache
-def _version(dist: str) -> str:
+class _Installed:
+    """The installed distributions as of one state of the import folders, read when asked."""
+
+    def __init__(self, folders: tuple):
+        self.folders = folders
+        self._modules: dict[str, list[str]] | None = None
+        self._versions: dict[str, str] = {}
+
+    def modules(self) -> dict[str, list[str]]:
+        if self._modules is None:  # every package's file list: a third of a second
+            try:
+                self._modules = importlib.metadata.packages_distributions()
+            except Exception:  # one broken package's metadata must not stop every build
+                self._modules = {}
+        return self._modules
+
+    def version(self, dist: str) -> str:
+        if dist not in self._versions:
+            try:
+                self._versions[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                self._versions[dist] = "none"
+        return self._versions[dist]
+
+
+_installed: _Installed | None = None
+
+
+def _installed_now() -> _Installed:
+    """What is installed now. `build.py serve` outlives a pip install, so each call looks at the
+    import folders: installing, upgrading or removing a package adds or removes a folder (its
+    dist-info) in one of them, which changes that folder's modification time."""
+    global _installed
+    folders = tuple((folder, _modified(folder)) for folder in sys.path)
+    if _installed is None or _installed.folders != folders:
+        _installed = _Installed(folders)
+    return _installed
+
+
+def _modified(folder: str) -> int | None:
     try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
+        return os.stat(folder or ".").st_mtime_ns
+    except OSError:
+        return None
