@@ -235,6 +235,15 @@ class _OptionalBytecodeCache(jinja2.FileSystemBytecodeCache):
     """Jinja's cache of compiled templates, where a full or read-only temp folder costs only
     the compiling: a cache must never be why a build fails."""
 
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        # Keyed by the template's name and source, not by its path as Jinja does: a journal
+        # cloned or copied elsewhere (every test's is) reuses what was compiled.
+        bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(name, source),
+                                       self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().load_bytecode(bucket)
@@ -258,7 +267,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """The one Jinja environment, made once per templates folder."""
-    # Compiled templates are cached by their source's checksum, so a build that changed no
+    # Compiled templates are cached by their name and source, so a build that changed no
     # template compiles none (half a no-op build's time otherwise). Jinja's own per-user temp
     # folder, not one in the journal: a folder that could come with a clone must hold no code.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from journal import render, site
@@ -262,3 +264,26 @@ def test_a_temp_folder_that_cannot_be_used_costs_only_the_compile(tmp_path, monk
     finally:
         render.environment.cache_clear()
     assert page == render.render(REPO, "gaps.md.j2", days=[])
+
+
+def test_a_journal_copied_elsewhere_compiles_no_template_again(tmp_path, monkeypatch):
+    """The compiled-template cache is keyed by a template's source, not its path; an edited
+    template is compiled anew."""
+    render.environment.cache_clear()
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(REPO / render.TEMPLATES, first / render.TEMPLATES)
+    render.check_templates(first)
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda env, source, name=None, *a, **k: compiled.append(name)
+                        or real(env, source, name, *a, **k))
+    shutil.copytree(REPO / render.TEMPLATES, second / render.TEMPLATES)
+    render.check_templates(second)
+    assert compiled == []
+    gaps = second / render.TEMPLATES / "gaps.md.j2"
+    gaps.write_text(gaps.read_text() + "{# edited #}\n")
+    render.environment.cache_clear()
+    render.check_templates(second)
+    assert compiled == ["gaps.md.j2"]
+    render.environment.cache_clear()
