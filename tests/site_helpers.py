@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.helpers import REPO, copy_site_config
 
@@ -71,7 +72,9 @@ def fetch(url: str) -> str:
 # Debian's Chromium, never a browser Playwright would download; the flags keep it off the network.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Offline, as on a train: no host name resolves but localhost's.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 NO_CHROMIUM = ("needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`; "
                ".ci/run installs it)")
 
@@ -101,6 +104,40 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class OfflineTab:
+    """A page in a browser context of its own (width, colour scheme) that records each request
+    that would leave the machine, and each script error (console errors too, if asked).
+
+    Chromium resolves no host but localhost (CHROMIUM_ARGS), so nothing leaves; the tab notes
+    what tried. (Intercepting every request instead turns the browser's cache off and sends
+    each file through Python: a fifth more time per page.)
+    """
+
+    def __init__(self, browser, width: int = 1280, scheme: str = "light",
+                 console_errors: bool = False):
+        self.context = browser.new_context(viewport={"width": width, "height": 900},
+                                           color_scheme=scheme)
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", self._request)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        if console_errors:
+            self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    def _request(self, request) -> None:
+        url = urlsplit(request.url)
+        if url.scheme not in ("file", "data", "blob") and url.hostname != "127.0.0.1":
+            self.outside.append(request.url)
+
+    def open(self, url: str):
+        self.page.goto(url, wait_until="load")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
 
 
 class LoggedServer:

@@ -1,20 +1,16 @@
 """The built site in headless Chromium, offline: table, math, images, search, theme toggle.
 
 The site is the committed journal built once (nothing trains), served on localhost by
-`python -m http.server`. Every request that is not to localhost is blocked and recorded: the
-site must work on a train. (The screenshots for a person to look at are test_site_visitor's.)
+`python -m http.server`. Chromium resolves no host but localhost, and every request that
+would leave it is recorded: the site must work on a train. (The screenshots for a person to
+look at are test_site_visitor's.)
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.site_helpers import (
-    CHROMIUM,
-    NO_CHROMIUM,
-)
+from tests.site_helpers import CHROMIUM, NO_CHROMIUM, OfflineTab
 
 pytestmark = pytest.mark.browser
 
@@ -25,37 +21,22 @@ if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 
-class Tab:
-    """A fresh page that blocks and records any request leaving localhost, and console errors."""
+class Tab(OfflineTab):
+    """A desktop tab on the served site that also counts console errors."""
 
     def __init__(self, browser, base_url: str):
+        super().__init__(browser, width=1400, console_errors=True)
         self.base_url = base_url
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900},
-                                           color_scheme="light")
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _route(self, route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
 
     def open(self, path: str):
-        self.page.goto(self.base_url + path, wait_until="load")
-        return self.page
+        return super().open(self.base_url + path)
 
 
 @pytest.fixture
 def tab(browser, site_url):
     tab = Tab(browser, site_url)
     yield tab
-    tab.context.close()
+    tab.close()
 
 
 def _pages(seed) -> list[str]:

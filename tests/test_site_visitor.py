@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from journal.pipeline import Options, build
 from tests.helpers import REPO, make_journal
-from tests.site_helpers import (
-    CHROMIUM,
-    NO_CHROMIUM,
-)
+from tests.site_helpers import CHROMIUM, NO_CHROMIUM, OfflineTab
 
 pytestmark = pytest.mark.browser
 
@@ -39,41 +35,12 @@ if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 
-class Visitor:
-    """A browser context of one width and scheme that lets only localhost and file:// through,
-    and records what it blocked and any script error."""
-
-    def __init__(self, browser, width: int = DESKTOP, scheme: str = "light"):
-        self.context = browser.new_context(viewport={"width": width, "height": 900},
-                                           color_scheme=scheme)
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _route(self, route) -> None:
-        url = urlsplit(route.request.url)
-        if url.scheme == "file" or url.hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def open(self, url: str):
-        self.page.goto(url, wait_until="load")
-        return self.page
-
-    def close(self) -> None:
-        self.context.close()
-
-
 @pytest.fixture
 def visitor(browser):
-    made: list[Visitor] = []
+    made: list[OfflineTab] = []
 
-    def make(width: int = DESKTOP, scheme: str = "light") -> Visitor:
-        made.append(Visitor(browser, width, scheme))
+    def make(width: int = DESKTOP, scheme: str = "light") -> OfflineTab:
+        made.append(OfflineTab(browser, width, scheme))
         return made[-1]
 
     yield make
@@ -107,15 +74,14 @@ MARK_TOKEN_KINDS = """() => {
 def axe_violations(axe, page) -> list[dict]:
     """axe-core's violations on the page: everything outside code blocks, and inside them one
     token of each kind."""
+    page.evaluate(axe.axe_script)  # once a page: parsing axe costs as much as a run
+    run = "([context, options]) => axe.run(context, options).then(found => found.violations)"
     options = {"resultTypes": ["violations"]}
-    found = axe.run(page, context={"exclude": [[".highlight code"]]}, options=options)
-    violations = found.response["violations"]
+    violations = page.evaluate(run, [{"exclude": [[".highlight code"]]}, options])
     if page.evaluate(MARK_TOKEN_KINDS):
         only_colours = {**options, "runOnly": ["color-contrast"]}
-        tokens = axe.run(page, context={"include": [["[data-axe-token]"]]}, options=only_colours)
-        violations += tokens.response["violations"]
+        violations += page.evaluate(run, [{"include": [["[data-axe-token]"]]}, only_colours])
     return violations
-
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
