@@ -269,6 +269,8 @@ def test_a_temp_folder_that_cannot_be_used_costs_only_the_compile(tmp_path, monk
 def test_a_journal_copied_elsewhere_compiles_no_template_again(tmp_path, monkeypatch):
     """The compiled-template cache is keyed by a template's source, not its path; an edited
     template is compiled anew."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))  # a cache of its own
     render.environment.cache_clear()
     first, second = tmp_path / "first", tmp_path / "second"
     shutil.copytree(REPO / render.TEMPLATES, first / render.TEMPLATES)
