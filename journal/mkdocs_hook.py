@@ -6,7 +6,8 @@ no longer matches its solution says so. Under `mkdocs serve` the sources are wat
 change renders again. Zensical ignores `hooks:`; for it, `python build.py` renders docs/.
 
 Loaded by MkDocs from its path, this module imports the journal only when it renders: under
-build.py (which sets RENDERED_BY_BUILD) it does nothing, and loads nothing.
+build.py (which sets RENDERED_BY_BUILD) it renders nothing, and only lends MkDocs the
+journal's cache of compiled templates (journal/template_cache.py, which imports only Jinja).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def on_config(config):
     if not _rendered_by_build():
         _render(_root(config))
     return config
+
+
+def on_env(env, config, files):
+    """The theme's compiled templates come from the journal's template cache: MkDocs makes a
+    new environment at every build (each rebuild under `serve` too) and compiled them all again,
+    half of a one-page rebuild's time at a year of days."""
+    _importable()
+    from journal.template_cache import template_cache
+
+    if env.bytecode_cache is None:
+        env.bytecode_cache = template_cache()
+    return env
 
 
 def on_serve(server, config, builder):

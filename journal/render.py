@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 
 import jinja2
-import jinja2.bccache
 
 from . import apis, charts, export, feed, journey, markup
 from .catalog import Catalog
@@ -32,6 +31,7 @@ from .results import Result, day_dir
 from .siteconfig import page_url, read_config
 from .source_cache import read_each
 from .status import status_of
+from .template_cache import template_cache
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
@@ -231,49 +231,15 @@ def notebook_view(source: str, result: Result | None) -> list[dict]:
 # --- pages ---------------------------------------------------------------------------------
 
 
-class _OptionalBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's cache of compiled templates, where a full or read-only temp folder costs only
-    the compiling: a cache must never be why a build fails."""
-
-    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
-                   source: str) -> jinja2.bccache.Bucket:
-        # Keyed by the template's name and source, not by its path as Jinja does: a journal
-        # cloned or copied elsewhere (every test's is) reuses what was compiled.
-        bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(name, source),
-                                       self.get_source_checksum(source))
-        self.load_bytecode(bucket)
-        return bucket
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, ValueError, EOFError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    try:
-        return _OptionalBytecodeCache()
-    except (OSError, RuntimeError):  # no temp folder it may safely use
-        return None
-
-
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path) -> jinja2.Environment:
     """The one Jinja environment, made once per templates folder."""
-    # Compiled templates are cached by their name and source, so a build that changed no
-    # template compiles none (half a no-op build's time otherwise). Jinja's own per-user temp
-    # folder, not one in the journal: a folder that could come with a clone must hold no code.
+    # Compiled templates are cached (journal/template_cache.py), so a build that changed no
+    # template compiles none (half a no-op build's time otherwise).
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=_bytecode_cache())
+                             bytecode_cache=template_cache())
     # Text from outside the build reaches a page only through markup's filters: plain, inline,
     # block, code, link, attribute, file_url, yaml_string (see journal/markup.py).
     env.filters.update(plain=markup.plain, inline=markup.inline, block=markup.block,

@@ -265,3 +265,30 @@ def test_ctrl_c_stops_serving_having_imported_no_torch(tmp_path):
     with serving(fresh_clone(tmp_path), tmp_path / "serve.log") as server:
         assert server.stop() == 0
     assert NO_HEAVY_IMPORTS in server.log()
+
+
+def test_mkdocs_compiles_the_themes_templates_once_not_at_every_build(seed, tmp_path,
+                                                                    monkeypatch):
+    """Each MkDocs build (each rebuild under `serve`) makes a new theme environment; the hook
+    lends it the journal's cache of compiled templates. (Material's search plugin makes one of
+    its own, before any hook runs, for its few translation templates.)"""
+    import jinja2
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))  # a cache of its own
+    monkeypatch.setenv(RENDERED_BY_BUILD, "1")  # docs/ is rendered: only MkDocs builds
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda env, source, name=None, *a, **k: compiled.append(name)
+                        or real(env, source, name, *a, **k))
+    for build_number in (1, 2):
+        config = load_config(str(seed.root / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+        mkdocs_build(config)
+        if build_number == 1:
+            assert "main.html" in compiled, "the first build compiles the theme"
+            compiled.clear()
+    pages = {"main.html", "base.html", "404.html", "sitemap.xml", "partials/nav.html"}
+    assert pages & set(compiled) == set(), compiled
