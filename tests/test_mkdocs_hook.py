@@ -119,6 +119,11 @@ def test_mkdocs_build_on_a_fresh_clone_has_every_day_page(built):
     assert 'href="days/day-01.html"' in (root / "site/index.html").read_text(encoding="utf-8")
 
 
+def test_mkdocs_build_does_not_list_the_day_pages_left_out_of_the_navigation(built):
+    _, _, done = built  # by design: a year of days would be 365 lines at every serve rebuild
+    assert "day-01.md" not in done.stdout + done.stderr
+
+
 def test_mkdocs_build_runs_nothing_and_imports_no_torch(built):
     root, _, done = built
     assert NO_HEAVY_IMPORTS in done.stderr
