@@ -45,8 +45,8 @@ def serve(root: Path, options: Options, dev_addr: str,
     server = _start_mkdocs(root, dev_addr)
     try:
         with _signals_interrupt(signal.SIGTERM, signal.SIGHUP):
-            seen = _after_build(root, before, recorded_deps(root))
-            _watch(root, server, seen, lambda: rebuild(later))
+            deps = recorded_deps(root)
+            _watch(root, server, _after_build(root, before, deps), deps, lambda: rebuild(later))
     except KeyboardInterrupt:
         print("\nstopping the server", file=sys.stderr)
         return EXIT_OK
@@ -103,14 +103,13 @@ def _signals_interrupt(*signals: signal.Signals):
             signal.signal(sig, handler)
 
 
-def _watch(root: Path, server: subprocess.Popen, seen: Snapshot,
+def _watch(root: Path, server: subprocess.Popen, seen: Snapshot, deps: set[str],
            rebuild: Callable[[], int]) -> None:
     """Poll the sources while mkdocs runs; rebuild once for each change found.
 
     Which files the stored runs read changes only with a build: it is read after each one,
     not at every poll (a year of results is a year of result.json files to parse).
     """
-    deps = recorded_deps(root)
     while server.poll() is None:
         time.sleep(POLL_SECONDS)
         now = snapshot(root, deps)
