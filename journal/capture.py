@@ -399,7 +399,6 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
     shown_by_cells = set(record.cell_figures())
     record.figures = [name for name in figures.saved if name not in shown_by_cells]
     record.deps = _hashes(job.root, reads.reads)
-    record.modules = loaded_modules()
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
@@ -415,15 +414,6 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
 def _hashes(root: Path, reads: set[str]) -> dict[str, str]:
     """The project files the run read, with their hashes now: what its cache key covers."""
     return {rel: sha256_file(root / rel) for rel in sorted(reads) if (root / rel).is_file()}
-
-
-def loaded_modules() -> list[str]:
-    """The top-level modules loaded when the run ended, less Python's own: the parent finds
-    the packages (and versions) they come from. The fork server's preloads count: torch's,
-    matplotlib's and tensorboard's versions can change a run's numbers as much as its imports.
-    """
-    tops = {name.partition(".")[0] for name in list(sys.modules)}
-    return sorted(top for top in tops - set(sys.stdlib_module_names) if not top.startswith("_"))
 
 
 def _track_summary_writers() -> weakref.WeakSet:

@@ -1,4 +1,4 @@
-"""The command line: `build` (the default), `new`, `serve` and `init`.
+"""The command line: `build` (the default), `status`, `new`, `serve` and `init`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -16,14 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-from .entries import Entry
+from .entries import Entry, day_slug
 from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
-from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
+from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
 from .render import status_label
 from .text import terminal_safe
 
-COMMANDS = ("build", "new", "serve", "init")
+COMMANDS = ("build", "status", "new", "serve", "init")
 
 
 class Busy(Exception):
@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("build", help="run what changed, render docs/, build site/ (default)")
     _add_build_options(run)
     run.set_defaults(func=cmd_build)
+    status = commands.add_parser("status", help="say which days a build would run, and why, "
+                                 "running nothing")
+    status.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+                        help="as for build: a day that no longer fits its timeout runs again")
+    status.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the journal's folder (default: the current folder)")
+    status.set_defaults(func=cmd_status)
     new = commands.add_parser("new", help="start the next day: an entry and a solution skeleton")
     new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
     new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
@@ -225,11 +232,13 @@ class Progress(Events):
         self.stream.write(terminal_safe(text) + "\n")
         self.stream.flush()
 
-    def plan(self, to_run: list[Entry], cached: list[Entry]) -> None:
+    def plan(self, to_run: list[Day], cached: list[Entry]) -> None:
         self.total = len(to_run)
         if to_run:
             self._line(f"running {len(to_run)} solution{'s' if len(to_run) != 1 else ''} "
                        f"({len(cached)} cached)")
+            for line in why_lines(to_run):
+                self._line(f"  {line}")
 
     def finished(self, day: Day, done: int, total: int) -> None:
         result = day.result
@@ -275,9 +284,50 @@ class Progress(Events):
         self._line("\n".join(lines))
 
 
+def why_lines(days: list[Day]) -> list[str]:
+    """Why days run, one line per reason: `day-05: matplotlib 3.11.2 → 3.11.1`, or for several
+    days with one reason `days 1-3, 5: no stored result yet`."""
+    groups: dict[str, list[int]] = {}
+    for day in sorted(days, key=lambda d: d.entry.day):
+        groups.setdefault(day.why, []).append(day.entry.day)
+    return [f"{_days_named(numbers)}: {why}" for why, numbers in groups.items()]
+
+
+def _days_named(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return day_slug(numbers[0])
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return "days " + ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in spans)
+
+
 def _bar(done: int, total: int, width: int = 12) -> str:
     filled = round(width * done / max(total, 1))
     return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def cmd_status(args) -> int:
+    """Each day fresh or out of date with the reason, as the next build would decide."""
+    days = survey(args.root.resolve(), Options(timeout=args.timeout), Progress(sys.stderr))
+    width = max((len(status_label(d.entry, d.result)) for d in days), default=0)
+    for day in days:
+        state = f"out of date: {day.why}" if day.why else "fresh"
+        _say_out(f"{day.entry.slug}  {status_label(day.entry, day.result):<{width}}  {state}")
+    stale = sum(1 for day in days if day.why)
+    _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {len(days) - stale} fresh, "
+             f"{stale} out of date" + (" (`python build.py` runs them)" if stale else ""))
+    return EXIT_OK
+
+
+def _say_out(line: str) -> None:
+    print(terminal_safe(line))
 
 
 # --- new and serve -------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from .entries import Entry
 from .files import sha256_file
 from .hints import failure_hint
 from .notebook import cell_lines
-from .results import FAILED, PASSED, TIMED_OUT, Result, cache_key, packages_of, read_record
+from .results import FAILED, PASSED, TIMED_OUT, Result, read_record
+from .run_key import cache_key, packages_imported
 
 if TYPE_CHECKING:  # the runner is imported only when something runs
     from .runner import Outcome
@@ -51,7 +52,6 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.python, result.torch = env["python"], env["torch"]
     result.log, result.log_head, result.log_tail, result.log_lines = None, "", "", 0
     result.last_good = None
-    result.packages = packages_of(result.modules)
     _judge(root, result, outcome, entry.solution, reported=record is not None)
     clean = scrubber(root, outcome.job.workdir)  # what is stored is committed and published
     result.reason, result.traceback = clean(result.reason), clean(result.traceback)
@@ -63,6 +63,8 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     solution = root / entry.solution
     if entry.solution not in result.deps and solution.is_file():  # the child never reported
         result.deps = dict(sorted({**result.deps, entry.solution: sha256_file(solution)}.items()))
+    result.packages = packages_imported(root, result.deps)
+    result.settings = entry.run_settings()
     result.key = cache_key(root, entry, result.deps, env, result.status, outcome.timeout,
                            packages=result.packages)
     if result.status == PASSED:

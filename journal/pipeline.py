@@ -17,18 +17,11 @@ from pathlib import Path
 from . import charts, export, render, site
 from .catalog import Catalog, load_catalog
 from .entries import Entry, day_slug, load_entries
+from .environment import distributions, locked, versions
 from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
-from .results import (
-    NOT_RUN,
-    RESULTS_DIR,
-    Result,
-    distributions,
-    is_fresh,
-    read_result,
-    store_result,
-    versions,
-)
+from .results import NOT_RUN, RESULTS_DIR, Result, read_result, store_result
+from .run_key import stale_reason, unlocked_packages, unlocked_warning
 from .siteconfig import read_config
 from .status import Status, status_of
 
@@ -57,6 +50,7 @@ class Day:
     result: Result | None
     ran: bool = False
     stale: bool = False  # its stored result is not what running the solution now would give
+    why: str = ""  # why it runs now (or would run), in a few words; empty when it is fresh
 
     @property
     def status(self) -> Status:
@@ -83,7 +77,7 @@ class Report:
 class Events:
     """What the build tells its caller; the CLI overrides these to show progress."""
 
-    def plan(self, to_run: list[Entry], cached: list[Entry]) -> None: ...
+    def plan(self, to_run: list[Day], cached: list[Entry]) -> None: ...
     def started(self, entry: Entry) -> None: ...
     def finished(self, day: Day, done: int, total: int) -> None: ...
     def tick(self, running: list[tuple[Entry, float]]) -> None: ...
@@ -108,7 +102,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     env = versions()
     days = _stored(root, entries, events)
     to_run, skipped = _plan(root, entries, days, options, env)
-    events.plan(to_run, [e for e in entries if e not in to_run])
+    events.plan([days[e.day] for e in to_run], [e for e in entries if e not in to_run])
     if to_run:
         # For seconds before the first run starts, the fork server's warm-up keeps one core
         # busy and the other idle: the parent does there what it would otherwise do after.
@@ -117,6 +111,7 @@ def build(root: Path, options: Options, events: Events | None = None,
         _run(root, to_run, days, options, events, env)
         early.join()
         _recheck_stored(root, days, events)
+    _warn_unlocked(root, days, events)
     report = Report(list(days.values()), stale_skipped=skipped)
     events.rendering()
     # Each day's notebook, made from its stored run, is a result too: written before the pages
@@ -147,6 +142,19 @@ def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
     report = Report(list(days.values()), stale_skipped=skipped)
     report.written = _write_docs(root, report.days, catalog)
     return report
+
+
+def survey(root: Path, options: Options, events: Events | None = None,
+           catalog: Catalog | None = None) -> list[Day]:
+    """Every day with its stored result and, when a build would run it, why: `build.py status`.
+    Runs nothing, writes nothing, imports no torch. Invalid input raises InputError."""
+    root = root.resolve()
+    events = events or Events()
+    entries = load_entries(root, catalog or load_catalog())
+    days = _stored(root, entries, events)
+    _plan(root, entries, days, options, versions())
+    _warn_unlocked(root, days, events)
+    return list(days.values())
 
 
 def _stored(root: Path, entries: list[Entry], events: Events) -> dict[int, Day]:
@@ -207,20 +215,32 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
     """
     to_run, skipped = [], []
     for entry in entries:
-        result = days[entry.day].result
+        day = days[entry.day]
         if entry.requires == "cuda" and not torch_has_cuda():
-            days[entry.day].result = _not_run_here(entry, result)
+            day.result = _not_run_here(entry, day.result)
             continue
+        day.why = stale_reason(root, entry, day.result, env, options.timeout_for(entry)) or ""
         if options.force or (options.only is not None and entry.day in options.only):
+            day.why = "--force" if options.force else "--only"
             to_run.append(entry)
-        elif is_fresh(root, entry, result, env, options.timeout_for(entry)):
+        elif not day.why:
             continue
         elif options.only is None:
             to_run.append(entry)
         else:
             skipped.append(entry.day)  # --only runs just the days it names; the rest are listed
-            days[entry.day].stale = result is not None
+            day.stale = day.result is not None
     return _longest_first(to_run, days), skipped
+
+
+def _warn_unlocked(root: Path, days: dict[int, Day], events: Events) -> None:
+    """A package a solution imports that the lock does not pin: another machine installs
+    another version and runs the day again, so say so, once per solution, until it is locked."""
+    pins = locked(root)
+    for day in days.values():
+        unlocked = unlocked_packages(pins, day.result.packages) if day.result else []
+        if unlocked:
+            events.warning(unlocked_warning(day.entry.solution, unlocked))
 
 
 def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
@@ -233,7 +253,7 @@ def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
 
 def _early_work(root: Path, entries: list[Entry]) -> None:
     """What needs no run's result: importing the drawing libraries, reading the packages'
-    metadata (to name a run's packages) and the solutions' sources (cached for the render).
+    metadata (to name the packages a run imports) and the solutions' sources (for the render).
 
     Only a head start: whatever fails here is done again, and reported, where it is needed.
     """

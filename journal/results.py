@@ -11,21 +11,17 @@ record, its files in `last-good/`, where the failed run's own cannot overwrite t
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
 import math
 import os
-import platform
 import re
 import stat
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .entries import Entry, day_slug
-from .files import sha256_bytes, sha256_file, write_if_changed
+from .entries import day_slug
+from .files import write_if_changed
 
 RESULTS_DIR = "results"
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
@@ -61,8 +57,9 @@ class Result:
     cells: list[dict[str, Any]] = field(default_factory=list)  # notebook cells, in order
     key: str = ""
     deps: dict[str, str] = field(default_factory=dict)  # project file -> sha256 at run time
-    modules: list[str] = field(default_factory=list)  # top-level modules loaded, as the child saw
-    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version it ran with
+    # The packages the solution's own code imports -> the version it ran with (run_key.py)
+    packages: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # the entry's run settings it ran with
     missing: str = ""  # the module a ModuleNotFoundError named: the day runs again once it imports
     ran_at: str = ""
     python: str = ""
@@ -150,9 +147,10 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
               "a number of 0 or more")
     _want(data.get("signal") is None or isinstance(data.get("signal"), str), "signal", "text")
     _want(_is_str_map(data.get("packages", {})), "packages", "distribution -> version")
-    modules = data.get("modules", [])
-    _want(isinstance(modules, list) and all(isinstance(m, str) for m in modules), "modules",
-          "a list of module names")
+    settings = data.get("settings", {})
+    _want(isinstance(settings, dict) and all(v is None or isinstance(v, str) or _is_int(v)
+                                             for v in settings.values()), "settings",
+          "name -> text or whole number")
     _want(isinstance(data.get("missing", ""), str), "missing", "text")
     deps = data.get("deps", {})
     # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
@@ -300,136 +298,3 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
             path = Path(top, name)
             if not any(path.iterdir()):
                 path.rmdir()  # a folder left empty, like last-good/ once a day passes again
-
-
-# --- cache keys ----------------------------------------------------------------------------
-
-
-def versions() -> dict[str, str]:
-    """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
-    return {"python": ".".join(platform.python_version_tuple()[:2]),
-            "torch": _installed_now().version("torch")}
-
-
-def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str],
-              status: str, timeout: float, packages: dict[str, str] | None = None) -> str:
-    """A key over everything a run's outcome depends on: sources and files it read, settings,
-    versions; display settings (the headline `metric:`) are not in it.
-
-    `packages` are the versions of the third-party packages the run had loaded, so installing
-    or upgrading one re-runs the days that use it. A failed run may have failed for a file that
-    was missing, which it never opened: its key also covers which files exist beside the
-    solution, so adding that file re-runs it. A run that timed out is keyed by the timeout it
-    had (the entry's, else --timeout): giving it longer runs it again.
-    """
-    payload = {"deps": deps, "settings": entry.run_settings(), **env}
-    if packages:
-        payload["packages"] = packages
-    if status != PASSED:
-        payload["listing"] = _listing(root / entry.solution)
-    if status == TIMED_OUT:
-        payload["timeout"] = timeout
-    return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
-
-
-def _listing(solution: Path) -> list[str]:
-    folder = solution.parent
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if "__pycache__" not in p.parts)
-
-
-def current_deps(root: Path, deps: dict[str, str]) -> dict[str, str] | None:
-    """The current hashes of recorded dependencies, or None when one of them is gone."""
-    current = {}
-    for rel in deps:
-        path = root / rel
-        if not path.is_file():
-            return None
-        current[rel] = sha256_file(path)
-    return current
-
-
-def is_fresh(root: Path, entry: Entry, result: Result | None, env: dict[str, str],
-             timeout: float) -> bool:
-    """Whether `result` is what running `entry` now, with `timeout`, would produce."""
-    if result is None or not result.key or entry.solution not in result.deps:
-        return False
-    if result.missing and _importable(result.missing):
-        return False  # it failed for a module that can be imported now
-    if result.status != TIMED_OUT and result.wall_time > timeout:
-        return False  # it took longer than it may now: it would time out
-    deps = current_deps(root, result.deps)
-    return deps is not None and cache_key(root, entry, deps, env, result.status, timeout,
-                                          installed(result.packages)) == result.key
-
-
-def _importable(module: str) -> bool:
-    """Whether `module` could be imported now; finding it imports nothing."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def distributions() -> dict[str, list[str]]:
-    """Top-level module -> the distributions providing it."""
-    return _installed_now().modules()
-
-
-def packages_of(modules: list[str]) -> dict[str, str]:
-    """Distribution -> version installed, of the packages that provide `modules`."""
-    now = _installed_now()
-    found = {dist: now.version(dist) for top in modules for dist in now.modules().get(top, ())}
-    return dict(sorted(found.items()))
-
-
-def installed(packages: dict[str, str]) -> dict[str, str]:
-    """The versions installed now of the distributions in `packages` ("none" if removed)."""
-    now = _installed_now()
-    return {dist: now.version(dist) for dist in packages}
-
-
-class _Installed:
-    """The installed distributions as of one state of the import folders, read when asked."""
-
-    def __init__(self, folders: tuple):
-        self.folders = folders
-        self._modules: dict[str, list[str]] | None = None
-        self._versions: dict[str, str] = {}
-
-    def modules(self) -> dict[str, list[str]]:
-        if self._modules is None:  # every package's file list: a third of a second
-            try:
-                self._modules = importlib.metadata.packages_distributions()
-            except Exception:  # one broken package's metadata must not stop every build
-                self._modules = {}
-        return self._modules
-
-    def version(self, dist: str) -> str:
-        if dist not in self._versions:
-            try:
-                self._versions[dist] = importlib.metadata.version(dist)
-            except importlib.metadata.PackageNotFoundError:
-                self._versions[dist] = "none"
-        return self._versions[dist]
-
-
-_installed: _Installed | None = None
-
-
-def _installed_now() -> _Installed:
-    """What is installed now. `build.py serve` outlives a pip install, so each call looks at the
-    import folders: installing, upgrading or removing a package adds or removes a folder (its
-    dist-info) in one of them, which changes that folder's modification time."""
-    global _installed
-    folders = tuple((folder, _modified(folder)) for folder in sys.path)
-    if _installed is None or _installed.folders != folders:
-        _installed = _Installed(folders)
-    return _installed
-
-
-def _modified(folder: str) -> int | None:
-    try:
-        return os.stat(folder or ".").st_mtime_ns
-    except OSError:
-        return None

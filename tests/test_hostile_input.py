@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journal import files, results
+from journal import files, results, run_key
 from journal.catalog import load_catalog
 from journal.cli import main
 from journal.entries import load_entries
+from journal.environment import versions
 from journal.errors import InputError
 from journal.files import sha256_file
 from journal.pipeline import DEFAULT_TIMEOUT, Options, build
@@ -196,7 +197,7 @@ def _forge_fresh_result(root: Path, day: int, text: str, tags: list[str]) -> Non
                   traceback=f"Traceback\n```\n{text}\n````\n", log_head=f"{text}\n```\n{text}",
                   log_tail=f"~~~\n{text}", log_lines=40,
                   deps=deps, last_good=good,
-                  key=results.cache_key(root, entry, deps, results.versions(), "failed",
+                  key=run_key.cache_key(root, entry, deps, versions(), "failed",
                                         DEFAULT_TIMEOUT))
     (folder / "result.json").write_text(json.dumps(forged), encoding="utf-8")
 

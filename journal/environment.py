@@ -1,0 +1,105 @@
+"""The Python environment runs happen in: what is installed now, and what the lock pins.
+
+`requirements.txt` is a lock made by pip-compile from `requirements.in`: the exact versions the
+committed results were made with, so a fresh clone installs them and trains nothing. Reading it
+and the installed packages' metadata imports nothing heavy (no torch, no matplotlib).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+LOCK = "requirements.txt"
+LOCK_SOURCE = "requirements.in"
+# `name==version`, as pip-compile writes a pin; markers after `;` and hashes are not read.
+PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#\\]+)")
+
+
+def canonical(name: str) -> str:
+    """A distribution's name as pip compares them (PEP 503): `PyYAML` and `pyyaml` are one."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def versions() -> dict[str, str]:
+    """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
+    return {"python": ".".join(platform.python_version_tuple()[:2]),
+            "torch": _installed_now().version("torch")}
+
+
+def locked(root: Path) -> dict[str, str] | None:
+    """The lock's pins, canonical name -> version; None when the journal has no lock file."""
+    try:
+        text = (root / LOCK).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return {canonical(m.group(1)): m.group(2) for m in map(PIN.match, text.splitlines()) if m}
+
+
+def distributions() -> dict[str, list[str]]:
+    """Top-level module -> the distributions providing it."""
+    return _installed_now().modules()
+
+
+def packages_of(modules: set[str] | list[str]) -> dict[str, str]:
+    """Distribution -> version installed, of the packages that provide `modules` (top-level
+    names); Python's own modules and the journal's files provide none."""
+    now = _installed_now()
+    found = {dist: now.version(dist) for top in modules for dist in now.modules().get(top, ())}
+    return dict(sorted(found.items()))
+
+
+def installed(packages: dict[str, str] | list[str]) -> dict[str, str]:
+    """The versions installed now of the distributions in `packages` ("none" if removed)."""
+    now = _installed_now()
+    return {dist: now.version(dist) for dist in packages}
+
+
+class _Installed:
+    """The installed distributions as of one state of the import folders, read when asked."""
+
+    def __init__(self, folders: tuple):
+        self.folders = folders
+        self._modules: dict[str, list[str]] | None = None
+        self._versions: dict[str, str] = {}
+
+    def modules(self) -> dict[str, list[str]]:
+        if self._modules is None:  # every package's file list: a third of a second
+            try:
+                self._modules = importlib.metadata.packages_distributions()
+            except Exception:  # one broken package's metadata must not stop every build
+                self._modules = {}
+        return self._modules
+
+    def version(self, dist: str) -> str:
+        if dist not in self._versions:
+            try:
+                self._versions[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                self._versions[dist] = "none"
+        return self._versions[dist]
+
+
+_installed: _Installed | None = None
+
+
+def _installed_now() -> _Installed:
+    """What is installed now. `build.py serve` outlives a pip install, so each call looks at the
+    import folders: installing, upgrading or removing a package adds or removes a folder (its
+    dist-info) in one of them, which changes that folder's modification time."""
+    global _installed
+    folders = tuple((folder, _modified(folder)) for folder in sys.path)
+    if _installed is None or _installed.folders != folders:
+        _installed = _Installed(folders)
+    return _installed
+
+
+def _modified(folder: str) -> int | None:
+    try:
+        return os.stat(folder or ".").st_mtime_ns
+    except OSError:
+        return None
