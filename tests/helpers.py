@@ -121,3 +121,14 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in "ZX"
+
+
+def install_package(site: Path, name: str, version: str, code: str = "") -> None:
+    """A tiny package `name` at `version`, as pip would leave it in a site folder on sys.path;
+    `code` is its __init__.py besides `VERSION`."""
+    for old in site.glob(f"{name}*"):
+        shutil.rmtree(old)
+    write(site / f"{name}/__init__.py", f"VERSION = {version!r}\n{code}")
+    info = site / f"{name}-{version}.dist-info"
+    write(info / "METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    write(info / "top_level.txt", f"{name}\n")

@@ -20,7 +20,7 @@ from journal import cli
 from journal.hints import pip_name
 from journal.pipeline import Options, build, cuda_build, torch_has_cuda
 from journal.workdir import mirror
-from tests.helpers import entry_yaml, make_journal, toy_solution, write
+from tests.helpers import entry_yaml, install_package, make_journal, toy_solution, write
 from tests.test_notebook import notebook
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
@@ -224,16 +224,6 @@ def test_a_stopped_notebook_shows_the_cell_line_it_was_stuck_on(built):
 # --- 2. the cache knows packages -------------------------------------------------------------
 
 
-def install_tiny(site: Path, version: str) -> None:
-    """A tiny package `tinypkg` at `version`, as pip would leave it in a site folder."""
-    for old in site.glob("tinypkg*"):
-        shutil.rmtree(old)
-    write(site / "tinypkg/__init__.py", f"VERSION = {version!r}\n")
-    info = site / f"tinypkg-{version}.dist-info"
-    write(info / "METADATA", f"Metadata-Version: 2.1\nName: tinypkg\nVersion: {version}\n")
-    write(info / "top_level.txt", "tinypkg\n")
-
-
 def cli_build(root: Path, capsys) -> dict[str, str]:
     """`build.py` as a long-lived process (`build.py serve`) runs it after a pip install, in
     this process: day -> "ran" or "cached"."""
@@ -258,13 +248,13 @@ def test_installing_then_upgrading_a_package_reruns_only_the_day_that_imports_it
     assert "add tinypkg to requirements.txt and pip install it" in page
     assert cli_build(root, capsys) == {"day-01": "cached", "day-02": "cached"}
 
-    install_tiny(site, "1.0")  # no --force: the day that failed on it runs again
+    install_package(site, "tinypkg", "1.0")  # no --force: the day that failed on it runs again
     assert cli_build(root, capsys) == {"day-01": "ran", "day-02": "cached"}
     passed = result(root, 1)
     assert passed["status"] == "passed" and passed["packages"]["tinypkg"] == "1.0"
     assert "tinypkg" not in result(root, 2)["packages"]
 
-    install_tiny(site, "1.1")
+    install_package(site, "tinypkg", "1.1")
     assert cli_build(root, capsys) == {"day-01": "ran", "day-02": "cached"}
     assert "tinypkg 1.1" in result(root, 1)["log_head"]
 
