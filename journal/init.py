@@ -24,7 +24,8 @@ from .site import END, START
 
 PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes from
 # What a new journal copies as it is: the build, its templates, its requirements, its workflow.
-MACHINERY = ("journal", "site_templates", "build.py", "requirements.txt", "requirements-dev.txt",
+MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
+             "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
              ".github/workflows/pages.yml", ".gitignore")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
@@ -54,6 +55,11 @@ python build.py serve                               # builds and serves the site
 Write your solution in the file `new` printed, and note gaps and learnings in the entry as you
 go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
 and `results/` after each build.
+
+`requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
+the versions your results were made with and trains nothing. To add or upgrade a package, edit
+`requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
+status` says which days a build would run, and why.
 
 To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
 Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.

@@ -42,7 +42,8 @@ def fresh(tmp_path_factory):
 def test_init_lays_down_the_machinery_and_no_days(fresh):
     target, made, files, _, _ = fresh
     assert made[0] == 0, made[1]
-    for path in ("build.py", "requirements.txt", "requirements-dev.txt", "journal/cli.py",
+    for path in ("build.py", "requirements.in", "requirements.txt", "requirements-dev.txt",
+                 "pyproject.toml", "journal/cli.py",
                  "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
                  ".gitignore", "mkdocs.yml", "README.md"):
