@@ -141,9 +141,12 @@ def stale_reason(root: Path, entry: Entry, result: Result | None, env: dict[str,
 def _other_change(root: Path, entry: Entry, result: Result, env: dict[str, str],
                   packages: dict[str, str], timeout: float) -> str:
     """Which input besides the files changed: versions first, then the run's settings."""
-    for name, label in (("python", "Python"), ("torch", "torch")):
-        if getattr(result, name) and getattr(result, name) != env[name]:
-            return f"{label} {getattr(result, name)} → {env[name]}"
+    if result.python and result.python != env["python"]:
+        return f"Python {result.python} → {env['python']} (its stored run was made with Python " \
+               f"{result.python}: a virtualenv of that Python reuses it)"
+    if result.torch and result.torch != env["torch"]:
+        return f"torch {result.torch} → {env['torch']}" + \
+            _lock_hint(root, {"torch": result.torch}, {"torch": env["torch"]})
     moved = [dist for dist, version in packages.items() if version != result.packages[dist]]
     if moved:
         named = ", ".join(f"{d} {result.packages[d]} → {packages[d]}" for d in moved[:SHOWN])

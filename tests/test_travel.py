@@ -144,8 +144,18 @@ def test_a_fresh_day_has_no_reason(built):
 
 
 def test_python_and_torch_versions_are_named(built):
-    assert reason(built, {**versions(), "python": "3.99"}) == f"Python {versions()['python']} → 3.99"
-    assert reason(built, {**versions(), "torch": "9.0"}) == f"torch {versions()['torch']} → 9.0"
+    python, torch = versions()["python"], versions()["torch"]
+    assert reason(built, {**versions(), "python": "3.99"}) == (
+        f"Python {python} → 3.99 (its stored run was made with Python {python}: a virtualenv of "
+        "that Python reuses it)")
+    assert reason(built, {**versions(), "torch": "9.0"}) == f"torch {torch} → 9.0"
+    write(built / "requirements.txt", f"torch=={torch}\n")
+    try:
+        assert reason(built, {**versions(), "torch": "9.0"}) == (
+            f"torch {torch} → 9.0 (requirements.txt pins torch {torch}: `pip install -r "
+            "requirements.txt` reuses the stored results)")
+    finally:
+        (built / "requirements.txt").unlink()
 
 
 def test_a_timeout_it_no_longer_fits_is_named(built):
