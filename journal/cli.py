@@ -21,6 +21,7 @@ from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXI
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
 from .render import status_label
+from .results import NOT_RUN
 from .text import terminal_safe
 
 COMMANDS = ("build", "status", "new", "serve", "init")
@@ -317,12 +318,18 @@ def cmd_status(args) -> int:
     """Each day fresh or out of date with the reason, as the next build would decide."""
     days = survey(args.root.resolve(), Options(timeout=args.timeout), Progress(sys.stderr))
     width = max((len(status_label(d.entry, d.result)) for d in days), default=0)
+    counts = {"fresh": 0, "out of date": 0, "not run here": 0}
     for day in days:
-        state = f"out of date: {day.why}" if day.why else "fresh"
-        _say_out(f"{day.entry.slug}  {status_label(day.entry, day.result):<{width}}  {state}")
-    stale = sum(1 for day in days if day.why)
-    _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {len(days) - stale} fresh, "
-             f"{stale} out of date" + (" (`python build.py` runs them)" if stale else ""))
+        state = "out of date" if day.why else "fresh"
+        if day.result is not None and day.result.status == NOT_RUN:
+            state = "not run here"
+        counts[state] += 1
+        said = {"out of date": f"out of date: {day.why}",
+                "not run here": "not run on this machine (requires: cuda)"}.get(state, state)
+        _say_out(f"{day.entry.slug}  {status_label(day.entry, day.result):<{width}}  {said}")
+    tally = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "not run here")
+    hint = " (`python build.py` runs them)" if counts["out of date"] else ""
+    _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {tally}{hint}")
     return EXIT_OK
 
 

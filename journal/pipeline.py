@@ -219,13 +219,14 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
         if entry.requires == "cuda" and not torch_has_cuda():
             day.result = _not_run_here(entry, day.result)
             continue
-        day.why = stale_reason(root, entry, day.result, env, options.timeout_for(entry)) or ""
         if options.force or (options.only is not None and entry.day in options.only):
             day.why = "--force" if options.force else "--only"
             to_run.append(entry)
-        elif not day.why:
             continue
-        elif options.only is None:
+        day.why = stale_reason(root, entry, day.result, env, options.timeout_for(entry)) or ""
+        if not day.why:
+            continue
+        if options.only is None:
             to_run.append(entry)
         else:
             skipped.append(entry.day)  # --only runs just the days it names; the rest are listed

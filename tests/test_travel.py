@@ -236,3 +236,18 @@ def test_the_dev_lock_agrees_with_the_lock_and_the_lock_has_every_requirement():
     wanted = re.findall(r"^([A-Za-z0-9._-]+)", (REPO / "requirements.in").read_text(), re.M)
     assert [name for name in wanted if canonical(name) not in pins] == [], \
         "run `pip-compile` after changing requirements.in"
+
+
+def test_status_on_a_journal_never_built_and_a_cuda_day_here(tmp_path, capsys):
+    from journal.pipeline import torch_has_cuda
+    if torch_has_cuda():
+        pytest.skip("this torch is a CUDA build: the day would run here")
+    root = make_journal(tmp_path, days={1: DAY_1, 2: DAY_1})
+    entry = root / "entries/day-02.yaml"
+    entry.write_text(entry.read_text() + "requires: cuda\n")
+    assert cli.main(["status", "--root", str(root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("day-01  ") and out[0].endswith("  out of date: no stored result yet")
+    assert out[1].startswith("day-02  ") and out[1].endswith(
+        "  not run on this machine (requires: cuda)")
+    assert out[2] == "2 days: 0 fresh, 1 out of date, 1 not run here (`python build.py` runs them)"
