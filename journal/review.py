@@ -5,12 +5,14 @@ editing other items keeps it; a gap that is deleted retires its card, whose answ
 log. The log (`reviews/log.tsv`) is the only state: one line per answer (card, UTC time,
 grade), appended and never rewritten, so two clones' logs merge as text (`merge=union` in
 .gitattributes). The schedule is recomputed from it every time, by replaying each card's
-answers through the `fsrs` package's scheduler. Nothing here imports torch or matplotlib.
+answers through the `fsrs` package's scheduler. Nothing here imports torch or matplotlib, and
+`fsrs` only once there is an answer: a journal with no reviews pays nothing for them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -18,11 +20,13 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import fsrs
+from typing import TYPE_CHECKING
 
 from .entries import Entry
 from .errors import Mistake, shown
+
+if TYPE_CHECKING:
+    import fsrs
 
 LOG = "reviews/log.tsv"
 GRADES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -32,10 +36,18 @@ STATES = ("new", "learning", "due", "known")
 UTC = dt.timezone.utc
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)")
 
-# Gaps are reviewed a day at a time (the journal and its pages go by days), so no minute-long
-# learning steps: every answer schedules the next review whole days ahead. No fuzz either: the
-# schedule must come out the same from the same log on every machine.
-SCHEDULER = fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+@functools.cache
+def scheduler() -> fsrs.Scheduler:
+    """FSRS as the journal uses it, imported only once there is an answer to replay.
+
+    Gaps are reviewed a day at a time (the journal and its pages go by days), so no minute-long
+    learning steps: every answer schedules the next review whole days ahead. No fuzz either:
+    the schedule must come out the same from the same log on every machine.
+    """
+    import fsrs
+
+    return fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
 # --- cards ---------------------------------------------------------------------------------
@@ -151,10 +163,11 @@ def _ends_a_line(path: Path) -> bool:
 
 @dataclass
 class Scheduled:
-    """A card and where the log leaves it: FSRS's own card, its answers, when it is due."""
+    """A card and where the log leaves it: FSRS's own card (None before its first answer),
+    its answers, when it is due."""
 
     card: Card
-    memory: fsrs.Card
+    memory: fsrs.Card | None
     answers: list[Answer]
     due: dt.datetime
 
@@ -188,9 +201,11 @@ class Deck:
 
 def replay(answers: list[Answer], card_number: int = 0) -> fsrs.Card:
     """FSRS's card after these answers, oldest first: the schedule is nothing but this."""
-    memory = fsrs.Card(card_id=card_number, due=answers[0].time if answers else None)
+    import fsrs
+
+    memory = fsrs.Card(card_id=card_number, due=answers[0].time)
     for answer in answers:
-        memory, _ = SCHEDULER.review_card(memory, fsrs.Rating(answer.grade), answer.time)
+        memory, _ = scheduler().review_card(memory, fsrs.Rating(answer.grade), answer.time)
     return memory
 
 
@@ -206,8 +221,8 @@ def schedule(cards: list[Card], answers: list[Answer]) -> list[Scheduled]:
     scheduled = []
     for number, card in enumerate(cards):
         history = by_card.get(card.id, [])
-        memory = replay(history, number)
-        due = memory.due if history else _midnight(card.entry.date)
+        memory = replay(history, number) if history else None
+        due = memory.due if memory else _midnight(card.entry.date)
         asked = card.entry.review
         if asked is not None and not (history and history[-1].time.date() >= asked):
             due = min(due, _midnight(asked))
@@ -315,7 +330,8 @@ def run_session(root: Path, entries: list[Entry], ask: Callable[[str], str],
 
 
 def _grade_reply(ask: Callable[[str], str]) -> str:
-    return ask("1 Again · 2 Hard · 3 Good · 4 Easy · q quit: ").strip().lower()
+    grades = " · ".join(f"{grade} {name}" for grade, name in GRADES.items())
+    return ask(f"{grades} · q quit: ").strip().lower()
 
 
 def front(card: Card, position: int, total: int) -> str:

@@ -320,7 +320,10 @@ def test_the_review_state_is_computed_without_importing_torch_or_matplotlib(root
             "from journal.entries import load_entries; from pathlib import Path;"
             f"d = review.deck(Path({str(root)!r}), load_entries(Path({str(root)!r}), "
             "load_catalog())); print(len(d.cards), "
-            "[m for m in ('torch', 'matplotlib', 'genanki') if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO, check=True)
-    assert done.stdout == "4 []\n"
+            "[m for m in ('torch', 'matplotlib', 'genanki', 'fsrs') if m in sys.modules])")
+    run = {"capture_output": True, "text": True, "cwd": REPO, "check": True}
+    assert subprocess.run([sys.executable, "-c", code], **run).stdout == "4 []\n", \
+        "no answer yet: not even fsrs"
+    card = review.cards_of(entries_of(root))[0]
+    review.append(root, review.Answer(card.id, T0, 3))
+    assert subprocess.run([sys.executable, "-c", code], **run).stdout == "4 ['fsrs']\n"
