@@ -312,6 +312,8 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     passed = {d.entry.day for d in days if d.status.solved}
     cards = review.page_context(reviews if reviews is not None else review.deck(root, entries),
                                 today)
+    # The Review page shows a due gap twice (due, and in the table of all): made once each.
+    cards["gap_html"] = {s.card.id: markup.inline(s.card.gap) for s in cards["cards"]}
     context = {"coverage": journey.coverage(entries, catalog, passed),
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
@@ -349,7 +351,7 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
             **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry),
-            gap_states=review.gap_states(day.entry, cards["states"]), built=today)
+            gap_states=review.gap_states(day.entry, cards), built=today)
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):

@@ -34,6 +34,9 @@ GRADES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 KNOWN_DAYS = 21
 STATES = ("new", "learning", "due", "known")
 UTC = dt.timezone.utc
+_WORDS = re.compile(r"\w+")
+_CARD = re.compile(r"d\d{2,}-[0-9a-f]{12}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)")
 
 
@@ -56,7 +59,7 @@ def scheduler() -> fsrs.Scheduler:
 def normalised(gap: str) -> str:
     """A gap's words: case, spacing, punctuation and Markdown marks do not change its card."""
     text = unicodedata.normalize("NFKC", gap).casefold()
-    return " ".join(re.findall(r"\w+", text))
+    return " ".join(_WORDS.findall(text))
 
 
 def card_id(day: int, gap: str) -> str:
@@ -79,7 +82,8 @@ def cards_of(entries: Iterable[Entry]) -> list[Card]:
     cards: dict[str, Card] = {}
     for entry in sorted(entries, key=lambda e: e.day):
         for gap in entry.gaps:
-            cards.setdefault(card_id(entry.day, gap), Card(card_id(entry.day, gap), entry, gap))
+            name = card_id(entry.day, gap)
+            cards.setdefault(name, Card(name, entry, gap))
     return list(cards.values())
 
 
@@ -95,7 +99,8 @@ class Answer:
     grade: int
 
     def line(self) -> str:
-        return f"{self.card}\t{self.time.strftime('%Y-%m-%dT%H:%M:%SZ')}\t{self.grade}\n"
+        when = self.time.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat()
+        return f"{self.card}\t{when}Z\t{self.grade}\n"
 
 
 def read_log(root: Path) -> tuple[list[Answer], list[Mistake]]:
@@ -128,10 +133,12 @@ def _parse(line: str) -> Answer | str:
         return ("a merge conflict marker: keep both sides' lines and delete the markers "
                 f"(`{LOG} merge=union` in .gitattributes makes git do that)")
     parts = line.rstrip("\r").split("\t")
-    if len(parts) != 3 or not re.fullmatch(r"d\d{2,}-[0-9a-f]{12}", parts[0]):
+    if len(parts) != 3 or not _CARD.fullmatch(parts[0]):
         return "not a review (card, time and grade, separated by tabs)"
     try:
-        time = dt.datetime.strptime(parts[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if not _TIME.fullmatch(parts[1]):
+            raise ValueError
+        time = dt.datetime.fromisoformat(parts[1])
     except ValueError:
         return "the time must be UTC as YYYY-MM-DDTHH:MM:SSZ"
     if parts[2] not in ("1", "2", "3", "4"):
@@ -163,11 +170,11 @@ def _ends_a_line(path: Path) -> bool:
 
 @dataclass
 class Scheduled:
-    """A card and where the log leaves it: FSRS's own card (None before its first answer),
-    its answers, when it is due."""
+    """A card and where the log leaves it: FSRS's card as its `to_dict()` (None before the
+    first answer), the card's answers, and when it is due."""
 
     card: Card
-    memory: fsrs.Card | None
+    memory: dict | None
     answers: list[Answer]
     due: dt.datetime
 
@@ -199,41 +206,80 @@ class Deck:
         return {a.card for a in self.answers} - {s.card.id for s in self.cards}
 
 
-def replay(answers: list[Answer], card_number: int = 0) -> fsrs.Card:
-    """FSRS's card after these answers, oldest first: the schedule is nothing but this."""
+def replay(answers: list[Answer]) -> dict:
+    """FSRS's card after these answers, oldest first, as its `to_dict()`: the schedule is
+    nothing but this."""
     import fsrs
 
-    memory = fsrs.Card(card_id=card_number, due=answers[0].time)
+    memory = fsrs.Card(card_id=0, due=answers[0].time)
     for answer in answers:
         memory, _ = scheduler().review_card(memory, fsrs.Rating(answer.grade), answer.time)
-    return memory
+    return memory.to_dict()
 
 
-def schedule(cards: list[Card], answers: list[Answer]) -> list[Scheduled]:
+def schedule(cards: list[Card], answers: list[Answer],
+             root: Path | None = None) -> list[Scheduled]:
     """Each card with its answers replayed; in the order to review them.
 
     A new card is due from its day. A day's `review:` date brings its cards forward to that
-    date, unless they were answered on or after it.
+    date, unless they were answered on or after it. With `root`, a history replayed before is
+    read from the journal's cache instead of replayed again.
     """
     by_card: dict[str, list[Answer]] = {}
     for answer in answers:
         by_card.setdefault(answer.card, []).append(answer)
+    histories = {card.id: by_card[card.id] for card in cards if card.id in by_card}
+    if root is not None and histories:
+        memories = _replayed(root, histories)
+    else:
+        memories = {card: replay(history) for card, history in histories.items()}
     scheduled = []
-    for number, card in enumerate(cards):
-        history = by_card.get(card.id, [])
-        memory = replay(history, number) if history else None
-        due = memory.due if memory else _midnight(card.entry.date)
+    for card in cards:
+        memory = memories.get(card.id)
+        due = dt.datetime.fromisoformat(memory["due"]) if memory else _midnight(card.entry.date)
         asked = card.entry.review
+        history = histories.get(card.id, [])
         if asked is not None and not (history and history[-1].time.date() >= asked):
             due = min(due, _midnight(asked))
         scheduled.append(Scheduled(card, memory, history, due))
     return sorted(scheduled, key=lambda s: (s.due, s.card.entry.day))
 
 
+def _replayed(root: Path, histories: dict[str, list[Answer]]) -> dict[str, dict]:
+    """`replay` of each history, kept in .journal/ by the history's lines: a year of answers
+    takes a tenth of a second to replay, at every build, for the few that changed."""
+    from .source_cache import read_each
+
+    lines = {card: ("".join(a.line() for a in history), False)
+             for card, history in histories.items()}
+    return read_each(root, "reviews", f"fsrs-{_fsrs_version()}", lines,
+                     lambda text, _: replay([_parse(line) for line in text.splitlines()]),
+                     _memory_shape)
+
+
+def _fsrs_version() -> str:
+    """The installed fsrs's version, read without importing it: a new one may schedule anew."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fsrs")
+    except PackageNotFoundError:
+        return "none"
+
+
+def _memory_shape(memory) -> bool:
+    if not isinstance(memory, dict) or not isinstance(memory.get("due"), str):
+        return False
+    try:
+        return dt.datetime.fromisoformat(memory["due"]).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def deck(root: Path, entries: Iterable[Entry]) -> Deck:
     """The journal's cards and where its log leaves each of them."""
     answers, problems = read_log(root)
-    return Deck(schedule(cards_of(entries), answers), answers, problems)
+    return Deck(schedule(cards_of(entries), answers, root), answers, problems)
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -279,13 +325,16 @@ def page_context(reviews: Deck, today: dt.date) -> dict:
             "due_week": [s for s in reviews.cards if moment < s.due <= week_end],
             "cards": sorted(reviews.cards, key=lambda s: s.card.entry.day),
             "states": states, "retention": retention(reviews.answers),
+            "by_gap": {(s.card.entry.day, s.card.gap): states[s.card.id] for s in reviews.cards},
             "retired": len(reviews.retired), "answer_count": len(reviews.answers),
             "counts": {state: sum(1 for s in states.values() if s == state) for state in STATES}}
 
 
-def gap_states(entry: Entry, states: dict[str, str]) -> list[str]:
-    """Each of an entry's gaps' state, in the entry's order."""
-    return [states.get(card_id(entry.day, gap), "new") for gap in entry.gaps]
+def gap_states(entry: Entry, context: dict) -> list[str]:
+    """Each of an entry's gaps' state, in the entry's order, from `page_context`'s answer."""
+    by_gap, states = context["by_gap"], context["states"]
+    return [by_gap.get((entry.day, gap)) or states.get(card_id(entry.day, gap), "new")
+            for gap in entry.gaps]
 
 
 # --- the terminal session ------------------------------------------------------------------
