@@ -329,3 +329,11 @@ def test_the_review_state_is_computed_without_importing_torch_or_matplotlib(root
     card = review.cards_of(entries_of(root))[0]
     review.append(root, review.Answer(card.id, T0, 3))
     assert subprocess.run([sys.executable, "-c", code], **run).stdout == "4 ['fsrs']\n"
+
+
+def test_serve_watches_the_log_so_an_answer_given_meanwhile_reaches_the_site(root):
+    from journal.serve import snapshot
+
+    assert not [rel for rel in snapshot(root, set()) if rel.startswith("reviews/")]
+    review.append(root, review.Answer(review.cards_of(entries_of(root))[0].id, T0, 3))
+    assert review.LOG in snapshot(root, set())
