@@ -298,12 +298,21 @@ def test_pages_show_due_counts_states_and_retention_and_escape_the_gaps(root):
     page = docs["review.md"]
     assert "This page was built on **2025-02-12** and counts from that day." in page
     due = page[page.index("## Due today"):page.index("## Later this week")]
-    assert due.count("\n- ") == 3, "two new cards and the forgotten one"
-    assert ("- Gap &lt;script&gt;alert(1)&lt;/script&gt; in <code>a&lt;b</code> and "
-            '<span class="arithmatex">&#92;(x^2&#92;)</span> · [Day 1: Toy task 1](days/day-01.md)'
-            ' · <span class="jl-review jl-review-new">new</span>') in due
+    # Two new cards, and the one answered Easy on 1 February; the one forgotten (Again) on the
+    # 11th is learning again, due in days.
+    assert due.count("\n<li>") == 3
+    assert ('<li>Gap &lt;script&gt;alert(1)&lt;/script&gt; in <code>a&lt;b</code> and '
+            '<span class="arithmatex">&#92;(x^2&#92;)</span> · <a href="days/day-01.html">Day 1: '
+            'Toy task 1</a> · <span class="jl-review jl-review-new">new</span></li>') in due
+    assert ('<li><code>Dataset</code> and <code>DataLoader</code> reside in <code>torch.utils.data'
+            '</code> · <a href="days/day-01.html">Day 1: Toy task 1</a> · <span class="jl-review '
+            'jl-review-due">due</span> since 2025-02-09</li>') in due
     assert "<script>" not in page
     assert "4 answers in the log." in page
+    table = page[page.index("## Every card"):]
+    assert table.count("<tr><td>") == 4
+    assert ('<tr><td><a href="days/day-02.html">2</a></td><td>Gap of day 2</td><td><span class='
+            '"jl-review jl-review-new">new</span></td><td>2025-01-02</td><td>0</td></tr>') in table
     assert "Week of 2025-02-10: 0 of 1 recalled" in page and \
         "Week of 2025-01-27: 1 of 1 recalled" not in page  # the first answer is learning
     index = docs["index.md"]
