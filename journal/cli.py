@@ -1,4 +1,4 @@
-"""The command line: `build` (the default), `status`, `new`, `serve` and `init`.
+"""The command line: `build` (the default), `status`, `new`, `serve`, `init`, `review` and `anki`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -20,11 +20,11 @@ from .entries import Entry, day_slug
 from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
-from .render import status_label
+from .render import count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
 
-COMMANDS = ("build", "status", "new", "serve", "init")
+COMMANDS = ("build", "status", "new", "serve", "init", "review", "anki")
 
 
 class Busy(Exception):
@@ -126,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
                       "and site_url (default: your-github-user/<folder name>)")
     init.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     init.set_defaults(func=cmd_init)
+    review = commands.add_parser("review", help="review the gaps that are due, in the terminal")
+    review.add_argument("--list", action="store_true", help="print what is due, one card a "
+                        "line, and how many; needs no terminal")
+    review.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    review.set_defaults(func=cmd_review)
+    anki = commands.add_parser("anki", help="write every gap as a note of an Anki deck")
+    anki.add_argument("file", type=Path, nargs="?", help="the .apkg to write (default: gaps.apkg "
+                      "in the journal's folder)")
+    anki.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    anki.set_defaults(func=cmd_anki)
     return parser
 
 
@@ -388,3 +398,48 @@ def _serve_build(root: Path, options: Options) -> int:
         return _refused(error)
     except OSError as error:
         return _cannot_write(error)
+
+
+# --- review and anki -----------------------------------------------------------------------
+
+
+def cmd_review(args) -> int:
+    from . import review
+    from .catalog import load_catalog
+    from .entries import load_entries
+
+    root = args.root.resolve()
+    entries = load_entries(root, load_catalog())
+    if args.list:
+        reviews = review.deck(root, entries)
+        for problem in reviews.problems:
+            _say(f"warning: {problem}")
+        for line in review.due_lines(reviews, review.now()):
+            print(terminal_safe(line))
+        return EXIT_OK
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("build.py review: needs a terminal to show cards and read grades; `python "
+              "build.py review --list` prints what is due", file=sys.stderr)
+        return EXIT_INVALID
+    session = review.Session()
+    try:
+        review.run_session(root, entries, input, lambda text: print(terminal_safe(text)), session)
+    except (KeyboardInterrupt, EOFError) as stop:
+        print(f"\nstopped; {count(session.answered, 'answer')} saved in {review.LOG}")
+        return 130 if isinstance(stop, KeyboardInterrupt) else EXIT_OK
+    return EXIT_OK
+
+
+def cmd_anki(args) -> int:
+    from .anki import write_deck
+
+    root = args.root.resolve()
+    target = (args.file or root / "gaps.apkg").resolve()
+    if target.suffix != ".apkg" or not target.parent.is_dir():
+        print(f"build.py anki: {args.file}: must be an .apkg file in a folder that exists",
+              file=sys.stderr)
+        return EXIT_INVALID
+    notes, media = write_deck(root, target)
+    print(f"wrote {target}: {count(notes, 'note')}, {count(media, 'figure')}; import it in "
+          "Anki (File > Import): notes already there are updated, not doubled")
+    return EXIT_OK

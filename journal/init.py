@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes
 # What a new journal copies as it is: the build, its templates, its requirements, its workflow.
 MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
              "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
-             ".github/workflows/pages.yml", ".gitignore")
+             ".github/workflows/pages.yml", ".gitignore", ".gitattributes")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import charts, export, render, site
+from . import charts, export, render, review, site
 from .catalog import Catalog, load_catalog
 from .entries import Entry, day_slug, load_entries
 from .environment import distributions, locked, versions
@@ -117,7 +117,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     # Each day's notebook, made from its stored run, is a result too: written before the pages
     # that offer it for download.
     report.written = export.write_notebooks(root, report.days, read_config(root))
-    report.written += _write_docs(root, report.days, catalog)
+    report.written += _write_docs(root, report.days, catalog, events)
     report.written += site.update_readme(root, render.readme_table(root, report.days),
                                          events.warning)
     if options.site:
@@ -192,8 +192,12 @@ def _recheck_stored(root: Path, days: dict[int, Day], events: Events) -> None:
                            "while solutions ran (by one of them?); the day runs again next build")
 
 
-def _write_docs(root: Path, days: list[Day], catalog: Catalog) -> list[str]:
-    return site.write_docs(root, render.render_docs(root, days, catalog))
+def _write_docs(root: Path, days: list[Day], catalog: Catalog,
+                events: Events | None = None) -> list[str]:
+    reviews = review.deck(root, [d.entry for d in days])
+    for problem in reviews.problems:  # a damaged log line is skipped, and said
+        (events or Events()).warning(str(problem))
+    return site.write_docs(root, render.render_docs(root, days, catalog, reviews=reviews))
 
 
 def _check_only(options: Options, entries: list[Entry]) -> None:

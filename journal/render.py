@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, export, feed, journey, markup
+from . import apis, charts, export, feed, journey, markup, review
 from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
@@ -37,7 +37,7 @@ TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
                   "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
-                  "notebook_cells.md.j2", "apis.md.j2")
+                  "notebook_cells.md.j2", "apis.md.j2", "review.md.j2")
 ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
@@ -299,20 +299,25 @@ def day_files(root: Path, day) -> dict[str, str | Path]:
     return files
 
 
-def render_docs(root: Path, days: list, catalog: Catalog,
-                today: dt.date | None = None) -> dict[str, str | Path]:
+def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None = None,
+                reviews: review.Deck | None = None) -> dict[str, str | Path]:
     """Every file of docs/, as relative path -> text or source file.
 
-    `today` is what streaks, "days since the last entry" and "due for review" count from.
+    `today` is what streaks, "days since the last entry" and "due for review" count from;
+    `reviews`, the gaps' cards as the review log leaves them (read here if not given).
     """
     today = today or dt.date.today()
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
     passed = {d.entry.day for d in days if d.status.solved}
+    cards = review.page_context(reviews if reviews is not None else review.deck(root, entries),
+                                today)
+    # The Review page shows a due gap twice (due, and in the table of all): made once each.
+    cards["gap_html"] = {s.card.id: markup.inline(s.card.gap) for s in cards["cards"]}
     context = {"coverage": journey.coverage(entries, catalog, passed),
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
-               "tags": journey.by_tag(entries), "site": read_config(root)}
+               "tags": journey.by_tag(entries), "site": read_config(root), "reviews": cards}
     drawn = journey_charts(root, entries, context["coverage"])
     context["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
     context["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
@@ -332,6 +337,7 @@ def render_docs(root: Path, days: list, catalog: Catalog,
     docs["tags.md"] = render(root, "tags.md.j2", **context)
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
+    docs["review.md"] = render(root, "review.md.j2", **context)
     sources, used, said = read_solutions(root, entries)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
@@ -344,7 +350,8 @@ def render_docs(root: Path, days: list, catalog: Catalog,
             root, day, before, after, catalog, sources[day.entry.day], apis=used[day.entry.day],
             **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
-            colab=export.colab_url(config, day.entry))
+            colab=export.colab_url(config, day.entry),
+            gap_states=review.gap_states(day.entry, cards), built=today)
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):

@@ -1,10 +1,11 @@
 """Serving: build once, then `mkdocs serve` with live reload while this process rebuilds on change.
 
 `mkdocs serve` watches docs/ and reloads the browser. This process watches what docs/ is made
-from, by polling: entries/, solutions/, site_templates/ and every file a stored run read. On a
-change it runs one build; the cache re-runs only the days the change touches and only changed
-docs files are rewritten, so the browser reloads once. A build writes nothing this process
-watches, so a rebuild never sets off another.
+from, by polling: entries/, solutions/, site_templates/, reviews/ (an answer given in
+`build.py review` meanwhile) and every file a stored run read. On a change it runs one build;
+the cache re-runs only the days the change touches and only changed docs files are rewritten,
+so the browser reloads once. A build writes nothing this process watches, so a rebuild never
+sets off another.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .pipeline import Options
 from .processes import die_with
 from .results import recorded_deps
 
-WATCHED = ("entries", "solutions", "site_templates")
+WATCHED = ("entries", "solutions", "site_templates", "reviews")
 POLL_SECONDS = 0.2  # a poll stats the sources it watches, and reads no result
 STOP_GRACE_SECONDS = 5.0
 
