@@ -1,4 +1,4 @@
-"""The command line: `build` (the default), `new`, `serve` and `init`.
+"""The command line: `build` (the default), `new`, `serve`, `init` and `ingest`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -23,7 +23,7 @@ from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build
 from .render import status_label
 from .text import terminal_safe
 
-COMMANDS = ("build", "new", "serve", "init")
+COMMANDS = ("build", "new", "serve", "init", "ingest")
 
 
 class Busy(Exception):
@@ -118,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
                       "and site_url (default: your-github-user/<folder name>)")
     init.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     init.set_defaults(func=cmd_init)
+    ingest = commands.add_parser("ingest", help="store a day's notebook run elsewhere (Colab) "
+                                 "as the day's run")
+    ingest.add_argument("notebook", type=Path, help="the notebook, run and downloaded (.ipynb)")
+    ingest.add_argument("--day", type=_positive_int, help="the day it is (default: the day its "
+                        "metadata names)")
+    ingest.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the journal's folder (default: the current folder)")
+    ingest.set_defaults(func=cmd_ingest)
     return parser
 
 
@@ -313,6 +321,23 @@ def cmd_init(args) -> int:
           "      python -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt\n"
           "      python build.py new \"<your first task>\" && python build.py serve")
     return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    """One line: the run stored (exit 0, or 1 if it failed where it should pass), or why not (2)."""
+    from .ingest import ingest, outcome
+    from .status import status_of
+
+    root = args.root.resolve()
+    try:
+        with journal_lock(root):
+            entry, result, notes = ingest(root, args.notebook, args.day)
+    except InputError as error:  # one line each, and nothing was written
+        for mistake in error.mistakes:
+            _say(f"{mistake}; nothing was written")
+        return EXIT_INVALID
+    print(terminal_safe(outcome(entry, result, notes)))  # it quotes the run's failure, if any
+    return EXIT_OK if status_of(entry, result).as_expected else EXIT_FAILED
 
 
 def cmd_serve(args) -> int:
