@@ -25,6 +25,7 @@ from .catalog import Catalog
 from .entries import Entry
 from .errors import InputError
 from .files import sha256_file
+from .ingest import where_it_ran
 from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
 from .results import Result, day_dir
@@ -251,7 +252,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        summary=summary, count=count,
                        notebook_view=notebook_view, api_url=apis.docs_url, headline=headline,
-                       date_span=date_span)
+                       date_span=date_span, where_it_ran=where_it_ran)
     return env
 
 
