@@ -66,6 +66,9 @@ KEPT = {"text/plain", RECORD_MIME, *IMAGES}  # any other type (HTML, JavaScript,
 NOT_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # how the record spells them
 # A library file on the machine it ran on, named as this machine's are (journal/clean.py).
 FOREIGN_LIBRARY = re.compile(r"(?<![\w.-])(?:/[\w.+-]+)+/(?:site|dist)-packages/")
+# The first line of a journal's own code cell: today's, and that of the setup cell of notebooks
+# exported before they could come back.
+JOURNAL_CELLS = (JOURNAL_CELL, "# Run outside the journal (on Colab, say)")
 RUN_ALL = "run all its cells (Colab: Runtime → Run all), then download it (File → Download .ipynb)"
 
 
@@ -185,8 +188,11 @@ class Pair:
 def _paired(name: str, notebook: dict, entry: Entry, source: bytes) -> list[Pair]:
     """The notebook's code cells, less the journal's own, matched to the solution's now."""
     text = source.decode("utf-8", errors="replace")
-    ours = [c for c in cells_of(text) if c["kind"] == "code"] if entry.is_notebook \
-        else [{"index": None, "source": text}]
+    try:
+        ours = [c for c in cells_of(text) if c["kind"] == "code"] if entry.is_notebook \
+            else [{"index": None, "source": text}]
+    except ValueError:  # a notebook solution that is no notebook: exported as one cell
+        ours = [{"index": None, "source": text}]
     theirs = [c for c in notebook["cells"] if c.get("cell_type") == "code" and not _journal(c)]
     pairs = []
     for number, (cell, mine) in enumerate(zip_longest(theirs, ours), 1):
@@ -232,7 +238,7 @@ def _journal(cell: dict) -> bool:
     """Whether a code cell is the journal's own (its setup or record cell), not the solution's."""
     source = cell.get("source", "")
     first = source[0] if isinstance(source, list) and source else source
-    return isinstance(first, str) and first.startswith(JOURNAL_CELL)
+    return isinstance(first, str) and first.startswith(JOURNAL_CELLS)
 
 
 def _text(name: str, value, what: str) -> str:

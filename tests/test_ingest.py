@@ -26,6 +26,13 @@ from journal.results import load_result
 from tests.helpers import copy_journal, entry_yaml, make_journal, snapshot, toy_solution
 
 FAILING = toy_solution() + 'raise ValueError("loss too high")\n'
+NOTEBOOK = {"cells": [
+    {"cell_type": "markdown", "metadata": {}, "source": ["# A toy notebook"]},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+     "source": ["%matplotlib inline\n", "import matplotlib.pyplot as plt\n", "print('first')"]},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+     "source": ["plt.plot([3, 1, 2])\n", "plt.show()"]}],
+    "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 RAN_ON = f"ran on Jupyter, CPU, torch {torch.__version__}"
 
 
@@ -49,11 +56,13 @@ def journal(tmp_path_factory):
     base = tmp_path_factory.mktemp("ingest")
     root = make_journal(base, days={1: toy_solution(), 2: toy_solution(50), 3: FAILING},
                         extra_files={"entries/day-01.yaml": entry_yaml(
-                            1, "solutions/day01.py", requires="cuda")})
+                            1, "solutions/day01.py", requires="cuda"),
+                            "solutions/day04.ipynb": json.dumps(NOTEBOOK),
+                            "entries/day-04.yaml": entry_yaml(4, "solutions/day04.ipynb")})
     build(root, Options(site=False))
     outside = base / "outside"  # a browser tab's folder: nothing of the journal's beside it
     ran = {day: execute(next((root / f"results/day-0{day}").glob("*.ipynb")), outside)
-           for day in (1, 2, 3)}
+           for day in (1, 2, 3, 4)}
     return root, ran
 
 
@@ -99,15 +108,16 @@ def test_the_last_cell_records_scalars_and_device_and_reruns_cleanly(journal, tm
     assert record["scalars"][0]["steps"] == list(range(50))
     # Run again where the first run's event files still are: only the new run's are read.
     shutil.copytree(ran[2].parent / "runs", tmp_path / "runs")
+    before = len(list((tmp_path / "runs").iterdir()))
     again = execute(next((root / "results/day-02").glob("*.ipynb")), tmp_path)
-    assert len(list((tmp_path / "runs").iterdir())) == 1 + len(ran)
+    assert len(list((tmp_path / "runs").iterdir())) == before + 1 > 2
     record = nbformat.read(again, as_version=4).cells[-1].outputs[-1]["data"][export.RECORD_MIME]
     assert [(s["tag"], len(s["steps"])) for s in record["scalars"]] == [("Loss/train", 50)]
 
 
 def test_an_outside_run_is_stored_and_the_next_build_runs_nothing(brought_back):
     root, said, report = brought_back
-    assert said == {1: 0, 2: 0, 3: 1}  # day 3's run failed, as it did here
+    assert said == {1: 0, 2: 0, 3: 1, 4: 0}  # day 3's run failed, as it did here
     assert [d.entry.day for d in report.days if d.ran] == []
     assert [d.entry.day for d in report.failures] == [3]
     for day in (1, 2):
@@ -121,6 +131,16 @@ def test_an_outside_run_is_stored_and_the_next_build_runs_nothing(brought_back):
         assert f'<img src="day-0{day}/chart-01.png"' in page and "<code>Loss/train</code>" in page
         assert (root / f"docs/days/day-0{day}/figure-01.png").read_bytes()[:4] == b"\x89PNG"
     assert "final loss" in load_result(root, 2).log_head
+
+
+def test_a_notebook_solutions_figures_stay_with_their_cells(brought_back):
+    root, _, _ = brought_back
+    result = load_result(root, 4)
+    assert result.figures == [] and [(c["index"], c["figures"]) for c in result.cells] == [
+        (1, []), (2, ["figure-01.png"])]
+    assert result.log_head == "first\n"
+    page = (root / "docs/days/day-04.md").read_text()
+    assert '<img src="day-04/figure-01.png"' in page
 
 
 def test_a_cuda_day_shows_its_ingested_run_on_a_machine_without_cuda(brought_back):
