@@ -38,6 +38,7 @@ from .errors import InputError, shown
 from .export import JOURNAL_CELL, RECORD_MIME
 from .files import refuse_linked_folders, sha256_bytes, sha256_file
 from .notebook import cells_of
+from .render import where_it_ran
 from .results import (
     FAILED,
     PASSED,
@@ -98,18 +99,13 @@ def ingest(root: Path, path: Path, day: int | None = None) -> tuple[Entry, Resul
     record = _record(notebook)
     _check_ran(name, pairs, record)
     brought = _brought(root, name, entry, pairs, record[1] if record else None)
-    _key(root, entry, brought.result, notebook)
+    timeout = _key(root, entry, brought.result, notebook)
+    if brought.result.wall_time > timeout:
+        brought.notes.append(f"it took {brought.result.wall_time:.0f} s, over the day's timeout "
+                             f"of {timeout:g} s: a build that can run it runs it again unless "
+                             "the entry's timeout: allows that long")
     refuse_linked_folders(root, [RESULTS_DIR, f"{RESULTS_DIR}/{entry.slug}"])
     return entry, _store(root, brought), brought.notes
-
-
-def where_it_ran(result: Result) -> str:
-    """What a page says of a run brought back: "ran on Colab, Tesla T4, torch 2.5.1+cu121, on
-    2026-12-03", or "ran elsewhere" when the notebook did not say."""
-    on = result.ran_on or {}
-    said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
-    words = "ran on " + ", ".join(said) if said else "ran elsewhere"
-    return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
 
 
 def outcome(entry: Entry, result: Result, notes: list[str]) -> str:
@@ -362,7 +358,7 @@ def _display(name: str, data, brought: Brought, printed: list[str],
 def _figure(mime: str, payload, brought: Brought) -> str | None:
     """Store an image output as the next figure if it is the image it claims; else say why not."""
     magic, suffix, kind = IMAGES[mime]
-    count = len(brought.result.figures) + len(brought.result.cell_figures()) + 1
+    count = len(brought.files) + 1  # the figures kept so far, in every cell
     problem = None
     if count > MAX_FIGURES:
         problem = f"more than {MAX_FIGURES} figures"
@@ -481,7 +477,10 @@ def _series(series) -> dict[str, list[float]] | None:
     numbers = [NOT_FINITE.get(v) if isinstance(v, str) else v for v in values]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
         return None
-    return {"steps": steps, "values": [float(v) for v in numbers]}
+    try:
+        return {"steps": steps, "values": [float(v) for v in numbers]}
+    except OverflowError:  # a whole number too big for a float
+        return None
 
 
 def _timing(pairs: list[Pair]) -> tuple[float, str]:
@@ -511,18 +510,20 @@ def _timing(pairs: list[Pair]) -> tuple[float, str]:
 # --- keying and storing --------------------------------------------------------------------
 
 
-def _key(root: Path, entry: Entry, result: Result, notebook: dict) -> None:
+def _key(root: Path, entry: Entry, result: Result, notebook: dict) -> float:
     """Key the run as the build keys its own: to the solution and the files it read, as they
-    are now, this machine's Python and torch, and the versions of the packages it imports."""
-    from .pipeline import DEFAULT_TIMEOUT
+    are now, this machine's Python and torch, and the versions of the packages it imports.
+    Returns the day's timeout, which a run of it must fit in to stay fresh."""
+    from .pipeline import DEFAULT_TIMEOUT  # the build's own default; pipeline imports render
 
+    timeout = float(entry.timeout or DEFAULT_TIMEOUT)
     result.deps = dict(sorted({entry.solution: sha256_file(root / entry.solution),
                                **_data_files(root, entry, notebook)}.items()))
     result.modules = _imports(root, entry)
     result.packages = packages_of(result.modules)
-    result.key = cache_key(root, entry, result.deps, versions(), result.status,
-                           float(entry.timeout or DEFAULT_TIMEOUT),
+    result.key = cache_key(root, entry, result.deps, versions(), result.status, timeout,
                            packages=installed(result.packages))
+    return timeout
 
 
 def _data_files(root: Path, entry: Entry, notebook: dict) -> dict[str, str]:

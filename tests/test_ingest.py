@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import shutil
 from pathlib import Path
@@ -269,6 +270,14 @@ def test_a_run_with_cells_out_of_order_is_refused(journal, unchanged, tmp_path, 
 # --- outputs are data ----------------------------------------------------------------------
 
 
+def jpeg() -> str:
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(data, "JPEG")
+    return base64.b64encode(data.getvalue()).decode()
+
+
 LIVE = [{"output_type": "display_data", "metadata": {},
          "data": {"text/html": "<script>alert('html')</script>", "text/plain": "<b>plain</b>"}},
         {"output_type": "display_data", "metadata": {},
@@ -276,7 +285,8 @@ LIVE = [{"output_type": "display_data", "metadata": {},
         {"output_type": "execute_result", "metadata": {}, "execution_count": 2,
          "data": {"image/svg+xml": "<svg onload=\"alert('svg')\"></svg>"}},
         {"output_type": "display_data", "metadata": {},  # HTML that claims to be a PNG
-         "data": {"image/png": base64.b64encode(b"<html><script>alert('png')</script>").decode()}}]
+         "data": {"image/png": base64.b64encode(b"<html><script>alert('png')</script>").decode()}},
+        {"output_type": "display_data", "metadata": {}, "data": {"image/jpeg": jpeg()}}]
 
 
 def test_html_javascript_and_svg_outputs_are_never_published_live(journal, tmp_path, capsys):
@@ -285,12 +295,15 @@ def test_html_javascript_and_svg_outputs_are_never_published_live(journal, tmp_p
     code, line = ingest(root, path, capsys)
     assert code == 0
     assert line.endswith(
-        "1 figure, 1 scalar, 2 lines of output, an image output left out (not the PNG image it "
+        "2 figures, 1 scalar, 2 lines of output, an image output left out (not the PNG image it "
         "claims to be), 3 HTML/JavaScript/SVG outputs not published (shown as text where they "
         "had a plain-text form); `python build.py` shows it")
     result = load_result(root, 2)
-    assert result.figures == ["figure-01.png"]
+    assert result.figures == ["figure-01.png", "figure-02.jpg"]
     build(root, Options(site=False))
+    exported = json.loads(next((root / "results/day-02").glob("*.ipynb")).read_text())
+    assert [o["data"]["image/jpeg"] for o in solution_cell(exported)["outputs"]
+            if "image/jpeg" in o.get("data", {})] == [LIVE[-1]["data"]["image/jpeg"]]
     page = (root / "docs/days/day-02.md").read_text()
     assert "alert(" not in page and "<svg" not in page and "<script" not in page
     assert "```text\n" in page and "<b>plain</b>" in result.log_head  # as text, in a fence
