@@ -159,6 +159,22 @@ def test_the_outcome_line_says_what_was_stored(journal, tmp_path, capsys):
                     "1 figure, 1 scalar, 1 line of output; `python build.py` shows it")
 
 
+def test_a_colab_run_says_so_on_the_page(journal, tmp_path, capsys):
+    root = copy_journal(journal[0], tmp_path / "copy", site=False)
+
+    def on_colab(notebook):
+        record = notebook["cells"][-1]["outputs"][-1]["data"][export.RECORD_MIME]
+        record.update(where="Colab", device="Tesla T4\x1b]0;owned\x07", torch="2.5.1+cu121",
+                      ran_at="2026-12-03T09:15:00+00:00")
+    code, line = ingest(root, edited(journal[1][2], tmp_path, on_colab), capsys)
+    assert code == 0 and line.startswith(
+        "day-02: stored the run that ran on Colab, Tesla T4, torch 2.5.1+cu121, on "
+        "2026-12-03 as passed: ")
+    build(root, Options(site=False))
+    assert "Ran on Colab, Tesla T4, torch 2.5.1+cu121, on 2026-12-03, brought " \
+        "back with `build.py ingest`" in (root / "docs/days/day-02.md").read_text()
+
+
 def test_a_run_with_an_error_output_is_stored_as_a_failed_run(brought_back):
     root, _, _ = brought_back
     result = load_result(root, 3)
