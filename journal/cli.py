@@ -1,4 +1,5 @@
-"""The command line: `build` (the default), `status`, `new`, `serve`, `init`, `review` and `anki`.
+"""The command line: `build` (the default), `status`, `new`, `serve`, `init`, `review`, `anki`
+and `ingest`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -24,7 +25,7 @@ from .render import count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
 
-COMMANDS = ("build", "status", "new", "serve", "init", "review", "anki")
+COMMANDS = ("build", "status", "new", "serve", "init", "review", "anki", "ingest")
 
 
 class Busy(Exception):
@@ -136,6 +137,14 @@ def _parser() -> argparse.ArgumentParser:
                       "in the journal's folder)")
     anki.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     anki.set_defaults(func=cmd_anki)
+    ingest = commands.add_parser("ingest", help="store a day's notebook run elsewhere (Colab) "
+                                 "as the day's run")
+    ingest.add_argument("notebook", type=Path, help="the notebook, run and downloaded (.ipynb)")
+    ingest.add_argument("--day", type=_positive_int, help="the day it is (default: the day its "
+                        "metadata names)")
+    ingest.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the journal's folder (default: the current folder)")
+    ingest.set_defaults(func=cmd_ingest)
     return parser
 
 
@@ -380,6 +389,23 @@ def cmd_init(args) -> int:
           "      python -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt\n"
           "      python build.py new \"<your first task>\" && python build.py serve")
     return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    """One line: the run stored (exit 0, or 1 if it failed where it should pass), or why not (2)."""
+    from .ingest import ingest, outcome
+    from .status import status_of
+
+    root = args.root.resolve()
+    try:
+        with journal_lock(root):
+            entry, result, notes = ingest(root, args.notebook, args.day)
+    except InputError as error:  # one line each, and nothing was written
+        for mistake in error.mistakes:
+            _say(f"{mistake}; nothing was written")
+        return EXIT_INVALID
+    print(terminal_safe(outcome(entry, result, notes)))  # it quotes the run's failure, if any
+    return EXIT_OK if status_of(entry, result).as_expected else EXIT_FAILED
 
 
 def cmd_serve(args) -> int:

@@ -52,6 +52,7 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.python, result.torch = env["python"], env["torch"]
     result.log, result.log_head, result.log_tail, result.log_lines = None, "", "", 0
     result.last_good = None
+    result.ran_on = None  # it ran here: only `build.py ingest` says a run was elsewhere
     _judge(root, result, outcome, entry.solution, reported=record is not None)
     clean = scrubber(root, outcome.job.workdir)  # what is stored is committed and published
     result.reason, result.traceback = clean(result.reason), clean(result.traceback)

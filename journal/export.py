@@ -8,7 +8,10 @@ change, and only while that run is of the solution as it is now.
 
 Run elsewhere (Colab), a solution still finds the files it read: a first cell puts them beside
 it, fetched from the repository's raw URLs when `repo_url` is on GitHub, else carried inside
-the notebook when they are small.
+the notebook when they are small. A last cell records what the run logged and where it ran,
+and the notebook's metadata names the day and the solution's hash: `build.py ingest` brings
+such a run back (journal/ingest.py). A `requires: cuda` day that has no run here gets its
+notebook too, without outputs, to run where there is a GPU.
 """
 
 from __future__ import annotations
@@ -32,9 +35,75 @@ RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
 MAX_STREAM = 1 << 20  # printed output kept whole up to this size; beyond, the head and tail
 MAX_CARRIED = 256 << 10  # data files carried inside a notebook, in all, when there is no repo
 CACHE = ".journal/notebooks.json"  # day -> what its notebook was made from, to skip remaking it
-FORMAT = 1  # bump when the notebook's layout changes: every notebook is made again
+FORMAT = 2  # bump when the notebook's layout changes: every notebook is made again
 KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
           "language_info": {"name": "python"}}
+# The first line of the journal's own code cells: how ingest tells them from the solution's,
+# even where a notebook's cell metadata does not survive the trip.
+JOURNAL_CELL = "# The journal's own cell"
+RECORD_MIME = "application/vnd.torchleet-journal.run+json"  # the last cell's record of the run
+# The last cell. It imports nothing the solution did not (tensorboard only if it is there),
+# defines one name and deletes it, so it runs anywhere Jupyter does, and again after a re-run.
+RECORD_CELL = f"""{JOURNAL_CELL}: what `python build.py ingest` reads back once this notebook
+# has run elsewhere (Colab, Kaggle, Jupyter): the scalars the run logged and what it ran on.
+def _journal_record():
+    import datetime, gc, glob, math, os, platform, sys
+    record = {{"ran_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+              "python": platform.python_version(), "scalars": [],
+              "where": "Colab" if "google.colab" in sys.modules else
+                       "Kaggle" if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") else "Jupyter"}}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        record["torch"] = torch.__version__
+        record["device"] = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
+    try:
+        import resource  # peak memory of this kernel, as the journal's own runs measure it
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        record["peak_memory_mb"] = peak / (2**20 if sys.platform == "darwin" else 2**10)
+    except (ImportError, OSError):
+        pass
+    # A SummaryWriter buffers scalars until it is closed: flush those still open.
+    folders = {{"runs"}}
+    writers = sys.modules.get("torch.utils.tensorboard.writer")
+    for thing in gc.get_objects() if writers else ():
+        if issubclass(type(thing), writers.SummaryWriter):  # type(): no object's own __class__
+            thing.flush()
+            folders.add(thing.log_dir)
+    # Only this run's event files: those written since the first cell ran.
+    started = globals().get("_journal_started", 0)
+    runs = sorted({{os.path.abspath(os.path.dirname(path)) for folder in folders
+                   for path in glob.glob(os.path.join(folder, "**", "events.out.tfevents.*"),
+                                         recursive=True)
+                   if os.path.getmtime(path) >= started}})
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        runs = []
+    for run in runs:
+        reader = EventAccumulator(run, size_guidance={{"scalars": 0}})  # 0: every point
+        reader.Reload()
+        for tag in reader.Tags().get("scalars", []):
+            name = tag if len(runs) == 1 else os.path.relpath(run).replace(os.sep, "/") + "/" + tag
+            points = reader.Scalars(tag)
+            # A list, not an object: notebooks are saved with sorted keys, and the first tag
+            # logged is the day's headline metric.
+            record["scalars"].append({{
+                "tag": name, "steps": [p.step for p in points],
+                "values": [v if math.isfinite(v) else repr(v) for v in (p.value for p in points)]}})
+    return record
+
+
+_journal = _journal_record()
+_journal_said = (f"The journal's record of this run: {{len(_journal['scalars'])}} scalars, on "
+                 f"{{_journal.get('device', 'CPU')}}, torch {{_journal.get('torch', '?')}}. Download "
+                 "this notebook (File > Download .ipynb), then: python build.py ingest FILE.ipynb")
+try:
+    from IPython.display import display
+    display({{{RECORD_MIME!r}: _journal, "text/plain": _journal_said}}, raw=True)
+except ImportError:
+    print(_journal_said)
+del _journal_record, _journal, _journal_said
+"""
 
 
 def notebook_name(entry) -> str:
@@ -102,52 +171,64 @@ def _remove_other_notebooks(path: Path) -> None:
 
 def day_notebook(root: Path, entry, result: Result | None, source: bytes,
                  config: SiteConfig) -> str | None:
-    """The day's notebook as JSON text, or None when there is no run of this very source."""
-    if result is None or result.status == NOT_RUN or \
-            result.deps.get(entry.solution) != sha256_bytes(source):
-        return None
+    """The day's notebook as JSON text, or None when there is no run of this very source.
+
+    A `requires: cuda` day with no such run gets one without outputs: where there is no GPU,
+    running it elsewhere and bringing it back (`build.py ingest`) is how it gets a run.
+    """
+    digest = sha256_bytes(source)
+    if result is None or result.status == NOT_RUN or result.deps.get(entry.solution) != digest:
+        if entry.requires != "cuda":
+            return None
+        result = None
     text = source.decode("utf-8", errors="replace")
-    cells = [_markdown(_intro(entry, result, config))]
-    setup = _setup_cell(root, entry, result, config)
-    if setup:
-        cells.append(setup)
-    log = _stream(_log_text(root, result))
+    cells = [_markdown(_intro(entry, result, config)), _setup_cell(root, entry, result, config)]
+    log = _stream(_log_text(root, result)) if result else None
     if entry.is_notebook:
         cells += _notebook_cells(root, entry, result, text, log)
     else:
         outputs = [log] if log else []
-        outputs += [_image(root, result, name) for name in result.figures]
-        outputs += _error(result)
-        cells.append(_code(text, outputs, 1))
+        outputs += [_image(root, result, name) for name in result.figures] if result else []
+        outputs += _error(result) if result else []
+        cells.append(_code(text, outputs))
+    cells.append(_code(RECORD_CELL, []))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
-    metadata = dict(KERNEL)
+    # What ingest checks a notebook that comes back against: the day, and the source it was made from.
+    metadata = dict(KERNEL, journal={"day": entry.day, "solution": entry.solution,
+                                     "sha256": digest})
     if entry.requires == "cuda":  # Colab opens it on a GPU runtime
         metadata.update(accelerator="GPU", colab={"gpuType": "T4"})
     notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _intro(entry, result: Result, config: SiteConfig) -> str:
+def _intro(entry, result: Result | None, config: SiteConfig) -> str:
     page = page_url(f"days/{entry.slug}.md", config.site_url) if config.site_url else None
     lines = [f"# Day {entry.day}: {markup.plain(entry.task)}", "",
              f"{entry.date.isoformat()} · made from `{entry.solution}` by the journal's build"
              + (f" · [the day's page]({markup.url(page)})" if page and markup.url(page) else ""),
              # No run time here: a re-run with the same outputs leaves the notebook's bytes alone.
              "", f"The outputs below are those of its last run ({markup.plain(result.status)}, "
-             f"torch {markup.plain(result.torch)}): run the cells to make your own."]
-    if entry.is_notebook:
+             f"torch {markup.plain(result.torch)}): run the cells to make your own." if result
+             else "It has no run yet: it needs a GPU (`requires: cuda`). Run it where there is one."]
+    if entry.is_notebook and result:
         lines += ["", "All that the run printed is under the last code cell that ran."]
+    lines += ["", "Ran it elsewhere (Colab: Runtime → Run all)? Download it (File → Download "
+              ".ipynb) and `python build.py ingest FILE.ipynb` in the journal stores that run as "
+              "the day's, as long as its code cells are still the solution's."]
     return "\n".join(lines)
 
 
-def _setup_cell(root: Path, entry, result: Result, config: SiteConfig) -> dict | None:
-    """A first cell that puts the files the solution read beside it, when they are missing."""
+def _setup_cell(root: Path, entry, result: Result | None, config: SiteConfig) -> dict:
+    """A first cell that puts the files the solution read beside it, when they are missing,
+    and notes when the run began (the last cell reads only the event files written since)."""
     folder = (root / entry.solution).parent
-    data = [rel for rel in result.deps if rel != entry.solution and (root / rel).is_file()]
-    header = ["# Run outside the journal (on Colab, say), the solution finds what it reads",
-              "# beside it, as it does in the repository."]
-    imports, lines = ["import os"], [""]
+    deps = result.deps if result else {}
+    data = [rel for rel in deps if rel != entry.solution and (root / rel).is_file()]
+    header = [f"{JOURNAL_CELL}: run outside the journal (on Colab, say), the solution finds",
+              "# what it reads beside it, as it does in the repository."]
+    imports, lines = ["import os", "import time"], ["", "_journal_started = time.time()"]
     if not entry.is_notebook:  # a script finds its files through __file__, which Jupyter lacks
         lines += ["if \"__file__\" not in globals():",
                   f"    __file__ = os.path.abspath({Path(entry.solution).name!r})"]
@@ -176,18 +257,17 @@ def _setup_cell(root: Path, entry, result: Result, config: SiteConfig) -> dict |
         else:
             lines += ["", "# Copy these files from the journal's repository beside the notebook:"]
             lines += [f"#   {place}" for place in places]
-    elif entry.is_notebook:
-        return None
-    return _code("\n".join([*header, *imports, *lines]).replace("\n\n\n", "\n\n"), [], None)
+    return _code("\n".join([*header, *imports, *lines]).replace("\n\n\n", "\n\n"), [])
 
 
-def _notebook_cells(root: Path, entry, result: Result, text: str, log: dict | None) -> list[dict]:
+def _notebook_cells(root: Path, entry, result: Result | None, text: str,
+                    log: dict | None) -> list[dict]:
     """A notebook solution's own cells, each with the figures it made in the run."""
     try:
         cells = cells_of(text)
     except ValueError:
-        return [_code(text, [log] if log else [], None)]
-    ran = {cell["index"]: cell for cell in result.cells}
+        return [_code(text, [log] if log else [])]
+    ran = {cell["index"]: cell for cell in result.cells} if result else {}
     last = max((i for i, c in ran.items() if c.get("kind") == "code"), default=None)
     out = []
     for cell in cells:
@@ -198,7 +278,7 @@ def _notebook_cells(root: Path, entry, result: Result, text: str, log: dict | No
         outputs = [_image(root, result, name) for name in (record or {}).get("figures", [])]
         if cell["index"] == last:
             outputs = ([log] if log else []) + outputs + _error(result)
-        out.append(_code(cell["source"], outputs, cell["number"] if record else None))
+        out.append(_code(cell["source"], outputs))
     return out
 
 
@@ -226,9 +306,11 @@ def _markdown(text: str) -> dict:
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(text)}
 
 
-def _code(text: str, outputs: list[dict], count: int | None) -> dict:
-    return {"cell_type": "code", "execution_count": count if outputs else None, "metadata": {},
-            "outputs": outputs, "source": _lines(text)}
+def _code(text: str, outputs: list[dict]) -> dict:
+    # No execution count: these outputs are the journal's run, not this notebook's. One that
+    # comes back with counts has run elsewhere (ingest reads only the cells that have one).
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": outputs,
+            "source": _lines(text)}
 
 
 def _stream(text: str) -> dict | None:
@@ -237,8 +319,9 @@ def _stream(text: str) -> dict | None:
 
 def _image(root: Path, result: Result, name: str) -> dict:
     data = (day_dir(root, result.day) / name).read_bytes()
+    kind = "image/jpeg" if name.endswith(".jpg") else "image/png"  # an ingested run's may be JPEG
     return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": base64.b64encode(data).decode(),
+            "data": {kind: base64.b64encode(data).decode(),
                      "text/plain": [f"<Figure: {name}>"]}}
 
 

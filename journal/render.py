@@ -27,7 +27,7 @@ from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
-from .results import Result, day_dir
+from .results import RAN_ON, Result, day_dir
 from .siteconfig import page_url, read_config
 from .source_cache import read_each
 from .status import status_of
@@ -251,7 +251,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.globals.update(status_label=status_label, status_badge=status_badge, status_of=status_of,
                        summary=summary, count=count,
                        notebook_view=notebook_view, api_url=apis.docs_url, headline=headline,
-                       date_span=date_span)
+                       date_span=date_span, where_it_ran=where_it_ran)
     return env
 
 
@@ -374,6 +374,15 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
                   before=before and before.entry, after=after and after.entry, **more)
 
 
+
+
+def where_it_ran(result: Result) -> str:
+    """What a page says of a run brought back: "ran on Colab, Tesla T4, torch 2.5.1+cu121, on
+    2026-12-03", or "ran elsewhere" when the notebook did not say."""
+    on = result.ran_on or {}
+    said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
+    words = "ran on " + ", ".join(said) if said else "ran elsewhere"
+    return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
 
 
 def first_image(result: Result | None) -> str | None:

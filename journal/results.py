@@ -33,6 +33,7 @@ FILE_NAME = re.compile(r"^(?:last-good/)?[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 class BadResult(ValueError):
     """A result.json that is not what this build writes (hand-edited, foreign, or hostile)."""
 LAST_GOOD = "last-good"  # a day's folder for the files of its last passing run
+RAN_ON = ("where", "device", "torch")  # what an ingested run may say of where it ran
 
 
 @dataclass
@@ -65,6 +66,9 @@ class Result:
     python: str = ""
     torch: str = ""
     last_good: dict[str, Any] | None = None  # an earlier passed Result, as a dict
+    # Where a run brought back by `build.py ingest` ran ({"where": "Colab", "device": "Tesla
+    # T4", "torch": "2.5.1+cu121"}, each when known); None for the build's own runs.
+    ran_on: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -157,6 +161,9 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
     _want(_is_str_map(deps) and all(_project_path(rel) for rel in deps), "deps",
           "project file -> hash, each path relative and inside the journal")
     _check_scalars(data.get("scalars", {}))
+    ran_on = data.get("ran_on")
+    _want(ran_on is None or _is_str_map(ran_on) and set(ran_on) <= set(RAN_ON) and all(
+        len(v) <= 200 for v in ran_on.values()), "ran_on", "where, device and torch, as text")
     _check_files(data, folder)
     last_good = data.get("last_good")
     if last_good is not None:
