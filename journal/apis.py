@@ -90,6 +90,22 @@ def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[
     return sorted(finder.found)
 
 
+def string_literals(source: str, notebook: bool = False) -> list[str]:
+    """The one-line string constants in `source`'s code, once each: the names of the
+    files a solution may read (`pd.read_csv("ep2_data.csv")`), read the way `apis_in` reads."""
+    found: dict[str, None] = {}
+    for code in python_of(source, notebook):
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and "\n" not in node.value and 0 < len(node.value) < 256:
+                found[node.value] = None
+    return list(found)
+
+
 class _Finder:
     """Walks a module scope by scope, with what each name is bound to by a torch import."""
 
