@@ -339,7 +339,8 @@ def cmd_import(args) -> int:
     from .importer import import_log
 
     root = args.root.resolve()
-    with journal_lock(root):
+    # A dry run writes nothing, not even the lock; a real one waits for no build to race.
+    with contextlib.nullcontext() if args.dry_run else journal_lock(root):
         plan = import_log(root, args.table, args.solutions, args.start, args.dry_run)
     for day in plan.days:
         problem = f" [{day.problem}]" if day.problem else ""

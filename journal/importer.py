@@ -66,6 +66,7 @@ NUMBERED = re.compile(r"^(day|d|e|ep|b|bp|m|mp|h|hp|x|ex|lesson|part|task|q|p|no
 TIER_LETTERS = {"b": ("basic",), "bp": ("basic",), "e": ("easy", "basic"), "ep": ("easy", "basic"),
                 "m": ("medium",), "mp": ("medium",), "h": ("hard",), "hp": ("hard",),
                 "x": ("expert",)}  # TorchLeet's "Easy" of 2025 is its "Basic" of today
+CLOSE = 0.15  # a file whose title fits two tasks within this much could be either day
 HEADING_DAY = re.compile(r"\bday\s*[-_#]?\s*(\d{1,4})\b", re.I)
 # What a learner's folder holds that is no solution and no data: never copied.
 SKIP_DIRS = {"runs", ".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv", "env",
@@ -281,7 +282,8 @@ def _day(number: int, line: int, row: list[str], header: Header, problems) -> Da
     day.learnings = items(cell.get("learnings", ""))
     links, rest, local = _links(cell.get("resources", ""))
     day.resources = resources + links
-    day.named = day.named or local or _file_named(cell.get("solution", ""))
+    solution = cell.get("solution", "")
+    day.named = day.named or local or _links(solution)[2] or _file_named(solution)
     if rest:
         day.learnings.append(f"Resources: {rest}")
     for index, name in header.extra.items():
@@ -409,7 +411,8 @@ def _recorded_date(cell: str) -> dt.date | None:
 def words(text: str) -> frozenset[str]:
     """The words that say what a task, title or file is about: lower case, no vague ones."""
     found = re.findall(r"[a-z]+[0-9]*[a-z]*|[0-9]+[a-z]+[a-z0-9]*", text.lower())
-    return frozenset(w.rstrip("s") if len(w) > 3 else w for w in found if w not in VAGUE)
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                     for w in found if w not in VAGUE)
 
 
 def _similar(a: frozenset, b: frozenset) -> float:
@@ -546,16 +549,20 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
             plan.unmatched.append(f"{_rel(path, folder)}: {why}; to use it, copy it into "
                                   "solutions/ and name it in its entry's `solution:`")
         else:
-            claims[chosen].append(path)
-    for number, paths in sorted(claims.items()):
-        if len(paths) == 1:
-            by_number[number].source = paths[0]
-            continue
-        for path in paths:
-            others = ", ".join(_rel(p, folder) for p in paths if p != path)
-            plan.unmatched.append(f"{_rel(path, folder)}: fits day {number}, and so does "
-                                  f"{others}; name the one in entries/{day_slug(number)}.yaml's "
-                                  "`solution:`")
+            claims[chosen].append((why, path))
+    for number, found in sorted(claims.items()):
+        best = max(rank for rank, _ in found)
+        winners = [path for rank, path in found if rank == best]
+        if len(winners) == 1:
+            by_number[number].source = winners[0]
+        for rank, path in found:
+            if len(winners) == 1 and path == winners[0]:
+                continue
+            others = ", ".join(_rel(p, folder) for p in winners if p != path)
+            why = (f"fits day {number}, and so does {others}" if rank == best else
+                   f"fits day {number}, but {others} fits it better")
+            plan.unmatched.append(f"{_rel(path, folder)}: {why}; name the one in "
+                                  f"entries/{day_slug(number)}.yaml's `solution:`")
     for path, day in named.items():
         day.source = path
 
@@ -581,18 +588,18 @@ def _named_files(days: list[Day], folder: Path, plan: Plan) -> dict[Path, Day]:
 
 
 def _choose(clue: _Clues, by_number: dict, task_words: dict, by_word: dict) -> tuple:
-    """The day a file belongs to, or None with the reason."""
-    numbers = clue.strong or clue.weak
-    numbers = {n for n in numbers if n in by_number}
+    """The day a file belongs to and how sure that is (a day number in its name beats a
+    title, both together beat either), or None and why not."""
+    numbers = {n for n in clue.strong or clue.weak if n in by_number}
     titled = _titled(clue.titles, task_words, by_word)
     if numbers and titled:
         both = numbers & titled
         if len(both) == 1:
-            return both.pop(), ""
+            return both.pop(), 4 if clue.strong else 3
         return None, f"its name says day {_list(numbers)} and its title day {_list(titled)}"
     found = numbers or titled
     if len(found) == 1:
-        return next(iter(found)), ""
+        return next(iter(found)), (4 if clue.strong else 2) if numbers else 1
     if found:
         return None, f"it could be day {_list(found)}"
     return None, "nothing in its name or title names a day of the table"
@@ -605,7 +612,7 @@ def _titled(titles: list[frozenset], task_words: dict, by_word: dict) -> set[int
         for number in set().union(*(by_word[w] for w in title if w in by_word)) if title else ():
             scores[number] = max(scores.get(number, 0), _similar(title, task_words[number]))
     best = max(scores.values(), default=0)
-    return {n for n, s in scores.items() if s >= 0.5 and s >= best - 0.1}
+    return {n for n, s in scores.items() if s >= 0.5 and s >= best - CLOSE}
 
 
 def _list(numbers: set[int]) -> str:
@@ -656,10 +663,18 @@ def _git(folder: Path, *args: str) -> str | None:
 
 
 def _first_commit(path: Path) -> dt.date | None:
-    out = _git(path.parent, "log", "--follow", "--diff-filter=A", "--format=%as", "--",
-               path.name)
-    dates = (out or "").split()
-    return dt.date.fromisoformat(dates[-1]) if dates else None
+    """When the file was first committed, through its renames. `--follow` also follows a
+    copy (Monday's notebook copied to start Tuesday's), so the walk stops at a copy (C) as at
+    an addition (A): that commit made this file."""
+    out = _git(path.parent, "log", "--follow", "--format=%x00%as", "--name-status", "--",
+               path.name) or ""
+    date = None
+    for line in out.splitlines():
+        if line.startswith("\x00"):
+            date = dt.date.fromisoformat(line[1:].strip())
+        elif line[:1] in ("A", "C") and date is not None:
+            return date
+    return None
 
 
 def _row_dates(table: Path, header: Header) -> dict[int, dt.date]:
@@ -794,10 +809,10 @@ def _files(days: list[Day], display: str) -> dict[str, str | Path]:
 
 def _refuse_existing(root: Path, files: dict[str, str | Path]) -> None:
     """Never over a file that is there, entry, solution or data: exit 2 naming each one."""
+    taken = [rel for rel in files if (root / rel).exists() or (root / rel).is_symlink()]
     mistakes = [Mistake(rel, 1, "already exists, and `build.py import` never overwrites a file; "
                         "remove or rename it, or import into another journal (nothing was "
-                        "written)") for rel in files
-                if (root / rel).exists() or (root / rel).is_symlink()]
+                        "written)") for rel in sorted(taken, key=lambda r: (r[0] != "e", r))]
     if mistakes:
         raise InputError(_capped(mistakes))
 
