@@ -51,6 +51,8 @@ BREAK = re.compile(r"<br\s*/?>", re.I)
 BULLET = re.compile(r"^\s*[-•*]\s+")
 LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)*)>?\s*\)")
 BARE_URL = re.compile(r"<?(https?://[^\s<>|]+[^\s<>|.,;:!?)\]])>?")
+# A link to a notebook or script on GitHub: the learner's own, when the folder has that file.
+BLOB = re.compile(r"https?://github\.com/[^/\s]+/[^/\s]+/blob/[^/\s]+/([^\s)#?]+\.(?:ipynb|py))")
 TIER_SUFFIX = re.compile(r"\s*\((" + "|".join(TIERS) + r")\)\s*$", re.I)
 PROBLEM_ID = re.compile(r"\bv\d+-\d+\b")
 DAY_CELL = re.compile(r"^(?:day\s*)?#?\s*(\d+)\.?$", re.I)
@@ -59,7 +61,8 @@ CONTINUES = re.compile(r"^(?:and|or|but|which|so|then|as|because|while|whereas|n
                        r"etc)\b", re.I)
 # Words that name no particular day or problem: left out when tasks, titles and files are compared.
 VAGUE = FILLER | {"pytorch", "torch", "model", "scratch", "day", "notebook", "solution", "my",
-                  "is", "by", "at", "how", "what", "ipynb", "py"}
+                  "is", "by", "at", "how", "what", "ipynb", "py", "problem", "question",
+                  "exercise", "task", "soln", "practice", "copy", "final", "untitled"}
 # A number in a file's name: after "day" it is the day; after a tier's letter (e1, ep2, m1:
 # the first easy, second easy, first medium), the day or that tier's nth day; bare, the day.
 NUMBERED = re.compile(r"^(day|d|e|ep|b|bp|m|mp|h|hp|x|ex|lesson|part|task|q|p|no)?[-_ ]?(\d{1,4})$")
@@ -92,6 +95,7 @@ class Day:
     dated_by: str = ""
     source: Path | None = None  # the learner's file matched to it
     named: str | None = None  # the file its own row names (a solution column, a local link)
+    linked: list[str] = field(default_factory=list)  # files its GitHub links name
     solution: str = ""  # where its solution goes, from the journal's root
     data: dict[str, Path] = field(default_factory=dict)  # journal path -> the learner's file
 
@@ -115,12 +119,14 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     catalog = load_catalog()
     text = _read(table, display)
     header, rows = read_table(text, display)
-    days = _days(header, rows, display, catalog)
+    days, skipped = _days(header, rows, display, catalog)
     folder = (solutions or table.parent).resolve()
     if not folder.is_dir():
         raise InputError.one(str(solutions), 1, "--solutions must be a folder, got none there; "
                              "check the path")
     plan = Plan(days)
+    if skipped:
+        plan.notes.append(f"rows with only a day number were left out: day {_list(set(skipped))}")
     match_files(days, _candidates(folder, root), folder, plan)
     _date_days(days, table, header, start, today or dt.date.today())
     _place(root, days, folder, plan)
@@ -172,9 +178,10 @@ def _header_name(cell: str) -> str:
 
 
 def read_table(text: str, display: str) -> tuple[Header, list[tuple[int, list[str]]]]:
-    """The first table whose header has a day and a task column, and its rows (line, cells)."""
+    """The first table whose header has a day and a task column, and its rows (line, cells):
+    one whose day column is called Day before one called # or No."""
     lines = text.splitlines()
-    fenced, first = False, None
+    fenced, first, fallback = False, None, None
     for i, line in enumerate(lines[:-1]):
         if re.match(r"^\s*(```|~~~)", line):
             fenced = not fenced
@@ -192,7 +199,12 @@ def read_table(text: str, display: str) -> tuple[Header, list[tuple[int, list[st
                 extra[index] = re.sub(r"[*_`]", "", cell).strip()
         first = first or (i + 1, names)
         if "day" in columns and "task" in columns:
-            return Header(i + 1, columns, extra, len(names)), _rows(lines, i + 2)
+            found = Header(i + 1, columns, extra, len(names)), i + 2
+            if "day" in names[columns["day"]]:
+                return found[0], _rows(lines, found[1])
+            fallback = fallback or found  # "#" or "No": a list of problems may look the same
+    if fallback:
+        return fallback[0], _rows(lines, fallback[1])
     if first is None:
         raise InputError.one(display, 1, "no Markdown table found; the progress table needs a "
                              "header row, a |---| row under it, and a row per day")
@@ -215,8 +227,9 @@ def _rows(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
 # --- rows into days ------------------------------------------------------------------------
 
 
-def _days(header: Header, rows, display: str, catalog: Catalog) -> list[Day]:
-    mistakes, days, seen = [], [], {}
+def _days(header: Header, rows, display: str, catalog: Catalog) -> tuple[list[Day], list[int]]:
+    """Each row as a day, and the numbers of the rows with nothing but a number (skipped)."""
+    mistakes, days, seen, skipped = [], [], {}, []
     problems = _ProblemIndex(catalog)
     for line, row in rows:
         if len(row) > header.width:
@@ -232,6 +245,9 @@ def _days(header: Header, rows, display: str, catalog: Catalog) -> list[Day]:
                                     f"{seen[number]}); renumber one of the two"))
             continue
         seen[number] = line
+        if not any(c.strip() for i, c in enumerate(row) if i != header.columns["day"]):
+            skipped.append(number)  # a day planned, not yet done: "| 42 | | | |"
+            continue
         day = _day(number, line, row, header, problems)
         if not day.task:
             mistakes.append(Mistake(display, line, f"day {number} has no task; say what the day "
@@ -241,7 +257,7 @@ def _days(header: Header, rows, display: str, catalog: Catalog) -> list[Day]:
         mistakes.append(Mistake(display, header.line, "the table has a header but no rows"))
     if mistakes:
         raise InputError(_capped(mistakes))
-    return days
+    return days, skipped
 
 
 def _capped(mistakes: list[Mistake]) -> list[Mistake]:
@@ -254,7 +270,7 @@ def _capped(mistakes: list[Mistake]) -> list[Mistake]:
 
 
 def _day_number(cell: str, display: str, line: int, mistakes: list) -> int | None:
-    found = DAY_CELL.match(re.sub(r"[*_`]", "", cell).strip())
+    found = DAY_CELL.match(_plain(LINK.sub(lambda m: m.group(1), cell)))
     if not found:
         mistakes.append(Mistake(display, line, f"the day must be a number, got {shown(cell)}; "
                                 "write it as 1, **1** or Day 1"))
@@ -283,7 +299,9 @@ def _day(number: int, line: int, row: list[str], header: Header, problems) -> Da
     links, rest, local = _links(cell.get("resources", ""))
     day.resources = resources + links
     solution = cell.get("solution", "")
-    day.named = day.named or local or _links(solution)[2] or _file_named(solution)
+    day.named = day.named or local or _links(solution)[2] or _file_named(solution) or \
+        _links(cell["day"])[2]
+    day.linked = [m.group(1) for m in BLOB.finditer(" ".join(row))]
     if rest:
         day.learnings.append(f"Resources: {rest}")
     for index, name in header.extra.items():
@@ -462,6 +480,7 @@ class _Clues:
     strong: set[int]  # "day 3", day03: the day itself
     weak: set[int]  # e1, ep2, 3: a day, or a tier's nth day
     titles: list[frozenset]  # the words of its name and of its first heading or docstring
+    problem_day: int | None = None  # the day whose TorchLeet problem's notebook it is named as
 
 
 def _candidates(folder: Path, root: Path) -> list[Path]:
@@ -484,6 +503,7 @@ def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]]) -> _Clu
     strong, weak = set(), set()
     parts = [path.stem] + [p for p in path.relative_to(folder).parent.parts]
     for part in parts:
+        strong |= {int(n) for n in HEADING_DAY.findall(re.sub(r"[_-]", " ", part))}
         for token in re.split(r"[^a-z0-9]+|(?<=[0-9])(?=[a-z])", part.lower()):
             found = NUMBERED.match(token)
             if not found:
@@ -539,11 +559,14 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
         for word in task_words[day.day]:
             by_word[word].add(day.day)
     named = _named_files(days, folder, plan)
+    by_question = _question_days(days)
     claims = defaultdict(list)
     for path in files:
         if path in named:
             continue
         clue = _clues(path, folder, by_tier)
+        stem = re.sub(r"[-_ ]?(soln|solution|sol)$", "", path.stem.lower())
+        clue.problem_day = by_question.get(stem)
         chosen, why = _choose(clue, by_number, task_words, by_word)
         if chosen is None:
             plan.unmatched.append(f"{_rel(path, folder)}: {why}; to use it, copy it into "
@@ -567,6 +590,17 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
         day.source = path
 
 
+def _question_days(days: list[Day]) -> dict[str, int]:
+    """TorchLeet's notebook name of each day's problem (lin-regression) -> the day."""
+    problems = load_catalog().problems
+    found = defaultdict(list)
+    for day in days:
+        question = problems[day.problem].question if day.problem else None
+        if question:
+            found[Path(question).stem.lower()].append(day.day)
+    return {stem: numbers[0] for stem, numbers in found.items() if len(numbers) == 1}
+
+
 def _tier_of(problem: str) -> str | None:
     found = load_catalog().problems.get(problem)
     return found.difficulty if found else None
@@ -576,14 +610,17 @@ def _named_files(days: list[Day], folder: Path, plan: Plan) -> dict[Path, Day]:
     """Files a row names itself (a notebook link, a solution column): no guessing for them."""
     named = {}
     for day in days:
-        if not day.named:
-            continue
-        path = (folder / day.named.split("#")[0]).resolve()
-        if path.is_file() and path.is_relative_to(folder):
-            named[path] = day
-        else:
+        if day.named:
+            path = (folder / day.named.split("#")[0]).resolve()
+            if path.is_file() and path.is_relative_to(folder):
+                named[path] = day
+                continue
             plan.notes.append(f"day {day.day} names {day.named}, which is not a file in "
                               f"{folder.name}/; it is matched like the other files")
+        found = {p for rel in day.linked for p in (folder / rel, folder / Path(rel).name)
+                 if p.is_file() and p.resolve().is_relative_to(folder)}
+        if len(found) == 1:  # a link to the learner's own notebook on GitHub
+            named[found.pop().resolve()] = day
     return named
 
 
@@ -592,6 +629,8 @@ def _choose(clue: _Clues, by_number: dict, task_words: dict, by_word: dict) -> t
     title, both together beat either), or None and why not."""
     numbers = {n for n in clue.strong or clue.weak if n in by_number}
     titled = _titled(clue.titles, task_words, by_word)
+    if clue.problem_day is not None:
+        titled = titled & {clue.problem_day} or titled | {clue.problem_day}
     if numbers and titled:
         both = numbers & titled
         if len(both) == 1:

@@ -309,6 +309,36 @@ def test_a_row_that_links_its_notebook_is_given_it(tmp_path):
     assert "x.py -> solutions/day02_other.py" in out
 
 
+def test_names_with_day_folders_github_links_and_torchleet_names(tmp_path):
+    folder = tmp_path / "repo"
+    write(folder / "README.md", """\
+| # | Problem | Difficulty |
+|---|---------|------------|
+| 1 | Implement an LSTM from Scratch | Medium |
+
+| Day | Task | Notes |
+|-----|------|-------|
+| 1 | Linear regression | [mine](https://github.com/me/repo/blob/main/nbs/fit.ipynb) |
+| 2 | Huber loss | |
+| 3 | A CNN on CIFAR-10 | |
+| 4 | Write a Custom Activation Function | |
+| 5 | | |
+""")
+    write(folder / "nbs/fit.ipynb", notebook("Nothing to see", TINY))
+    write(folder / "Day 2 - losses.ipynb", notebook("Losses", TINY))
+    write(folder / "day_03/main.py", TINY)
+    write(folder / "custom-activation_SOLN.ipynb", notebook("Solution", TINY))
+    root = make_journal(tmp_path / "j", days={})
+    code, out, err = run(["import", str(folder / "README.md"), "--root", str(root), "--dry-run"])
+    assert (code, err) == (0, "")
+    assert "fit.ipynb -> solutions/day01_linear_regression.ipynb" in out
+    assert "Day 2 - losses.ipynb -> solutions/day02_huber_loss.ipynb" in out
+    assert "main.py -> solutions/day03_cnn_cifar_10.py" in out
+    assert "custom-activation_SOLN.ipynb -> solutions/day04_custom_activation_function.ipynb" in out
+    assert "note: rows with only a day number were left out: day 5" in out
+    assert "dry run: 4 days planned" in out
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
