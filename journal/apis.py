@@ -106,6 +106,22 @@ def string_literals(source: str, notebook: bool = False) -> list[str]:
     return list(found)
 
 
+def module_names(source: str, notebook: bool = False) -> list[str]:
+    """The top-level modules `source` imports (`from utils import load` -> utils), once each."""
+    found: dict[str, None] = {}
+    for code in python_of(source, notebook):
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(dict.fromkeys(a.name.split(".")[0] for a in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found[node.module.split(".")[0]] = None
+    return list(found)
+
+
 class _Finder:
     """Walks a module scope by scope, with what each name is bound to by a torch import."""
 

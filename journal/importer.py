@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .apis import string_literals
+from .apis import module_names, string_literals
 from .catalog import TIERS, Catalog, load_catalog
 from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .errors import InputError, Mistake, shown
@@ -130,6 +130,8 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     match_files(days, _candidates(folder, root), folder, plan)
     _date_days(days, table, header, start, today or dt.date.today())
     _place(root, days, folder, plan)
+    helpers = {_rel(path, folder) for day in days for path in day.data.values()}
+    plan.unmatched = [u for u in plan.unmatched if u.split(": ", 1)[0] not in helpers]
     _check_and_write(root, days, display, catalog, dry_run)
     plan.written = not dry_run
     return plan
@@ -499,7 +501,8 @@ def _candidates(folder: Path, root: Path) -> list[Path]:
     return found
 
 
-def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]]) -> _Clues:
+def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]],
+           tier_of: dict[int, str]) -> _Clues:
     strong, weak = set(), set()
     parts = [path.stem] + [p for p in path.relative_to(folder).parent.parts]
     for part in parts:
@@ -512,8 +515,10 @@ def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]]) -> _Clu
             if prefix in ("day", "d"):
                 strong.add(number)
                 continue
-            weak.add(number)
-            for tier in TIER_LETTERS.get(prefix, ()):
+            tiers = TIER_LETTERS.get(prefix, ())
+            if not tiers or tier_of.get(number) in tiers + (None,):
+                weak.add(number)  # m1 is not day 1 when day 1 is a basic problem
+            for tier in tiers:
                 if 0 < number <= len(days_by_tier.get(tier, ())):
                     weak.add(days_by_tier[tier][number - 1])
         if strong or weak:
@@ -548,13 +553,14 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
     """Give each day the one file that is its own; a file that could be two days' is neither's,
     and a day two files claim gets none. What is left is listed in `plan`."""
     by_number = {d.day: d for d in days}
-    by_tier = defaultdict(list)
+    by_tier, tier_of = defaultdict(list), {}
     by_word = defaultdict(set)
     task_words = {}
     for day in days:
         tier = day.difficulty or (_tier_of(day.problem) if day.problem else None)
         if tier:
             by_tier[tier].append(day.day)
+            tier_of[day.day] = tier
         task_words[day.day] = words(day.task)
         for word in task_words[day.day]:
             by_word[word].add(day.day)
@@ -564,7 +570,7 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
     for path in files:
         if path in named:
             continue
-        clue = _clues(path, folder, by_tier)
+        clue = _clues(path, folder, by_tier, tier_of)
         stem = re.sub(r"[-_ ]?(soln|solution|sol)$", "", path.stem.lower())
         clue.problem_day = by_question.get(stem)
         chosen, why = _choose(clue, by_number, task_words, by_word)
@@ -744,7 +750,7 @@ def _place(root: Path, days: list[Day], folder: Path, plan: Plan) -> None:
         suffix = day.source.suffix if day.source else default
         day.solution = solution_name(day.day, day.task, suffix)
         if day.source:
-            day.data = _data_files(day.source, folder)
+            day.data = _data_files(day.source, folder, plan)
         else:
             plan.notes.append(f"day {day.day}: no notebook or script of it was found; "
                               f"{day.solution} is a skeleton that runs until you put your "
@@ -752,22 +758,31 @@ def _place(root: Path, days: list[Day], folder: Path, plan: Plan) -> None:
                               ".yaml naming yours)")
 
 
-def _data_files(source: Path, folder: Path) -> dict[str, Path]:
-    """The files beside a solution that its code names (`"ep2_data.csv"`, `"data/x.csv"`),
-    where they go under solutions/: the same place relative to it."""
+def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
+    """The files beside a solution that its code names (`"ep2_data.csv"`, `"data/x.csv"`) and
+    the modules beside it that it imports, where they go under solutions/: the same place
+    relative to it, so it finds them there as it did in the learner's folder."""
     try:
         text = source.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
+    notebook = source.suffix == ".ipynb"
     found = {}
-    for literal in string_literals(text, source.suffix == ".ipynb"):
+    for literal in string_literals(text, notebook):
         if "://" in literal or literal.startswith(("/", "~")) or "\x00" in literal:
             continue
         rel = os.path.normpath(literal)
         path = source.parent / rel
+        if rel.startswith("..") and path.is_file():
+            plan.notes.append(f"{source.name} reads {literal}, outside its folder: copy it into "
+                              "solutions/ and change the path in the code")
         if rel.startswith("..") or not _is_data(path, folder):
             continue
         found["solutions/" + Path(rel).as_posix()] = path
+    for name in module_names(text, notebook):
+        path = source.parent / f"{name}.py"
+        if path.is_file() and not path.is_symlink() and path != source:
+            found[f"solutions/{name}.py"] = path
     return found
 
 

@@ -89,7 +89,7 @@ def learner(tmp_path_factory):
     for day, date in ((3, "2025-01-27"), (4, "2025-01-28"), (5, "2025-01-29"),
                       (6, "2025-01-30")):
         commit(repo, date, {f"e{day}.ipynb": notebook(f"Exercise {day}", TINY)})
-    commit(repo, "2025-02-03", {"m1.ipynb": notebook("Implement an LSTM", TINY),
+    commit(repo, "2025-02-03", {"m1.ipynb": notebook("Sequences", TINY),
                                 "scratchpad.ipynb": notebook("Trying things", TINY),
                                 "losses.ipynb": notebook("Custom function", TINY)})
     before = {p.relative_to(repo).as_posix(): p.read_bytes() for p in repo.rglob("*")
@@ -131,8 +131,9 @@ def test_notebooks_are_matched_by_number_tier_and_title(learner):
     entries = {e.day: e for e in load_entries(root, load_catalog())}
     assert entries[1].solution == "solutions/day01_linear_regression.ipynb"
     assert entries[2].solution == "solutions/day02_custom_dataset_dataloader_load.ipynb"
-    assert entries[8].solution == "solutions/day08_lstm_model.ipynb"  # m1: the first medium
-    assert (root / entries[8].solution).read_text() == notebook("Implement an LSTM", TINY)
+    # m1: the first medium day, not day 1 (a basic one), with nothing in its title to help
+    assert entries[8].solution == "solutions/day08_lstm_model.ipynb"
+    assert (root / entries[8].solution).read_text() == notebook("Sequences", TINY)
     assert "m1.ipynb -> solutions/day08_lstm_model.ipynb" in out
 
 
@@ -228,7 +229,10 @@ Some words first, and a table that is not the log:
 def other(tmp_path):
     folder = tmp_path / "log"
     write(folder / "README.md", OTHER)
-    write(folder / "day01.py", '"""Tensors and views."""\nimport torch\nprint(torch.ones(2))\n')
+    write(folder / "day01.py", '"""Tensors and views."""\nimport torch\nfrom shapes import show\n'
+          'print(torch.ones(2))\nprint(open("../elsewhere.txt").read())\n')
+    write(folder / "shapes.py", "def show(x):\n    print(x.shape)\n")
+    write(tmp_path / "elsewhere.txt", "far away\n")
     write(folder / "notebooks/huber_loss.ipynb", notebook("Huber loss", TINY))
     write(folder / "helpers.py", "def f():\n    return 1\n")
     root = make_journal(tmp_path / "j", days={})
@@ -257,6 +261,10 @@ def test_other_column_names_order_bullets_and_br(other):
     assert one.solution == "solutions/day01_tensors_views_reshape.py"
     assert two.solution == "solutions/day02_custom_loss_function_huber.ipynb"
     assert "not matched: helpers.py: nothing in its name or title" in out
+    assert (root / "solutions/shapes.py").read_text().startswith("def show(x)"), "it imports it"
+    assert "shapes.py" not in out.split("not matched:", 1)[1], "a helper, not an unmatched file"
+    assert ("note: day01.py reads ../elsewhere.txt, outside its folder: copy it into "
+            "solutions/ and change the path in the code") in out
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(other):
@@ -365,8 +373,7 @@ def test_bad_tables_are_one_located_line_and_exit_2(tmp_path, monkeypatch, table
     code, out, err = run(["import", "log.md", "--root", str(root)])
     assert (code, out) == (2, "")
     assert err.splitlines()[0] == message
-    assert not list((root / "entries").glob("*")) if (root / "entries").exists() else True
-    assert not (root / "solutions").exists() or not list((root / "solutions").iterdir())
+    assert list(root.glob("entries/*")) == list(root.glob("solutions/*")) == []
 
 
 def test_html_in_cells_is_kept_as_text(tmp_path):
@@ -388,7 +395,7 @@ def test_a_10000_row_table_is_read_and_refused_in_one_located_line(tmp_path):
     assert code == 2
     assert err.splitlines()[0] == f"{tmp_path / 'big.md'}:10002: the day must be from 1 to " \
         "9999, got 10000"
-    assert not list((root / "entries").glob("*")) if (root / "entries").exists() else True
+    assert list(root.glob("entries/*")) == []
 
 
 def test_an_existing_solution_is_never_overwritten(tmp_path):
@@ -408,3 +415,24 @@ def test_init_readme_mentions_import():
     from journal import init
 
     assert "python build.py import" in init.README
+
+
+def test_a_failed_write_takes_back_what_was_moved(tmp_path, monkeypatch):
+    folder = tmp_path / "log"
+    write(folder / "log.md", "| Day | Task |\n|---|---|\n| 1 | Fit a line |\n| 2 | Other |\n")
+    root = make_journal(tmp_path / "j", days={})
+    calls = []
+    real_link = os.link
+
+    def link(source, target):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(target))
+        real_link(source, target)
+
+    monkeypatch.setattr(importer.os, "link", link)
+    code, _, err = run(["import", str(folder / "log.md"), "--root", str(root)])
+    assert code == 4 and "No space left on device" in err
+    assert len(calls) == 3
+    assert list(root.glob("entries/*")) == list(root.glob("solutions/*")) == []
+    assert not list((root / ".journal").glob("import-*")), "the staging folder is gone"
