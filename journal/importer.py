@@ -54,6 +54,7 @@ BARE_URL = re.compile(r"<?(https?://[^\s<>|]+[^\s<>|.,;:!?)\]])>?")
 # A link to a notebook or script on GitHub: the learner's own, when the folder has that file.
 BLOB = re.compile(r"https?://github\.com/[^/\s]+/[^/\s]+/blob/[^/\s]+/([^\s)#?]+\.(?:ipynb|py))")
 TIER_SUFFIX = re.compile(r"\s*\((" + "|".join(TIERS) + r")\)\s*$", re.I)
+TIER_WORD = re.compile(r"\b(" + "|".join(TIERS) + r")\b", re.I)
 PROBLEM_ID = re.compile(r"\bv\d+-\d+\b")
 DAY_CELL = re.compile(r"^(?:day\s*)?#?\s*(\d+)\.?$", re.I)
 # A comma followed by one of these continues a sentence: it does not start a new item.
@@ -292,7 +293,8 @@ def _day(number: int, line: int, row: list[str], header: Header, problems) -> Da
     tier = TIER_SUFFIX.search(task)
     if tier:
         day.task = task[: tier.start()].strip()
-    recorded = (tier.group(1) if tier else _plain(cell.get("difficulty", ""))).lower() or None
+    said = TIER_WORD.search(cell.get("difficulty", ""))  # "🟢 Easy", "**Medium**"
+    recorded = (tier or said).group(1).lower() if tier or said else None
     day.problem = problems.find(day.task, recorded, cell["task"])
     if not day.problem and recorded in TIERS:
         day.difficulty = recorded  # with a problem, the catalog's tier of today is the one
@@ -417,7 +419,7 @@ def _protected(text: str) -> list[tuple[int, int]]:
 def _recorded_date(cell: str) -> dt.date | None:
     text = _plain(cell)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
-                    "%b %d %Y", "%B %d %Y"):
+                    "%b %d %Y", "%B %d %Y", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"):
         try:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:

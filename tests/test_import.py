@@ -346,6 +346,17 @@ def test_names_with_day_folders_github_links_and_torchleet_names(tmp_path):
     assert "dry run: 4 days planned" in out
 
 
+def test_a_date_and_a_difficulty_column_are_the_learners(tmp_path):
+    folder = tmp_path / "log"
+    write(folder / "log.md", "| Day | Date | Level | Task |\n|---|---|---|---|\n"
+          "| 1 | 2024-06-01 | 🟢 Easy | Tensors |\n| 2 | 3 Jun 2024 | **Hard** | Autograd |\n")
+    root = make_journal(tmp_path / "j", days={})
+    assert run(["import", str(folder / "log.md"), "--root", str(root)])[0] == 0
+    one, two = load_entries(root, load_catalog())
+    assert (one.date, one.difficulty) == (dt.date(2024, 6, 1), "easy")
+    assert (two.date, two.difficulty) == (dt.date(2024, 6, 3), "hard")
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
