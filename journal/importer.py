@@ -581,16 +581,18 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
                                   "solutions/ and name it in its entry's `solution:`")
         else:
             claims[chosen].append((why, path))
+    own = {day.day: path for path, day in named.items()}
     for number, found in sorted(claims.items()):
         best = max(rank for rank, _ in found)
-        winners = [path for rank, path in found if rank == best]
-        if len(winners) == 1:
+        winners = [own[number]] if number in own else [p for r, p in found if r == best]
+        if len(winners) == 1 and number not in own:
             by_number[number].source = winners[0]
         for rank, path in found:
             if len(winners) == 1 and path == winners[0]:
                 continue
             others = ", ".join(_rel(p, folder) for p in winners if p != path)
-            why = (f"fits day {number}, and so does {others}" if rank == best else
+            why = (f"fits day {number}, but its row names {others}" if number in own else
+                   f"fits day {number}, and so does {others}" if rank == best else
                    f"fits day {number}, but {others} fits it better")
             plan.unmatched.append(f"{_rel(path, folder)}: {why}; name the one in "
                                   f"entries/{day_slug(number)}.yaml's `solution:`")

@@ -309,11 +309,14 @@ def test_a_row_that_links_its_notebook_is_given_it(tmp_path):
           "| 1 | [Fit a line](nb/anything.ipynb) | |\n| 2 | Other | [code](x.py) |\n")
     write(folder / "nb/anything.ipynb", notebook("Something else entirely", TINY))
     write(folder / "x.py", TINY)
+    write(folder / "day01.py", TINY)
     root = make_journal(tmp_path / "j", days={})
     code, out, _ = run(["import", str(folder / "log.md"), "--root", str(root), "--dry-run"])
     assert code == 0
     assert "anything.ipynb -> solutions/day01_fit_line.ipynb" in out
     assert "x.py -> solutions/day02_other.py" in out
+    assert ("not matched: day01.py: fits day 1, but its row names nb/anything.ipynb; name the "
+            "one in entries/day-01.yaml's `solution:`") in out
 
 
 def test_names_with_day_folders_github_links_and_torchleet_names(tmp_path):
