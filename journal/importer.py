@@ -128,7 +128,7 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     plan = Plan(days)
     if skipped:
         plan.notes.append(f"rows with only a day number were left out: day {_list(set(skipped))}")
-    match_files(days, _candidates(folder, root), folder, plan)
+    match_files(days, _candidates(folder, root), folder, plan, catalog)
     _date_days(days, table, header, start, today or dt.date.today())
     _place(root, days, folder, plan)
     helpers = {_rel(path, folder) for day in days for path in day.data.values()}
@@ -551,7 +551,8 @@ def _heading(path: Path) -> str:
     return found.group(2) if found else ""
 
 
-def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) -> None:
+def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan,
+                catalog: Catalog) -> None:
     """Give each day the one file that is its own; a file that could be two days' is neither's,
     and a day two files claim gets none. What is left is listed in `plan`."""
     by_number = {d.day: d for d in days}
@@ -559,7 +560,8 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
     by_word = defaultdict(set)
     task_words = {}
     for day in days:
-        tier = day.difficulty or (_tier_of(day.problem) if day.problem else None)
+        tier = day.difficulty or (catalog.problems[day.problem].difficulty if day.problem
+                                  else None)
         if tier:
             by_tier[tier].append(day.day)
             tier_of[day.day] = tier
@@ -567,7 +569,7 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
         for word in task_words[day.day]:
             by_word[word].add(day.day)
     named = _named_files(days, folder, plan)
-    by_question = _question_days(days)
+    by_question = _question_days(days, catalog)
     claims = defaultdict(list)
     for path in files:
         if path in named:
@@ -600,20 +602,15 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan) ->
         day.source = path
 
 
-def _question_days(days: list[Day]) -> dict[str, int]:
+def _question_days(days: list[Day], catalog: Catalog) -> dict[str, int]:
     """TorchLeet's notebook name of each day's problem (lin-regression) -> the day."""
-    problems = load_catalog().problems
+    problems = catalog.problems
     found = defaultdict(list)
     for day in days:
         question = problems[day.problem].question if day.problem else None
         if question:
             found[Path(question).stem.lower()].append(day.day)
     return {stem: numbers[0] for stem, numbers in found.items() if len(numbers) == 1}
-
-
-def _tier_of(problem: str) -> str | None:
-    found = load_catalog().problems.get(problem)
-    return found.difficulty if found else None
 
 
 def _named_files(days: list[Day], folder: Path, plan: Plan) -> dict[Path, Day]:
