@@ -77,6 +77,8 @@ SKIP_DIRS = {"runs", ".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv
              "node_modules", "site-packages", "lightning_logs", "wandb", "mlruns", ".journal",
              "site", "docs", "results", "entries", "solutions", "journal", "site_templates"}
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+# A folder the code names is copied whole up to this: data, not a downloaded dataset.
+MAX_FOLDER_FILES, MAX_FOLDER_BYTES = 500, 16 << 20
 CHECKPOINTS = {".pth", ".pt", ".ckpt", ".safetensors", ".onnx", ".pkl"}
 
 
@@ -777,14 +779,41 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
         if rel.startswith("..") and path.is_file():
             plan.notes.append(f"{source.name} reads {literal}, outside its folder: copy it into "
                               "solutions/ and change the path in the code")
-        if rel.startswith("..") or not _is_data(path, folder):
+        if rel.startswith("..") or rel == ".":
             continue
-        found["solutions/" + Path(rel).as_posix()] = path
+        if path.is_dir() and not path.is_symlink():
+            found.update(_data_folder(source, rel, folder, plan))
+        elif _is_data(path, folder):
+            found["solutions/" + Path(rel).as_posix()] = path
     for name in module_names(text, notebook):
         path = source.parent / f"{name}.py"
         if path.is_file() and not path.is_symlink() and path != source:
             found[f"solutions/{name}.py"] = path
     return found
+
+
+def _data_folder(source: Path, rel: str, folder: Path, plan: Plan) -> dict[str, Path]:
+    """The files of a folder the code names (`ImageFolder("data/train")`), if it is small;
+    a large one (a dataset torchvision downloaded) is left for the build to fetch again."""
+    files = {}
+    for base, dirs, names in os.walk(source.parent / rel):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in names:
+            path = Path(base, name)
+            if _is_data(path, folder):
+                files["solutions/" + path.relative_to(source.parent).as_posix()] = path
+        if len(files) > MAX_FOLDER_FILES:
+            break
+    size = sum(path.stat().st_size for path in files.values())
+    if len(files) > MAX_FOLDER_FILES or size > MAX_FOLDER_BYTES:
+        what = (f"over {MAX_FOLDER_FILES} files" if len(files) > MAX_FOLDER_FILES else
+                f"{size / (1 << 20):.0f} MiB")
+        plan.notes.append(f"{source.name} reads the folder {rel}, too large to copy ({what}; "
+                          f"the most copied is {MAX_FOLDER_BYTES >> 20} MiB in "
+                          f"{MAX_FOLDER_FILES} files): copy what it needs into solutions/ "
+                          "yourself, or let the run download it")
+        return {}
+    return files
 
 
 def _is_data(path: Path, folder: Path) -> bool:

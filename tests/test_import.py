@@ -360,6 +360,26 @@ def test_a_date_and_a_difficulty_column_are_the_learners(tmp_path):
     assert (two.date, two.difficulty) == (dt.date(2024, 6, 3), "hard")
 
 
+def test_a_folder_the_code_names_is_copied_when_small(tmp_path):
+    folder = tmp_path / "log"
+    write(folder / "log.md", "| Day | Task |\n|---|---|\n| 1 | Images |\n| 2 | CIFAR |\n")
+    write(folder / "day1.py", 'import os\nprint(os.listdir("images/train"))\n')
+    write(folder / "images/train/a/1.txt", "one")
+    write(folder / "images/train/runs/x", "a run")
+    write(folder / "images/train/b/model.pt", "weights")
+    write(folder / "day2.py", 'print("./data")\n')
+    (folder / "data/cifar").mkdir(parents=True)
+    (folder / "data/cifar/batch").write_bytes(b"\0" * (importer.MAX_FOLDER_BYTES + 1))
+    root = make_journal(tmp_path / "j", days={})
+    code, out, _ = run(["import", str(folder / "log.md"), "--root", str(root)])
+    assert code == 0
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("solutions/**/*")
+                  if p.is_file()) == ["solutions/day01_images.py", "solutions/day02_cifar.py",
+                                      "solutions/images/train/a/1.txt"]
+    assert ("note: day2.py reads the folder data, too large to copy (16 MiB; the most copied is "
+            "16 MiB in 500 files): copy what it needs into solutions/ yourself") in out
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
