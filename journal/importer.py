@@ -74,8 +74,7 @@ CLOSE = 0.15  # a file whose title fits two tasks within this much could be eith
 HEADING_DAY = re.compile(r"\bday\s*[-_#]?\s*(\d{1,4})\b", re.I)
 # What a learner's folder holds that is no solution and no data: never copied.
 SKIP_DIRS = {"runs", ".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv", "env",
-             "node_modules", "site-packages", "lightning_logs", "wandb", "mlruns", ".journal",
-             "site", "docs", "results", "entries", "solutions", "journal", "site_templates"}
+             "node_modules", "site-packages", "lightning_logs", "wandb", "mlruns", ".journal"}
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 # A folder the code names is copied whole up to this: data, not a downloaded dataset.
 MAX_FOLDER_FILES, MAX_FOLDER_BYTES = 500, 16 << 20

@@ -232,7 +232,9 @@ def other(tmp_path):
           'print(torch.ones(2))\nprint(open("../elsewhere.txt").read())\n')
     write(folder / "shapes.py", "def show(x):\n    print(x.shape)\n")
     write(tmp_path / "elsewhere.txt", "far away\n")
-    write(folder / "notebooks/huber_loss.ipynb", notebook("Huber loss", TINY))
+    write(folder / "solutions/huber_loss.ipynb", notebook("Huber loss", TINY))
+    write(folder / "solutions/.ipynb_checkpoints/huber_loss-checkpoint.ipynb",
+          notebook("Huber loss", TINY))
     write(folder / "helpers.py", "def f():\n    return 1\n")
     root = make_journal(tmp_path / "j", days={})
     return folder, root
