@@ -781,7 +781,8 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
         if rel.startswith("..") or rel == ".":
             continue
         if path.is_dir() and not path.is_symlink():
-            found.update(_data_folder(source, rel, folder, plan))
+            if "/" in literal.strip("/") or literal.startswith("./"):  # label="data" is no path
+                found.update(_data_folder(source, rel, folder, plan))
         elif _is_data(path, folder):
             found["solutions/" + Path(rel).as_posix()] = path
     for name in module_names(text, notebook):

@@ -365,7 +365,8 @@ def test_a_date_and_a_difficulty_column_are_the_learners(tmp_path):
 def test_a_folder_the_code_names_is_copied_when_small(tmp_path):
     folder = tmp_path / "log"
     write(folder / "log.md", "| Day | Task |\n|---|---|\n| 1 | Images |\n| 2 | CIFAR |\n")
-    write(folder / "day1.py", 'import os\nprint(os.listdir("images/train"))\n')
+    write(folder / "day1.py", 'import os\nprint(os.listdir("images/train"), "images")\n')
+    write(folder / "images/other.txt", "not read: the bare word images is no path")
     write(folder / "images/train/a/1.txt", "one")
     write(folder / "images/train/runs/x", "a run")
     write(folder / "images/train/b/model.pt", "weights")
@@ -380,6 +381,20 @@ def test_a_folder_the_code_names_is_copied_when_small(tmp_path):
                                       "solutions/images/train/a/1.txt"]
     assert ("note: day2.py reads the folder data, too large to copy (16 MiB; the most copied is "
             "16 MiB in 500 files): copy what it needs into solutions/ yourself") in out
+
+
+def test_a_path_built_in_code_names_its_data_file(tmp_path):
+    folder = tmp_path / "log"
+    write(folder / "log.md", "| Day | Task |\n|---|---|\n| 1 | Read a CSV |\n")
+    write(folder / "day1.py", 'import os\nfrom pathlib import Path\n'
+          'print(open(Path(__file__).parent / "data" / "day1.csv").read())\n'
+          'print(os.path.join("data", "other.csv"))\n')
+    write(folder / "data/day1.csv", "a,b\n")
+    write(folder / "data/other.csv", "c,d\n")
+    write(folder / "data/unread.csv", "e,f\n")
+    root = make_journal(tmp_path / "j", days={})
+    assert run(["import", str(folder / "log.md"), "--root", str(root)])[0] == 0
+    assert sorted(p.name for p in (root / "solutions/data").iterdir()) == ["day1.csv", "other.csv"]
 
 
 # --- bad input -----------------------------------------------------------------------------
