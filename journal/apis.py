@@ -90,6 +90,56 @@ def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[
     return sorted(finder.found)
 
 
+def string_literals(source: str, notebook: bool = False) -> list[str]:
+    """The one-line string constants in `source`'s code, and the paths it joins from them,
+    once each: the names of the files a solution may read (`pd.read_csv("ep2_data.csv")`,
+    `HERE / "data" / "day02.csv"`), read the way `apis_in` reads code."""
+    found: dict[str, None] = {}
+    for code in python_of(source, notebook):
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and "\n" not in node.value and 0 < len(node.value) < 256:
+                found[node.value] = None
+            elif isinstance(node, (ast.BinOp, ast.Call)):
+                parts = _path_parts(node)
+                if len(parts) > 1:
+                    found["/".join(parts)] = None
+    return list(found)
+
+
+def _path_parts(node: ast.AST) -> list[str]:
+    """The string parts of a path built in code, in order: `here / "data" / "x.csv"` and
+    `os.path.join(here, "data", "x.csv")` give ["data", "x.csv"]."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _path_parts(node.left) + _path_parts(node.right)
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
+            in ("join", "Path", "PurePath"):
+        return [part for arg in node.args for part in _path_parts(arg)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return []
+
+
+def module_names(source: str, notebook: bool = False) -> list[str]:
+    """The top-level modules `source` imports (`from utils import load` -> utils), once each."""
+    found: dict[str, None] = {}
+    for code in python_of(source, notebook):
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(dict.fromkeys(a.name.split(".")[0] for a in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found[node.module.split(".")[0]] = None
+    return list(found)
+
+
 class _Finder:
     """Walks a module scope by scope, with what each name is bound to by a torch import."""
 

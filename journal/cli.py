@@ -1,5 +1,5 @@
-"""The command line: `build` (the default), `status`, `new`, `serve`, `init`, `review`, `anki`
-and `ingest`.
+"""The command line: `build` (the default), `status`, `new`, `serve`, `init`, `import`, `review`,
+`anki` and `ingest`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -25,7 +25,7 @@ from .render import count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
 
-COMMANDS = ("build", "status", "new", "serve", "init", "review", "anki", "ingest")
+COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest")
 
 
 class Busy(Exception):
@@ -127,6 +127,16 @@ def _parser() -> argparse.ArgumentParser:
                       "and site_url (default: your-github-user/<folder name>)")
     init.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     init.set_defaults(func=cmd_init)
+    log = commands.add_parser("import", help="turn a hand-kept progress table (Markdown) and "
+                              "its notebooks into entries")
+    log.add_argument("table", type=Path, help="the Markdown file with the progress table")
+    log.add_argument("--solutions", type=Path, help="the folder of its notebooks and scripts "
+                     "(default: the table's folder)")
+    log.add_argument("--start", type=_iso_date, help="without git history, day 1's date "
+                     "(YYYY-MM-DD); the others follow one a day (default: today, to check)")
+    log.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    log.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    log.set_defaults(func=cmd_import)
     review = commands.add_parser("review", help="review the gaps that are due, in the terminal")
     review.add_argument("--list", action="store_true", help="print what is due, one card a "
                         "line, and how many; needs no terminal")
@@ -175,6 +185,16 @@ def _seconds(text: str) -> float:
     if not seconds > 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
     return seconds
+
+
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a real date written YYYY-MM-DD, got "
+                                         f"{text!r}") from None
 
 
 def _days(text: str) -> frozenset[int]:
@@ -406,6 +426,30 @@ def cmd_ingest(args) -> int:
         return EXIT_INVALID
     print(terminal_safe(outcome(entry, result, notes)))  # it quotes the run's failure, if any
     return EXIT_OK if status_of(entry, result).as_expected else EXIT_FAILED
+
+
+def cmd_import(args) -> int:
+    from .importer import import_log
+
+    root = args.root.resolve()
+    # A dry run writes nothing, not even the lock; a real one waits for no build to race.
+    with contextlib.nullcontext() if args.dry_run else journal_lock(root):
+        plan = import_log(root, args.table, args.solutions, args.start, args.dry_run)
+    for day in plan.days:
+        problem = f" [{day.problem}]" if day.problem else ""
+        source = day.source.name if day.source else "no file: a skeleton"
+        data = f" + {', '.join(Path(rel).name for rel in day.data)}" if day.data else ""
+        lines = [f"day {day.day:>2}  {day.date}  {day.task}{problem}",
+                 f"        {source} -> {day.solution}{data}  (dated by {day.dated_by})"]
+        print(terminal_safe("\n".join(lines)))  # the table's text, shown as text
+    for line in [f"not matched: {u}" for u in plan.unmatched] + [f"note: {n}" for n in plan.notes]:
+        print(terminal_safe(line))
+    count = f"{len(plan.days)} day{'s' if len(plan.days) != 1 else ''}"
+    if not plan.written:
+        print(f"dry run: {count} planned; nothing was written")
+        return EXIT_OK
+    print(f"imported {count} into entries/ and solutions/; next: `python build.py` runs them")
+    return EXIT_OK
 
 
 def cmd_serve(args) -> int:

@@ -52,6 +52,10 @@ python build.py new "Implement linear regression"   # writes entries/day-01.yaml
 python build.py serve                               # builds and serves the site; rebuilds as you edit
 ```
 
+Already keeping a log? `python build.py import ../my-log/README.md --dry-run` shows how its
+progress table (Day | Task | Gaps | Learnings | Resources) and the notebooks beside it would
+become entries and solutions; run it again without `--dry-run` to write them.
+
 Write your solution in the file `new` printed, and note gaps and learnings in the entry as you
 go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
 and `results/` after each build.

@@ -25,22 +25,17 @@ FILLER = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "from", "with"
 SLUG_WORDS = 4
 SLUG_CHARS = 40  # a file name stays far below the file system's 255 bytes
 
-ENTRY = """\
-{header}
-# A few words to find this day by, e.g. [cnn, vision].
-tags: []
-# What you did not know or got stuck on, one "- ..." line each.
-gaps:
-  # - how padding changes the output size of nn.Conv2d
-# What you understand now that you did not before; `code` and $math$ render on the site.
-learnings:
-  # - nn.CrossEntropyLoss takes raw logits: no softmax before it
-# Links that helped, each a title and a url.
-resources:
-  # - title: nn.Conv2d
-  #   url: https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
-solution: {solution}
-"""
+# What an entry holds besides its header, each under a comment saying what goes there; `new`
+# leaves each list empty with an example commented out, `import` fills them from the table.
+SECTIONS = (
+    ("tags", "# A few words to find this day by, e.g. [cnn, vision].", " []"),
+    ("gaps", '# What you did not know or got stuck on, one "- ..." line each.',
+     "\n  # - how padding changes the output size of nn.Conv2d"),
+    ("learnings", "# What you understand now that you did not before; `code` and $math$ render "
+     "on the site.", "\n  # - nn.CrossEntropyLoss takes raw logits: no softmax before it"),
+    ("resources", "# Links that helped, each a title and a url.",
+     "\n  # - title: nn.Conv2d\n  #   url: https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html"),
+)
 
 # The skeleton's parts, shared by the script and the notebook so both teach the same shape.
 INTRO = """\
@@ -142,14 +137,12 @@ def new_day(root: Path, task: str, problem: str | None, date: str | None,
     if not task:
         raise InputError.one(entry_rel, 3, "the task is empty; say what the day is about, e.g. "
                              "`python build.py new \"Implement a CNN on CIFAR-10\"`")
-    solution_rel = f"solutions/day{day:02d}_{slug(task)}.{'ipynb' if notebook else 'py'}"
+    solution_rel = solution_name(day, task, ".ipynb" if notebook else ".py")
     header = {"day": day, "date": _date(date, entry_rel), "task": task}
     if problem is not None:
         header.update(_problem(problem, entry_rel))
     entry = entry_text(header, solution_rel)
-    files = {root / solution_rel: notebook_text(day, task) if notebook else
-             SOLUTION.format(day=day, task=_docstring_safe(task)),
-             root / entry_rel: entry}
+    files = {root / solution_rel: skeleton(day, task, notebook), root / entry_rel: entry}
     _refuse_existing(root, files)
     _write_all(files)
     # The build's own check, with the solution in place: `new` never leaves an entry that the
@@ -175,10 +168,33 @@ def slug(task: str) -> str:
     return "_".join(words[:SLUG_WORDS])[:SLUG_CHARS].rstrip("_") or "solution"
 
 
-def entry_text(header: dict, solution_rel: str) -> str:
-    """The entry's YAML: the known fields, then commented places for what the day teaches."""
-    fields = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1 << 16)
-    return ENTRY.format(header=fields.rstrip("\n"), solution=solution_rel)
+def solution_name(day: int, task: str, suffix: str) -> str:
+    """Where a day's solution lives: solutions/day09_cnn_cifar_10.py (`new` and `import`)."""
+    return f"solutions/day{day:02d}_{slug(task)}{suffix}"
+
+
+def skeleton(day: int, task: str, notebook: bool) -> str:
+    """The solution skeleton that runs, as a script or as a notebook."""
+    return notebook_text(day, task) if notebook else SOLUTION.format(day=day,
+                                                                     task=_docstring_safe(task))
+
+
+def entry_text(header: dict, solution_rel: str, notes: dict | None = None) -> str:
+    """The entry's YAML: the header, then each of tags, gaps, learnings and resources under a
+    comment saying what goes there (from `notes` when given, else an example commented out)."""
+    parts = [_yaml(header)]
+    for key, comment, example in SECTIONS:
+        value = (notes or {}).get(key)
+        parts += [comment, _yaml({key: value}) if value else f"{key}:{example}"]
+    parts.append(f"solution: {solution_rel}")
+    return "\n".join(parts) + "\n"
+
+
+def _yaml(fields: dict) -> str:
+    # libyaml's emitter when PyYAML has it: ten times the pure-Python one, for a big import
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(fields, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                     width=1 << 16).rstrip("\n")
 
 
 def _date(text: str | None, entry_rel: str) -> dt.date:
