@@ -26,6 +26,7 @@ from .files import sha256_bytes, write_if_changed
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, Result, day_dir
 from .siteconfig import SiteConfig, page_url
+from .source import decode
 
 COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{path}"
 RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
@@ -106,7 +107,7 @@ def day_notebook(root: Path, entry, result: Result | None, source: bytes,
     if result is None or result.status == NOT_RUN or \
             result.deps.get(entry.solution) != sha256_bytes(source):
         return None
-    text = source.decode("utf-8", errors="replace")
+    text = decode(source, entry.is_notebook)
     cells = [_markdown(_intro(entry, result, config))]
     setup = _setup_cell(root, entry, result, config)
     if setup:
