@@ -22,7 +22,7 @@ import jinja2
 
 from . import apis, charts, export, feed, journey, markup, source
 from .catalog import Catalog
-from .entries import Entry
+from .entries import Entry, tag_key
 from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
@@ -72,12 +72,17 @@ def count(n: int, noun: str) -> str:
 
 
 def tag_anchor(tag: str) -> str:
-    """A tag's id on the tags page: its letters and digits, and a hash if that changed it
-    (so `C++` and `c` stay apart)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
-    if slug != tag:
-        slug = "-".join(filter(None, (slug, hashlib.sha256(tag.encode()).hexdigest()[:6])))
-    return f"tag-{slug}"
+    """A tag's id on the tags page, the same for each spelling of it (`entries.tag_key`).
+
+    A tag of plain letters, digits and single dashes is its own id (`tag-cnn`); any other is
+    what is left of it, `--`, and a hash of it (`C++` is `tag-c--…`). A plain tag never holds
+    `--`, so no two tags share an id.
+    """
+    key = tag_key(tag)
+    slug = re.sub(r"[^a-z0-9]+", "-", key).strip("-")
+    if slug == key:
+        return f"tag-{slug}"
+    return f"tag-{slug}--{hashlib.sha256(key.encode('utf-8', 'backslashreplace')).hexdigest()[:12]}"
 
 
 def date_span(first: dt.date, last: dt.date) -> str:
