@@ -92,6 +92,26 @@ def sync_tree(target: Path, files: dict[str, bytes | str | Path]) -> list[str]:
     return changed
 
 
+def tree(folder: Path) -> list[Path]:
+    """Every path under `folder`, as `rglob("*")` lists them: links listed, never entered.
+
+    A loop of folders, not recursion: a tree a thousand folders deep beside a solution is
+    deeper than Python's recursion limit, and `rglob` stops there with a RecursionError.
+    A folder that cannot be read is listed, not entered.
+    """
+    found, stack = [], [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    found.append(Path(entry.path))
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return found
+
+
 def remove_temporaries(folder: Path, recursive: bool = False) -> None:
     """Delete what write_atomic left behind when a build was killed between write and rename."""
     pattern = f"{'**/' if recursive else ''}.*.tmp"

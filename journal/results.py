@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .entries import Entry, day_slug
-from .files import sha256_bytes, sha256_file, write_if_changed
+from .files import sha256_bytes, sha256_file, tree, write_if_changed
 
 RESULTS_DIR = "results"
 PASSED, FAILED, TIMED_OUT, NOT_RUN = "passed", "failed", "timed out", "not run here"
@@ -342,7 +342,7 @@ def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str
 
 def _listing(solution: Path) -> list[str]:
     folder = solution.parent
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+    return sorted(p.relative_to(folder).as_posix() for p in tree(folder)
                   if "__pycache__" not in p.parts)
 
 
