@@ -185,7 +185,7 @@ def _dev_addr(text: str) -> str:
     host, _, port = text.rpartition(":")
     try:
         if host != "localhost":
-            ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+            ipaddress.ip_address(host[1:-1] if host[:1] + host[-1:] == "[]" else host)
         valid = port.isdigit() and int(port) <= 65535
     except ValueError:
         valid = False

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,8 +128,10 @@ def _yaml_text(option: str, value: str) -> str:
     """`value` if mkdocs.yml can carry it; InputError naming the first character it cannot."""
     bad = NOT_YAML.search(value)
     if bad:
-        what = "a byte that is not UTF-8" if "\ud800" <= bad.group() <= "\udfff" else \
-            f"the control character U+{ord(bad.group()):04X}"
+        code = ord(bad.group())
+        what = "a byte that is not UTF-8" if 0xD800 <= code <= 0xDFFF else \
+            f"U+{code:04X}, a control character" if unicodedata.category(bad.group()) == "Cc" \
+            else f"U+{code:04X}, which YAML cannot hold"
         raise InputError.one(option, 1, f"must be text mkdocs.yml can hold, got {shown(value)}, "
                              f"which has {what}; retype it without")
     return value
