@@ -62,7 +62,8 @@ def _standard_streams() -> None:
     A standard stream closed by the caller (`2>&-`) is opened on /dev/null: left closed, the
     first file the build opens (its lock) would take its number, and every message and every
     run's output would be written into that file. A stream that cannot encode some text
-    (`PYTHONIOENCODING=ascii`, a byte that was not UTF-8 in a file name) prints it escaped.
+    (`PYTHONIOENCODING=ascii`, a byte that was not UTF-8 in a file name) prints it escaped;
+    what is typed in another encoding is read, for `init` to refuse in one line.
     """
     for fd, name, flags in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY),
                             (2, "stderr", os.O_WRONLY)):
@@ -74,9 +75,10 @@ def _standard_streams() -> None:
                 os.dup2(opened, fd)
                 os.close(opened)
             setattr(sys, name, open(fd, "w" if fd else "r", encoding="utf-8", closefd=False))
-    for stream in (sys.stdout, sys.stderr):
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "surrogateescape")):  # init's answers: checked, not a crash
         if stream is not None and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors=errors)
 
 
 def _check_root(root: Path) -> None:
