@@ -190,9 +190,9 @@ TITLE_CALLS = {"suptitle": 0, "title": 1, "set_title": 1}  # the figure's title 
 def plot_titles(source: str) -> dict[str, str] | None:
     """Alt text and caption for the one figure `source` draws, from the titles it gives it.
 
-    Read statically: the string constants passed to suptitle / title / set_title. A run that
-    showed one figure drew these on it; with several, which title is whose is not known from
-    the source, so the caller uses this only for a single figure. None if there is no title.
+    Read statically: the string constants passed to suptitle / title / set_title. Only for a
+    run stored before figures kept the titles they were shown with (`figure_captions`), and
+    only for a single figure. None if there is no title.
     """
     tree = parse(source)
     if tree is None:
