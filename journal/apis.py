@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .files import sha256_bytes
 from .notebook import CELL_MAGIC, IPYTHON_LINE, PYTHON_CELL_MAGICS, cells_of
+from .source import parse
 from .source_cache import read_each
 
 API_LIST = Path(__file__).with_name("torch_api.txt")
@@ -81,12 +82,10 @@ def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[
     skipped (a script that does not parse has none)."""
     body = []
     for code in python_of(source, notebook):
-        try:
-            body += ast.parse(code).body
-        except (SyntaxError, ValueError):
-            continue
+        tree = parse(code)
+        body += tree.body if tree else []
     finder = _Finder(known)
-    finder.scope(body, {})
+    finder.walk(body, finder.scope(body, {}))
     return sorted(finder.found)
 
 
@@ -150,8 +149,9 @@ class _Finder:
         for name in known:
             self.members[namespace(name)][name.rpartition(".")[2]] = name
 
-    def scope(self, body: list[ast.AST], outer: dict[str, str], args: set[str] = frozenset()) -> None:
-        """Resolve names in one function or module body, `outer` being what encloses it."""
+    def scope(self, body: list[ast.AST], outer: dict[str, str],
+              args: set[str] = frozenset()) -> dict[str, str]:
+        """What names mean in one function or module body, `outer` being what encloses it."""
         imported, other = {}, set(args)
         for node in _own_nodes(body):
             if isinstance(node, ast.Import):
@@ -169,26 +169,27 @@ class _Finder:
                 other |= _bound(node)
         # A name bound here by anything but a torch import is a local: it hides the outer one.
         # (Bound both ways, as in `try: import torch` / `except: torch = None`, the import wins.)
-        names = {k: v for k, v in outer.items() if k not in other} | imported
-        for node in body:
-            self.visit(node, names)
+        return {k: v for k, v in outer.items() if k not in other} | imported
 
-    def visit(self, node: ast.AST, names: dict[str, str]) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            for child in [*node.args.defaults, *node.args.kw_defaults,
-                          *getattr(node, "decorator_list", []), getattr(node, "returns", None)]:
-                if child is not None:
-                    self.visit(child, names)
-            body = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
-            self.scope(body, names, _arguments(node.args))
-            return
-        if isinstance(node, (ast.Attribute, ast.Name)):
-            chain = _chain(node)
+    def walk(self, body: list[ast.AST], names: dict[str, str]) -> None:
+        """Resolve every name under `body`. A stack, not recursion: a 1,500-term expression
+        that Python runs is deeper than Python's recursion limit."""
+        stack = [(node, names) for node in body]
+        while stack:
+            node, names = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                outside = [*node.args.defaults, *node.args.kw_defaults,
+                           *getattr(node, "decorator_list", []), getattr(node, "returns", None)]
+                stack += [(child, names) for child in outside if child is not None]
+                inner = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+                inner_names = self.scope(inner, names, _arguments(node.args))
+                stack += [(child, inner_names) for child in inner]
+                continue
+            chain = _chain(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
             if chain is not None:
                 self._resolve(chain, names)
-                return
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, names)
+                continue
+            stack += [(child, names) for child in ast.iter_child_nodes(node)]
 
     def _resolve(self, chain: list[str], names: dict[str, str]) -> None:
         root = names.get(chain[0])

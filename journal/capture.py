@@ -341,6 +341,7 @@ class FigureSaver:
 
         self.outdir = outdir
         self.saved: list[str] = []
+        self.titles: dict[str, list[str]] = {}  # file name -> its titles, as it was shown
         self.plt = plt
         original_use, original_switch = matplotlib.use, plt.switch_backend
         # Settle pyplot on Agg now (before show is replaced: switching re-signs pyplot's show): a
@@ -373,16 +374,48 @@ class FigureSaver:
         return show
 
     def save_open(self) -> list[str]:
-        """Save and close every open figure; returns the new file names."""
+        """Save and close every open figure, with its titles; returns the new file names."""
         names = []
         for number in self.plt.get_fignums():
             figure = self.plt.figure(number)
             name = f"figure-{len(self.saved) + 1:02d}.png"
-            figure.savefig(self.outdir / name, dpi=200, metadata={"Software": None})
-            self.saved.append(name)
-            names.append(name)
+            if _save(figure, self.outdir / name):
+                self.saved.append(name)
+                self.titles[name] = figure_titles(figure)
+                names.append(name)
         self.plt.close("all")
         return names
+
+
+def figure_titles(figure) -> list[str]:
+    """The titles on a figure as it is shown: its suptitle first, then each axes' titles."""
+    titles = [figure.get_suptitle()]
+    for axes in figure.axes:
+        titles += [axes.get_title(loc) for loc in ("left", "center", "right")]
+    return [title.strip() for title in titles if title.strip()]
+
+
+def _save(figure, path: Path) -> bool:
+    """Draw the figure into `path`; whether it could be drawn.
+
+    Plain `python` never draws a shown figure under a non-interactive backend, so a figure that
+    cannot be drawn must not fail the day: broken mathtext (`$\\broken{$`) is drawn again as
+    plain text, and what still fails is left out with a note in the output.
+    """
+    for attempt in range(2):
+        try:
+            figure.savefig(path, dpi=200, metadata={"Software": None})
+            return True
+        except Exception as error:  # matplotlib raises many kinds while drawing
+            path.unlink(missing_ok=True)
+            if attempt == 0:
+                from matplotlib.text import Text
+                for text in figure.findobj(Text):
+                    text.set_parse_math(False)
+                continue
+            print(f"[journal] a shown figure could not be drawn, so the page leaves it out: "
+                  f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}", file=sys.stderr)
+    return False
 
 
 # --- after the run -------------------------------------------------------------------------
@@ -398,6 +431,7 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
         print(f"[journal] could not capture figures or metrics: {error!r}", file=sys.stderr)
     shown_by_cells = set(record.cell_figures())
     record.figures = [name for name in figures.saved if name not in shown_by_cells]
+    record.captions = figures.titles
     record.deps = _hashes(job.root, reads.reads)
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import difflib
 import fcntl
+import ipaddress
 import os
 import sys
 import time
@@ -21,7 +22,7 @@ from .entries import Entry, day_slug
 from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
-from .render import count, status_label
+from .render import CONFIG, count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
 
@@ -33,6 +34,7 @@ class Busy(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    _standard_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         guess = difflib.get_close_matches(argv[0], COMMANDS, n=1)
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     try:
-        _check_root(args.root)
+        if args.command != "init":  # init makes a journal elsewhere: it needs none here
+            _check_root(args.root)
         return args.func(args)
     except (InputError, Busy) as error:
         return _refused(error)
@@ -55,10 +58,40 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _standard_streams() -> None:
+    """Make printing safe whatever the streams are.
+
+    A standard stream closed by the caller (`2>&-`) is opened on /dev/null: left closed, the
+    first file the build opens (its lock) would take its number, and every message and every
+    run's output would be written into that file. A stream that cannot encode some text
+    (`PYTHONIOENCODING=ascii`, a byte that was not UTF-8 in a file name) prints it escaped;
+    what is typed in another encoding is read, for `init` to refuse in one line.
+    """
+    for fd, name, flags in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY),
+                            (2, "stderr", os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, flags)  # the lowest free number: `fd` itself
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+            setattr(sys, name, open(fd, "w" if fd else "r", encoding="utf-8", closefd=False))
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "surrogateescape")):  # init's answers: checked, not a crash
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+
+
 def _check_root(root: Path) -> None:
+    """`root` must be a journal before anything (the lock first) is written into it."""
     if not root.is_dir():
         raise InputError.one(str(root), 1, "--root must be the journal's folder, got no such "
                              "folder; check the path")
+    if not (root / "entries").is_dir() and not (root / CONFIG).is_file():
+        raise InputError.one(str(root), 1, "is not a journal (it has no entries/ and no "
+                             f"{CONFIG}); run build.py in the journal's folder or pass --root "
+                             "with it, or start one with `python build.py init DIR`")
     lock_dir = root / ".journal"
     refuse_linked_folders(root, [".journal"])  # the lock, the runs' scratch, the site's staging
     if lock_dir.exists() and not lock_dir.is_dir():
@@ -93,8 +126,16 @@ def _say(message: object) -> None:
     print(terminal_safe(str(message)), file=sys.stderr)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (the usage is a `--help` away), exit 2."""
+
+    def error(self, message: str):
+        _say(f"{self.prog}: error: {message}")
+        sys.exit(EXIT_INVALID)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build the TorchLeet journal: "
+    parser = _Parser(prog="build.py", description="Build the TorchLeet journal: "
                                      "run each day's solution, render its pages, build the site.")
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("build", help="run what changed, render docs/, build site/ (default)")
@@ -117,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(func=cmd_new)
     serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on change")
     _add_build_options(serve)
-    serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", type=_dev_addr,
+                       help="address to serve on, IP:PORT (default: %(default)s)")
     serve.set_defaults(func=cmd_serve)
     init = commands.add_parser("init", help="start a journal of your own in a new folder")
     init.add_argument("dir", type=Path, help="the new journal's folder (new or empty)")
@@ -175,6 +217,21 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
     return int(text)
+
+
+def _dev_addr(text: str) -> str:
+    """IP:PORT as mkdocs serve takes it (`localhost` too), checked before anything is built."""
+    host, _, port = text.rpartition(":")
+    try:
+        if host != "localhost":
+            ipaddress.ip_address(host[1:-1] if host[:1] + host[-1:] == "[]" else host)
+        valid = port.isdigit() and int(port) <= 65535
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"must be IP:PORT with a port from 0 to 65535, e.g. "
+                                         f"127.0.0.1:8000, got {text!r}")
+    return text
 
 
 def _seconds(text: str) -> float:

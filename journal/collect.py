@@ -16,6 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import source
 from .capture import FAULT, LOG, RECORD, solution_frames
 from .clean import scrubber
 from .entries import Entry
@@ -125,7 +126,7 @@ def _stack_dump(root: Path, out: Path, ending: str, solution: str) -> str:
     text = dump.read_text(encoding="utf-8", errors="replace")
     stacks = [DUMP_FRAME.findall(block) for block in text.split("\n\n")]
     main = next((stack for stack in reversed(stacks) if stack), [])
-    cells = cell_lines(solution, (root / solution).read_text(encoding="utf-8", errors="replace")) \
+    cells = cell_lines(solution, source.read(root / solution)) \
         if solution.endswith(".ipynb") else {}
     frames = solution_frames([_frame(name, int(line), function, cells)
                               for name, line, function in reversed(main)], root)

@@ -11,8 +11,9 @@ import difflib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def load_entries(root: Path, catalog: Catalog) -> list[Entry]:
         mistakes.extend(sorted(doc.mistakes, key=lambda p: p.line))
     if mistakes:
         raise InputError(mistakes)
-    return sorted(entries.values(), key=lambda e: e.day)
+    return _one_spelling(sorted(entries.values(), key=lambda e: e.day))
 
 
 def mistakes_in(root: Path, rel: str, text: str, catalog: Catalog) -> list[Mistake]:
@@ -353,8 +354,27 @@ def _seconds(doc, key, value, root, catalog):
 
 
 def _tags(doc, key, value, root, catalog):
-    tags = _text_list(doc, key, value, root, catalog)
-    return tuple(t.lower() for t in tags)
+    kept: dict[str, str] = {}  # one tag once, as first spelled: `[CNN, cnn]` is `[CNN]`
+    for tag in _text_list(doc, key, value, root, catalog):
+        if tag:
+            kept.setdefault(tag_key(tag), tag)
+    return tuple(kept.values())
+
+
+def tag_key(tag: str) -> str:
+    """What makes two tags one: `CNN`, `cnn` and `Cnn` are the same tag, and so are the
+    compatibility forms of a letter (full-width `ＣＮＮ`)."""
+    return unicodedata.normalize("NFKC", tag).casefold()
+
+
+def _one_spelling(entries: list[Entry]) -> list[Entry]:
+    """Every entry's tags spelled as the journal first spelled them (entries in day order)."""
+    first: dict[str, str] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            first.setdefault(tag_key(tag), tag)
+    return [replace(entry, tags=tuple(first[tag_key(tag)] for tag in entry.tags))
+            for entry in entries]
 
 
 def _check_links(doc: EntryFile, key: str, text: str, index: int | None = None) -> None:

@@ -29,6 +29,7 @@ from .files import sha256_bytes, write_if_changed
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, Result, day_dir
 from .siteconfig import SiteConfig, page_url
+from .source import decode
 
 COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{path}"
 RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
@@ -181,7 +182,7 @@ def day_notebook(root: Path, entry, result: Result | None, source: bytes,
         if entry.requires != "cuda":
             return None
         result = None
-    text = source.decode("utf-8", errors="replace")
+    text = decode(source, entry.is_notebook)
     cells = [_markdown(_intro(entry, result, config)), _setup_cell(root, entry, result, config)]
     log = _stream(_log_text(root, result)) if result else None
     if entry.is_notebook:

@@ -29,14 +29,19 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def as_bytes(data: bytes | str) -> bytes:
+    """Text as UTF-8. A lone surrogate (a solution's docstring or plot title can hold one, from
+    a `\\udcff` escape) is written as that escape, so the page shows it instead of failing."""
+    return data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data
+
+
 def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
     """Replace `path` with `data` in one rename, so readers see the old or the new file.
 
     A killed process cannot leave a half-written file either way; `durable` also survives a
     power cut (fsync), worth its cost for the learner's stored results, not for regenerable docs.
     """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    data = as_bytes(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary's name is what remove_temporaries looks for: keep the two in step.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -55,8 +60,7 @@ def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
 
 def write_if_changed(path: Path, data: bytes | str, durable: bool = False) -> bool:
     """Write only when the content differs; returns whether anything was written."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    data = as_bytes(data)
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
@@ -86,6 +90,26 @@ def sync_tree(target: Path, files: dict[str, bytes | str | Path]) -> list[str]:
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
     return changed
+
+
+def tree(folder: Path) -> list[Path]:
+    """Every path under `folder`, as `rglob("*")` lists them: links listed, never entered.
+
+    A loop of folders, not recursion: a tree a thousand folders deep beside a solution is
+    deeper than Python's recursion limit, and `rglob` stops there with a RecursionError.
+    A folder that cannot be read is listed, not entered.
+    """
+    found, stack = [], [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    found.append(Path(entry.path))
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return found
 
 
 def remove_temporaries(folder: Path, recursive: bool = False) -> None:

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,12 +27,15 @@ PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes
 # What a new journal copies as it is: the build, its templates, its requirements, its workflow.
 MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
              "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
-             ".github/workflows/pages.yml", ".gitignore", ".gitattributes")
+             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 GITHUB_URL = re.compile(r"^(?:https?://)?github\.com/([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
 PLACEHOLDER_OWNER = "your-github-user"
+# What YAML cannot hold (its printable set): controls, a byte that was not UTF-8 (read from
+# the command line as a lone surrogate), and the non-characters U+FFFE and U+FFFF.
+NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 README = """\
 # {title}
@@ -122,12 +126,25 @@ def settings(target: Path, title: str | None, author: str | None, repo: str | No
             return given
         return (ask(question, default) if ask else "") or default
 
-    author = " ".join(pick(author, "Your name", default_author()).split())
-    title = " ".join(pick(title, "Journal title", "My PyTorch journal").split())
+    author = _yaml_text("--author", " ".join(pick(author, "Your name", default_author()).split()))
+    title = _yaml_text("--title", " ".join(pick(title, "Journal title", "My PyTorch journal").split()))
     repo_text = pick(repo, "GitHub repository (owner/name)",
                      f"{PLACEHOLDER_OWNER}/{_repo_name(target.name)}")
     owner, name = parse_repo(repo_text)
     return Settings(title, author, owner, name)
+
+
+def _yaml_text(option: str, value: str) -> str:
+    """`value` if mkdocs.yml can carry it; InputError naming the first character it cannot."""
+    bad = NOT_YAML.search(value)
+    if bad:
+        code = ord(bad.group())
+        what = "a byte that is not UTF-8" if 0xD800 <= code <= 0xDFFF else \
+            f"U+{code:04X}, a control character" if unicodedata.category(bad.group()) == "Cc" \
+            else f"U+{code:04X}, which YAML cannot hold"
+        raise InputError.one(option, 1, f"must be text mkdocs.yml can hold, got {shown(value)}, "
+                             f"which has {what}; retype it without")
+    return value
 
 
 def _repo_name(folder: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .catalog import TIERS, Catalog, Problem
+from .entries import tag_key
 
 UNTAGGED = "untagged"
 
@@ -113,7 +114,7 @@ def by_tag(entries: Iterable) -> dict[str, list]:
     for entry in sorted(entries, key=lambda e: e.day):
         for tag in entry.tags or (UNTAGGED,):
             tags.setdefault(tag, []).append(entry)
-    return dict(sorted(tags.items()))
+    return dict(sorted(tags.items(), key=lambda item: (tag_key(item[0]), item[0])))
 
 
 def due_for_review(entries: Iterable, today: dt.date) -> list:

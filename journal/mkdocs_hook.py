@@ -21,6 +21,10 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.journal")
 _serving = False  # under `mkdocs serve` a mistake is shown and the last good pages stay up
+# What the site held from docs/ after the last build, and what this build makes: `serve
+# --dirty` builds into the same folder every time and never removes what docs/ no longer has.
+_built: set[str] = set()
+_building: set[str] = set()
 
 
 def _rendered_by_build() -> bool:
@@ -51,6 +55,22 @@ def on_env(env, config, files):
     if env.bytecode_cache is None:
         env.bytecode_cache = template_cache()
     return env
+
+
+def on_files(files, config):
+    global _building
+    _building = {f.dest_uri for f in files if getattr(f, "src_dir", None) == config.docs_dir}
+    return files
+
+
+def on_post_build(config):
+    """Remove from the site what the last build made and docs/ no longer has: a deleted day's
+    page would otherwise be served, and linked from nowhere, until the server stops."""
+    global _built
+    site = Path(config.site_dir)
+    for gone in sorted(_built - _building):
+        (site / gone).unlink(missing_ok=True)
+    _built = _building
 
 
 def on_serve(server, config, builder):

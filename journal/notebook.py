@@ -16,6 +16,8 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
+from . import source
+
 if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not need it
     from .capture import FigureSaver, Job
     from .results import Result
@@ -32,12 +34,7 @@ def cells_of(text: str) -> list[dict]:
     Each is {index, kind, source, number}: `number` counts code cells from 1, as the page
     titles them and as failures name them.
     """
-    try:
-        notebook = json.loads(text)
-    except RecursionError:  # JSON nested deeper than Python reads: no notebook is
-        raise ValueError("not a Jupyter notebook: its JSON is nested too deeply") from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ValueError("not a Jupyter notebook: no list of 'cells' at the top level")
+    notebook = _json(text)
     cells, number = [], 0
     for index, cell in enumerate(notebook["cells"]):
         kind = cell.get("cell_type") if isinstance(cell, dict) else None
@@ -53,6 +50,17 @@ def cells_of(text: str) -> list[dict]:
         cells.append({"index": index, "kind": kind, "source": source,
                       "number": number if kind == "code" else None})
     return cells
+
+
+def _json(text: str) -> dict:
+    """The notebook's JSON, or ValueError if it is none or deeper or larger than Python reads."""
+    try:
+        notebook = json.loads(text)
+    except (RecursionError, MemoryError):  # a notebook is never nested that deeply
+        raise ValueError("not a Jupyter notebook: its JSON is nested too deeply") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError("not a Jupyter notebook: no list of 'cells' at the top level")
+    return notebook
 
 
 def cell_lines(solution: str, text: str) -> dict[str, list[str]]:
@@ -75,10 +83,8 @@ def without_outputs(text: str) -> str:
     page shows the build's own run instead. Text that is no notebook is returned as it is.
     """
     try:
-        notebook = json.loads(text)
+        notebook = _json(text)
     except ValueError:
-        return text
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return text
     for cell in notebook["cells"]:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
@@ -92,7 +98,7 @@ def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited) -
     `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this.
     """
     try:
-        cells = cells_of(job.solution.read_text(encoding="utf-8"))
+        cells = cells_of(source.read(job.solution))
     except ValueError as error:
         fail(result, job, error, where="reading the notebook: ")
         return

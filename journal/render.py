@@ -20,15 +20,16 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, export, feed, journey, markup, review
+from . import apis, charts, export, feed, journey, markup, review, source
 from .catalog import Catalog
-from .entries import Entry
+from .entries import Entry, tag_key
 from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
 from .results import RAN_ON, Result, day_dir
 from .siteconfig import page_url, read_config
+from .source import parse
 from .source_cache import read_each
 from .status import status_of
 from .template_cache import template_cache
@@ -71,12 +72,17 @@ def count(n: int, noun: str) -> str:
 
 
 def tag_anchor(tag: str) -> str:
-    """A tag's id on the tags page: its letters and digits, and a hash if that changed it
-    (so `C++` and `c` stay apart)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
-    if slug != tag:
-        slug = "-".join(filter(None, (slug, hashlib.sha256(tag.encode()).hexdigest()[:6])))
-    return f"tag-{slug}"
+    """A tag's id on the tags page, the same for each spelling of it (`entries.tag_key`).
+
+    A tag of plain letters, digits and single dashes is its own id (`tag-cnn`); any other is
+    what is left of it, `--`, and a hash of it (`C++` is `tag-c--…`). A plain tag never holds
+    `--`, so no two tags share an id.
+    """
+    key = tag_key(tag)
+    slug = re.sub(r"[^a-z0-9]+", "-", key).strip("-")
+    if slug == key:
+        return f"tag-{slug}"
+    return f"tag-{slug}--{hashlib.sha256(key.encode('utf-8', 'backslashreplace')).hexdigest()[:12]}"
 
 
 def date_span(first: dt.date, last: dt.date) -> str:
@@ -125,8 +131,7 @@ def read_solutions(root: Path, entries: list[Entry]) -> tuple[dict, dict, dict]:
 
     Read without running anything, and cached by the source's hash (`journal.source_cache`).
     """
-    sources = {e.day: (root / e.solution).read_text(encoding="utf-8", errors="replace")
-               for e in entries}
+    sources = {e.day: source.read(root / e.solution) for e in entries}
     read = {e.day: (sources[e.day], e.is_notebook) for e in entries}
     return (sources, apis.day_apis(root, read),
             read_each(root, "pages", "2", read, what_source_says, _said_shape))
@@ -172,10 +177,8 @@ def lead(source: str, notebook: bool) -> str:
             return ""
         text = next((c["source"] for c in cells if c["kind"] == "markdown"), "")
     else:
-        try:
-            text = ast.get_docstring(ast.parse(source)) or ""
-        except (SyntaxError, ValueError):
-            return ""
+        tree = parse(source)
+        text = tree and ast.get_docstring(tree) or ""
     text = re.sub(r"^[ \t]*#{1,6}[ \t]+", "", text, flags=re.M)  # a heading reads as a line
     text = re.sub(r"^\s*Day\s+\d+\s*[:.\-–]\s*", "", text, flags=re.I).strip()
     return text[:1].upper() + text[1:]
@@ -187,13 +190,12 @@ TITLE_CALLS = {"suptitle": 0, "title": 1, "set_title": 1}  # the figure's title 
 def plot_titles(source: str) -> dict[str, str] | None:
     """Alt text and caption for the one figure `source` draws, from the titles it gives it.
 
-    Read statically: the string constants passed to suptitle / title / set_title. A run that
-    showed one figure drew these on it; with several, which title is whose is not known from
-    the source, so the caller uses this only for a single figure. None if there is no title.
+    Read statically: the string constants passed to suptitle / title / set_title. Only for a
+    run stored before figures kept the titles they were shown with (`figure_captions`), and
+    only for a single figure. None if there is no title.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = parse(source)
+    if tree is None:
         return None
     found = []
     for node in ast.walk(tree):
@@ -206,6 +208,44 @@ def plot_titles(source: str) -> dict[str, str] | None:
     if not titles:
         return None
     return {"caption": titles[0], "alt": "Plot: " + "; ".join(titles)}
+
+
+# What a caption must not carry: controls, and the marks that reorder text around them (bidi
+# embeddings, overrides and isolates could make a caption read differently from what it holds).
+NOT_IN_CAPTIONS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def caption_of(titles: list[str]) -> dict[str, str] | None:
+    """A figure's caption (its first title) and alt text (all of them), None if it has none."""
+    titles = [title for title in map(_caption_text, titles) if title]
+    return {"caption": titles[0], "alt": "Plot: " + "; ".join(titles)} if titles else None
+
+
+def figure_captions(result: Result | None, titles: dict | None = None,
+                    cell_titles: dict | None = None) -> dict[str, dict[str, str]]:
+    """Each figure's caption and alt text by file name, from the titles it had when shown.
+
+    A run stored before figures' titles were kept falls back on the titles its source gives a
+    figure shown alone (`titles`, and per notebook cell `cell_titles`), as pages were made then.
+    """
+    if result is None:
+        return {}
+    if result.captions is not None:
+        return {name: caption for name, shown in result.captions.items()
+                if (caption := caption_of(shown))}
+    lone = {}
+    if titles and len(result.figures) == 1:
+        lone[result.figures[0]] = titles
+    for cell in result.cells:
+        said = (cell_titles or {}).get(str(cell.get("index")))
+        if said and len(cell.get("figures", [])) == 1:
+            lone[cell["figures"][0]] = said
+    return {name: {key: _caption_text(text) for key, text in said.items()}
+            for name, said in lone.items()}
+
+
+def _caption_text(text: str) -> str:
+    return " ".join(NOT_IN_CAPTIONS.sub(" ", text).split())
 
 
 def paragraphs(text: str) -> list[str]:
@@ -288,7 +328,7 @@ def day_files(root: Path, day) -> dict[str, str | Path]:
     entry, result = day.entry, day.result
     solution: str | Path = root / entry.solution
     if entry.is_notebook:  # published without the outputs of the learner's own runs
-        solution = without_outputs(solution.read_text(encoding="utf-8", errors="replace"))
+        solution = without_outputs(source.read(solution))
     files = {f"days/{entry.slug}/{Path(entry.solution).name}": solution}
     if result is not None:
         for name in result.files():
@@ -367,8 +407,11 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
     """
     entry = day.entry
     last_good = day.result.last_good if day.result else None
+    last_good = Result.from_dict(last_good) if last_good else None
+    captions = figure_captions(day.result, more.pop("titles", None), more.pop("cell_titles", None))
+    captions.update(figure_captions(last_good))
     return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
-                  last_good=Result.from_dict(last_good) if last_good else None,
+                  last_good=last_good, captions=captions,
                   problem=catalog.problems.get(entry.problem), source=source,
                   solution_name=Path(entry.solution).name,
                   before=before and before.entry, after=after and after.entry, **more)

@@ -48,6 +48,8 @@ class Result:
     wall_time: float = 0.0
     peak_memory_mb: float | None = None
     figures: list[str] = field(default_factory=list)  # file names in the day's folder
+    # figure file name -> the titles it had when shown (None: run before titles were kept)
+    captions: dict[str, list[str]] | None = None
     charts: dict[str, str] = field(default_factory=dict)  # scalar tag -> chart file name
     scalars: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     log: str | None = None  # the full output's file name
@@ -160,6 +162,10 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
     # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
     _want(_is_str_map(deps) and all(_project_path(rel) for rel in deps), "deps",
           "project file -> hash, each path relative and inside the journal")
+    captions = data.get("captions")
+    _want(captions is None or isinstance(captions, dict) and all(
+        isinstance(titles, list) and all(isinstance(t, str) for t in titles)
+        for titles in captions.values()), "captions", "figure -> list of titles")
     _check_scalars(data.get("scalars", {}))
     ran_on = data.get("ran_on")
     _want(ran_on is None or _is_str_map(ran_on) and set(ran_on) <= set(RAN_ON) and all(
@@ -285,6 +291,8 @@ def _renamed(result: Result, names: dict[str, str]) -> Result:
     result.log = pick(result.log) if result.log else None
     for cell in result.cells:
         cell["figures"] = [pick(n) for n in cell.get("figures", [])]
+    if result.captions is not None:
+        result.captions = {pick(n): titles for n, titles in result.captions.items()}
     return result
 
 

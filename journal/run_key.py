@@ -19,7 +19,7 @@ from pathlib import Path
 from .apis import python_of
 from .entries import Entry
 from .environment import LOCK, LOCK_SOURCE, canonical, installed, locked, packages_of
-from .files import sha256_bytes, sha256_file
+from .files import sha256_bytes, sha256_file, tree
 from .results import PASSED, TIMED_OUT, Result
 
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -100,7 +100,7 @@ def cache_key(root: Path, entry: Entry, deps: dict[str, str], env: dict[str, str
 
 def _listing(solution: Path) -> list[str]:
     folder = solution.parent
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+    return sorted(p.relative_to(folder).as_posix() for p in tree(folder)
                   if "__pycache__" not in p.parts)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import EXIT_FAILED, EXIT_OK
+from .files import tree
 from .mkdocs_env import mkdocs_env
 from .pipeline import Options
 from .processes import die_with
@@ -132,13 +133,13 @@ def _after_build(root: Path, before: Snapshot, deps: set[str]) -> Snapshot:
 
 def snapshot(root: Path, deps: set[str]) -> Snapshot:
     """(mtime, size) of every file a build reads: the watched folders and the runs' `deps`."""
-    paths = [p for folder in WATCHED for p in (root / folder).rglob("*") if _is_source(root, p)]
+    paths = [p for folder in WATCHED for p in tree(root / folder) if _is_source(root, p)]
     paths += [root / rel for rel in deps]
     state = {}
     for path in paths:
         try:
             info = path.stat()
-        except FileNotFoundError:  # removed since it was listed
+        except OSError:  # removed since it was listed, or a link that loops
             continue
         if stat.S_ISREG(info.st_mode):
             state[path.relative_to(root).as_posix()] = (info.st_mtime_ns, info.st_size)

@@ -7,11 +7,13 @@ be a GitHub repository. MkDocs reads the file for itself; this is the one place 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from yaml_env_tag import construct_env_tag  # MkDocs' own (a dependency of mkdocs)
 
 CONFIG = "mkdocs.yml"
 GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
@@ -49,23 +51,26 @@ def page_url(page: str, base: str = "") -> str:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Reads mkdocs.yml's own tags (!ENV, !!python/name:...) as plain values."""
+    """Reads `!ENV` as MkDocs does (with MkDocs' own reader of it), other tags as nothing."""
 
 
 _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+_Loader.add_constructor("!ENV", construct_env_tag)
 
 
 def read_config(root: Path) -> SiteConfig:
     """mkdocs.yml's site settings; a missing or unreadable file gives the defaults (the site
     build, which needs the file, says what is wrong with it)."""
     try:
-        return _parse((root / CONFIG).read_text(encoding="utf-8"))
+        text = (root / CONFIG).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return SiteConfig()
+    # `!ENV` makes the answer depend on the environment too (serve's can change between builds)
+    return _parse(text, tuple(sorted(os.environ.items())) if "!ENV" in text else ())
 
 
 @functools.lru_cache(maxsize=4)
-def _parse(text: str) -> SiteConfig:
+def _parse(text: str, environment: tuple) -> SiteConfig:
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:

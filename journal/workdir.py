@@ -27,6 +27,7 @@ COPY_BUDGET = 64 << 20  # bytes copied per run at most: past it, small files are
 SKIP = frozenset({"runs", "__pycache__", ".ipynb_checkpoints", ".git"})
 DOWNLOADS = ".journal/downloads"
 DATA = "data"  # where torchvision and most tutorials download datasets to
+MAX_DEPTH = 64  # folders mirrored below the solution's own; deeper ones are left out
 
 
 def prepare(workdir: Path, source: Path, downloads: Path) -> None:
@@ -41,18 +42,18 @@ def prepare(workdir: Path, source: Path, downloads: Path) -> None:
                 os.symlink(entry.path, target)
 
 
-def mirror(source: Path, target: Path, budget: int = COPY_BUDGET) -> int:
+def mirror(source: Path, target: Path, budget: int = COPY_BUDGET, depth: int = 0) -> int:
     """Copy `source`'s folder tree into `target`: small files copied, large ones linked.
 
     Returns what is left of `budget`, the bytes it may still copy.
     """
     target.mkdir(parents=True, exist_ok=True)
     for entry in sorted(os.scandir(source), key=lambda e: e.name):  # the same copies each run
-        if entry.name in SKIP:
+        if entry.name in SKIP or not _mirrorable(entry, depth):
             continue
         dest = target / entry.name
         if entry.is_dir(follow_symlinks=False):
-            budget = mirror(Path(entry.path), dest, budget)
+            budget = mirror(Path(entry.path), dest, budget, depth + 1)
         elif entry.is_symlink() and entry.is_dir():
             # The learner's own link to a folder elsewhere (a dataset): linked as it is, as
             # Jupyter would see it, and never walked (it may be huge, or loop back here).
@@ -65,6 +66,26 @@ def mirror(source: Path, target: Path, budget: int = COPY_BUDGET) -> int:
             else:
                 os.symlink(os.path.realpath(entry.path), dest)
     return budget
+
+
+def _mirrorable(entry: os.DirEntry, depth: int) -> bool:
+    """Whether the mirror can take `entry`. Jupyter runs beside a link that loops, a file or a
+    folder that cannot be opened, or a tree a thousand folders deep without minding: the mirror
+    leaves each out (and stops MAX_DEPTH folders down), so a run that opens one fails as it
+    would have, and every other run goes on."""
+    try:
+        if entry.is_dir() and not entry.is_symlink():  # is_dir follows a link: a loop raises
+            os.scandir(entry.path).close()
+            return depth < MAX_DEPTH
+        if entry.is_file():  # opened and read: /proc/self/mem opens, then fails to read
+            fd = os.open(entry.path, os.O_RDONLY)
+            try:
+                os.read(fd, 1)
+            finally:
+                os.close(fd)
+        return True
+    except OSError:
+        return False
 
 
 def break_link(path: str, truncating: bool) -> None:
