@@ -86,13 +86,15 @@ def without_outputs(text: str) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited) -> None:
+def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited,
+                 source: bytes) -> None:
     """Run the notebook's code cells in order, recording every cell and the figures it made.
 
-    `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this.
+    `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this
+    on the notebook's `source`, the bytes it read once.
     """
     try:
-        cells = cells_of(job.solution.read_text(encoding="utf-8"))
+        cells = cells_of(source.decode("utf-8"))
     except ValueError as error:
         fail(result, job, error, where="reading the notebook: ")
         return
