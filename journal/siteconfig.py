@@ -30,9 +30,10 @@ DEFAULT_BRANCH = "main"
 # and from any host path alike. Markdown links name the .md file and MkDocs rewrites them;
 # raw HTML (cards, chips), the feed and the notebooks get the final URL from page_url.
 PAGE_SUFFIX = ".html"
-# What a URL from the configuration keeps as it is: the rest is percent-encoded, so no quote,
-# angle bracket, backtick or space can end an attribute or open an element.
-URL_SAFE = "!#$%&()*+,-./:;=?@[]_~"
+# What in a URL from the configuration is percent-encoded, so no quote, angle bracket,
+# backtick or space can end an attribute or open an element. (Letters beyond ASCII stay: an
+# international domain or path is no danger, and encoding its host would break it.)
+URL_UNSAFE = re.compile("[\x00-\x20\x7f-\x9f\"'<>`\\\\{}|^\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 URL_KEYS = ("site_url", "repo_url", "edit_uri")
 
 
@@ -65,15 +66,19 @@ def checked_url(key: str, value: object, text: str = "",
     seen = re.sub(r"[\x00-\x20\x7f]", "", url).replace("\\", "/")
     parts = urllib.parse.urlsplit(seen) if "://" in seen or ":" in seen.split("/")[0] else None
     if parts is None and relative and url and not seen.startswith("//"):
-        return urllib.parse.quote(url, safe=URL_SAFE), None
+        return _quoted(url), None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         problem = f"must be an http:// or https:// URL, got {str(value)[:80]!r}"
     elif parts.username is not None or parts.password is not None:
         # Not repeated here: a terminal's or CI's log is no place for a token either.
         problem = "must not hold a user name or password, got a URL with one before its '@'"
     else:
-        return urllib.parse.quote(url, safe=URL_SAFE), None
+        return _quoted(url), None
     return None, f"{CONFIG}:{_line_of(text, key)}: '{key}' {problem}; it is left out of the site"
+
+
+def _quoted(url: str) -> str:
+    return URL_UNSAFE.sub(lambda match: urllib.parse.quote(match.group(), safe=""), url)
 
 
 def _line_of(text: str, key: str) -> int:
