@@ -154,6 +154,8 @@ def keep_downloads(workdir: Path, source: Path, downloads: Path) -> None:
     if not os.path.isdir(data):
         return
     cache.mkdir(parents=True, exist_ok=True)
+    if os.path.islink(data) and os.path.realpath(data) == os.path.realpath(source / DATA):
+        return  # the learner's own link, mirrored as it is: its folder is theirs, not a download
     for folder, name in ((data, f"./{DATA}"), (cache, f"{DOWNLOADS}/{DATA}")):
         if not _real_folder(folder):
             print(f"[journal] {name} is a link to {os.path.realpath(folder)!r}: nothing the run "

@@ -164,6 +164,7 @@ def test_html_in_a_solutions_name_stays_text_in_the_intro(published):
     start, end = line.index("<code>") + len("<code>"), line.index("</code>")
     assert html.unescape(line[start:end]) == HTML_NAME
     assert line.startswith("2025-01-02 · made from <code>")
+    assert "<img" not in (root / "docs/days/day-02.md").read_text()  # nor on its page
 
 
 def test_the_journal_git_and_the_outside_folder_are_as_they_were(published):

@@ -251,6 +251,18 @@ def test_a_data_folder_linked_elsewhere_is_neither_walked_nor_emptied(scratch, t
         "./data was kept, and the folder it links to was left as it is\n")
 
 
+def test_the_learners_own_linked_data_folder_is_theirs_and_said_nothing_of(scratch, tmp_path,
+                                                                          capsys):
+    work, source, downloads = scratch
+    write(tmp_path / "datasets/a.bin", "theirs")
+    os.symlink(tmp_path / "datasets", source / DATA)
+    os.symlink(tmp_path / "datasets", work / DATA)  # as the mirror links it
+    write(work / DATA / "new.bin", "the run's")
+    keep_downloads(work, source, downloads)
+    assert sorted(os.listdir(tmp_path / "datasets")) == ["a.bin", "new.bin"]
+    assert capsys.readouterr().err == ""
+
+
 def test_a_cache_folder_that_is_a_link_receives_nothing(scratch, tmp_path, capsys):
     work, source, downloads = scratch
     write(work / DATA / "new.bin", "fetched")
