@@ -512,8 +512,8 @@ def file_state(path: str | Path) -> tuple[int, int] | None:
         info = os.stat(path)
     except OSError:
         return None
-    if os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
-        return None
+    if info.st_size == 0 and os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
+        return None  # (a kernel's file says it is empty whatever it holds)
     return info.st_mtime_ns, info.st_size
 
 
