@@ -283,4 +283,5 @@ def _error(result: Result) -> list[dict]:
 
 
 def _quoted(path: str) -> str:
-    return urllib.parse.quote(path, safe="/")
+    # A name that is not UTF-8 (a surrogate-escaped byte) keeps its byte: %FF.
+    return urllib.parse.quote(path, safe="/", errors="surrogateescape")

@@ -328,7 +328,8 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
         result = store_result(root, *to_result(root, entry, outcome, env))
         changed = changed_while_running(root, entry, result)
         if changed:
-            events.warning(f"{changed[0]}: changed while day {entry.day} ran; its page shows the "
+            name = os.fsencode(changed[0]).decode("utf-8", "backslashreplace")  # a name's bytes
+            events.warning(f"{name}: changed while day {entry.day} ran; its page shows the "
                            "run of the version before, and the next build runs it again")
         days[entry.day] = Day(entry, result, ran=True, stale=bool(changed))
         shutil.rmtree(outcome.job.workdir.parent, ignore_errors=True)

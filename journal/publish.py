@@ -34,15 +34,15 @@ def publishable(root: Path, paths: Iterable[str], max_bytes: int | None = None) 
     """
     root = Path(os.path.realpath(root))
     verdicts: dict[str, str | None] = {}
-    resolved: dict[str, str] = {}  # path as given -> the journal file it leads to
+    asked: dict[str, set[str]] = {}  # path as given -> the places git is asked about
     for rel in paths:
         why, real = _where(root, rel, max_bytes)
         verdicts[rel] = why
-        if why is None:
-            resolved[rel] = real
-    ignored = _ignored(root, set(resolved) | set(resolved.values()))
-    for rel, real in resolved.items():
-        if rel in ignored or real in ignored:
+        if why is None:  # the file it leads to, and the last link on the way, if one is
+            asked[rel] = {real, _in_real_folder(root, rel)} - {""}
+    ignored = _ignored(root, set().union(*asked.values()))
+    for rel, places in asked.items():
+        if places & ignored:
             verdicts[rel] = IGNORED
     return verdicts
 
@@ -112,13 +112,23 @@ def _where(root: Path, rel: str, max_bytes: int | None) -> tuple[str | None, str
     return None, Path(inside).as_posix()
 
 
+def _in_real_folder(root: Path, rel: str) -> str:
+    """`rel` with its folders resolved but not its own name (a link stays the link), from the
+    root; "" when that folder is outside the journal. Git knows a path only that way: one
+    "beyond a symbolic link" is an error to it."""
+    folder = os.path.relpath(os.path.realpath((root / rel).parent), root)
+    if folder == os.pardir or folder.startswith(os.pardir + os.sep):
+        return ""
+    return Path(folder, Path(rel).name).as_posix().removeprefix("./")
+
+
 def _ignored(root: Path, rels: set[str]) -> set[str]:
     """Which of `rels` git ignores: asked of git in a repository, else read from .gitignore files."""
     if not rels:
         return set()
     try:
         done = subprocess.run(["git", "check-ignore", "--stdin", "-z"], cwd=root,
-                              input="\0".join(sorted(rels)).encode() + b"\0",
+                              input=b"".join(os.fsencode(rel) + b"\0" for rel in sorted(rels)),
                               capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         done = None
