@@ -38,6 +38,13 @@ SECRETS = {  # where each secret lives; none may reach anything the build publis
 }
 NEWLINE = "new\nline.csv"
 HTML_NAME = "solutions/day02_`x`<img src=x onerror=alert(1)>.py"
+NOT_UTF8 = b"\xff.csv"  # a name that is no UTF-8: Python calls it '\udcff.csv'
+READS_BYTES = f'''
+import os
+
+with open(os.path.join(os.fsencode(os.path.dirname(__file__)), {NOT_UTF8!r}), "rb") as handle:
+    print(handle.read())
+'''
 # Every file the day reads, by the path it opens (from its own folder, as in Jupyter).
 READS = ["../.env", "j/.git/config", "j/.journal/secret.txt", "x/outside.txt", "env.txt",
          "ok.csv", NEWLINE]
@@ -59,9 +66,11 @@ def lay_out(base: Path) -> tuple[Path, Path]:
         "solutions/day01.py": READER, "entries/day-01.yaml": entry_yaml(1, "solutions/day01.py"),
         HTML_NAME: 'print("named with HTML")\n',
         "entries/day-02.yaml": entry_yaml(2, json.dumps(HTML_NAME)),
+        "solutions/day03.py": READS_BYTES, "entries/day-03.yaml": entry_yaml(3, "solutions/day03.py"),
         ".env": f"API_KEY={SECRETS['ENV']}\n", ".gitignore": ".env\n/.journal/\n/site/\n",
         ".journal/secret.txt": SECRETS["CACHE"], "solutions/ok.csv": "x,y\n1,2\n",
         f"solutions/{NEWLINE}": "n\n"})
+    (root / "solutions").joinpath(os.fsdecode(NOT_UTF8)).write_bytes(b"raw")
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     with open(root / ".git/config", "a", encoding="utf-8") as config:
         config.write(f'[remote "origin"]\n\turl = https://{SECRETS["TOKEN"]}@github.com/a/b\n')
@@ -186,6 +195,19 @@ def test_on_github_only_publishable_files_get_a_raw_url(published, tmp_path):
     raw = "https://raw.githubusercontent.com/ada/torch-days/main/solutions/"
     assert files == {NEWLINE: raw + "new%0Aline.csv", "ok.csv": raw + "ok.csv"}
     assert "#   '../.env' (ignored by git)" in setup
+    setup = cell(notebook(root, 3), 1)
+    files = ast.literal_eval(next(node.value for node in ast.parse(setup).body
+                                  if isinstance(node, ast.Assign)))
+    assert files == {"\udcff.csv": raw + "%FF.csv"}
+
+
+def test_a_name_that_is_no_utf8_is_carried_under_its_own_bytes(published, tmp_path):
+    root, *_ = published
+    done = subprocess.run([sys.executable, "-c", cell(notebook(root, 3), 1)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(os.fsencode(tmp_path)) == [NOT_UTF8]
+    assert (tmp_path / os.fsdecode(NOT_UTF8)).read_bytes() == b"raw"
 
 
 # --- the one rule, against git ----------------------------------------------------------------
