@@ -10,7 +10,7 @@ owner or times (`break_link`), and refuses such a change made through a file des
 (`refuse_change`). Native code opens files without that hook; `torch.save` and torch's shared
 maps (`torch.from_file(..., shared=True)`), the native writers PyTorch solutions use, break the
 link first too (`guard_torch_writers`). Anything else native writing in place to a linked file
-(sqlite, h5py) could still reach the learner's file. (A private copy of every file would cost
+(h5py) could still reach the learner's file. (A private copy of every file would cost
 its bytes per run, and this file system has no copy-on-write clones; see the README's figures.)
 
 Downloads that should outlive the run go to one cache per journal, `.journal/downloads/`:
@@ -35,9 +35,10 @@ DOWNLOADS = ".journal/downloads"
 DATA = "data"  # where torchvision and most tutorials download datasets to
 # Audit events that change a file in place through its path (the first argument) or a file
 # descriptor, with no open for writing to see first; os.link would give the target a name
-# that is no link. Each breaks a linked learner's file into a private copy first.
+# that is no link, and SQLite opens its database natively. Each breaks a linked learner's
+# file into a private copy first.
 CHANGES = frozenset({"os.truncate", "os.chmod", "os.chown", "os.utime", "os.setxattr",
-                     "os.removexattr", "os.link"})
+                     "os.removexattr", "os.link", "sqlite3.connect"})
 LINKED: set[str] = set()  # the learner's files this process's mirror linked, by real path
 
 

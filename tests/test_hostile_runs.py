@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 from pathlib import Path
@@ -27,7 +28,7 @@ from journal.workdir import COPY_LIMIT, DATA, keep_downloads
 from tests.helpers import make_journal, write
 
 BIG = b"\x01" * (COPY_LIMIT + 1)  # over the copy limit: linked into the run, not copied
-ROOT_LINK, OUTSIDE_LINK, CHANGES_BIG, SAVED_AGAIN, CSV_SAVED, SHARED_MAP = 1, 2, 3, 4, 5, 6
+ROOT_LINK, OUTSIDE_LINK, CHANGES_BIG, SAVED_AGAIN, CSV_SAVED, SHARED_MAP, SQLITE = range(1, 8)
 JOURNAL = 'os.path.dirname(os.path.dirname(os.path.abspath(__file__)))'
 LINKS_DATA = '''
 import os
@@ -61,6 +62,15 @@ mapped = torch.from_file("big.bin", shared=True, size=16, dtype=torch.uint8)
 mapped.fill_(7)  # a shared map writes back to the file
 storage = torch.UntypedStorage.from_file("big.bin", True, 16)
 print("mapped", mapped[:2].tolist(), storage[0])
+'''
+WRITES_SQLITE = '''
+import os
+import sqlite3
+
+print("linked", os.path.islink("big.db"))
+with sqlite3.connect("big.db") as db:  # SQLite writes its file natively, in place
+    db.execute("DELETE FROM blobs")
+print("linked", os.path.islink("big.db"))
 '''
 SAVES_ITSELF = '''
 import time
@@ -113,9 +123,13 @@ def ran(tmp_path_factory):
     solutions = {ROOT_LINK: LINKS_DATA.format(target=JOURNAL),
                  OUTSIDE_LINK: LINKS_DATA.format(target=repr(str(dataset))),
                  CHANGES_BIG: CHANGES, SAVED_AGAIN: SAVES_ITSELF, CSV_SAVED: SAVES_CSV,
-                 SHARED_MAP: SHARED}
+                 SHARED_MAP: SHARED, SQLITE: WRITES_SQLITE}
     root = make_journal(base, solutions, extra_files={"solutions/table.csv": "1,2\n3,4\n"})
     (root / "solutions/big.bin").write_bytes(BIG)
+    with sqlite3.connect(root / "solutions/big.db") as db:
+        db.execute("CREATE TABLE blobs (data BLOB)")
+        db.execute("INSERT INTO blobs VALUES (?)", (BIG,))
+    db.close()
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     before = {"journal": files_of(root), "dataset": files_of(dataset)}
     said = Said()
@@ -172,6 +186,12 @@ def test_changes_through_a_path_go_to_a_private_copy_through_a_descriptor_are_re
         "refused: os.chmod on 'big.bin': a file linked from the learner's folder, which a run "
         "may read but not change",
         "the run's own copy: False 3 0o600"]
+
+
+def test_sqlite_writes_to_a_private_copy(ran):
+    root, _, before, _, _ = ran
+    assert log(root, SQLITE).splitlines() == ["linked True", "linked False"]
+    assert files_of(root)["solutions/big.db"] == before["journal"]["solutions/big.db"]
 
 
 def test_torch_shared_maps_write_to_a_private_copy(ran):
