@@ -46,6 +46,9 @@ class SiteConfig:
     branch: str = DEFAULT_BRANCH
     about: str = ""  # extra.about: the line under the home page's title
     warnings: tuple[str, ...] = ()  # the URLs dropped, one line each
+    # (line, message) for each URL that MkDocs itself refuses (no scheme or no host): no site
+    # can be built with it, so a build that makes one stops before anything runs.
+    refused: tuple[tuple[int, str], ...] = ()
 
     @property
     def github(self) -> tuple[str, str] | None:
@@ -146,6 +149,9 @@ def _parse(source: str) -> SiteConfig:
     if not isinstance(data, dict):
         return SiteConfig()
 
+    refused = tuple((_line_of(source, key), f"'{key}' must be an http:// or https:// URL, got "
+                     f"{data[key][:80]!r}; MkDocs refuses it too: fix it or remove the line")
+                    for key in ("site_url", "repo_url") if _mkdocs_refuses(data.get(key)))
     warnings = safe_urls(data, source)
 
     def text(key: str) -> str | None:
@@ -160,4 +166,12 @@ def _parse(source: str) -> SiteConfig:
     about = extra.get("about") if isinstance(extra.get("about"), str) else ""
     return SiteConfig(text("site_name") or "", site_url, text("site_author"), text("repo_url"),
                       branch.group(1) if branch else DEFAULT_BRANCH, about.strip(),
-                      tuple(warnings))
+                      tuple(warnings), refused)
+
+
+def _mkdocs_refuses(value: object) -> bool:
+    """What MkDocs' own URL option refuses (config_options.URL): text with no scheme or host."""
+    if not isinstance(value, str) or not value:
+        return False
+    parts = urllib.parse.urlsplit(value)
+    return not (parts.scheme and parts.netloc)

@@ -387,3 +387,18 @@ def test_plain_mkdocs_drops_it_with_the_same_line(configured, tmp_path):
     assert done.returncode == 0, done.stderr
     assert HOSTILE_CONFIG[name][1].replace("LINE", str(line)) in done.stderr.splitlines()
     assert "javascript:" not in (root / "site/index.html").read_text()
+
+
+def test_a_url_mkdocs_itself_refuses_stops_a_site_build_before_anything_runs(tmp_path):
+    root = make_journal(tmp_path, days={1: 'print("ok")\n'})
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    config.write_text(text + "repo_url: javascript:alert(1)\n")
+    line = len(text.splitlines()) + 1
+    done = subprocess.run([sys.executable, "build.py", "--root", str(root)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == (
+        f"mkdocs.yml:{line}: 'repo_url' must be an http:// or https:// URL, got "
+        "'javascript:alert(1)'; MkDocs refuses it too: fix it or remove the line")
+    assert not (root / "results").exists() and not (root / "site").exists()
