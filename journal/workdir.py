@@ -147,9 +147,10 @@ def download_env(downloads: Path) -> dict[str, str]:
 def keep_downloads(workdir: Path, source: Path, downloads: Path) -> None:
     """Move what the run added to `./data` into the journal's download cache.
 
-    Only a real folder in the scratch folder is walked, into a real cache folder: a run that
-    made `./data` a link (to the journal, to a dataset) had the whole linked folder moved.
-    What is a link inside it (the cache's own entries, or the run's) stays where it is.
+    Only a real folder in the scratch folder is walked, into a real cache folder: were `./data`
+    a link the run made (to the journal, to a dataset), the folder it links to would be
+    emptied into the cache. What is a link inside it (the cache's own entries, or the run's)
+    stays where it is.
     """
     data, cache = workdir / DATA, downloads / DATA
     if not os.path.isdir(data):
