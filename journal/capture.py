@@ -14,23 +14,35 @@ from __future__ import annotations
 import atexit
 import faulthandler
 import functools
+import io
 import json
+import linecache
 import os
 import random
 import resource
-import runpy
 import signal
 import sys
+import tokenize
 import traceback
+import types
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from traceback import FrameSummary
 
-from .files import sha256_file
+from .files import sha256_bytes, sha256_file
 from .processes import become_subreaper, die_with
 from .results import FAILED, PASSED, Result
-from .workdir import DOWNLOADS, break_link, download_env, guard_torch_save, keep_downloads, prepare
+from .workdir import (
+    CHANGES,
+    DOWNLOADS,
+    break_link,
+    download_env,
+    guard_torch_writers,
+    keep_downloads,
+    prepare,
+    refuse_change,
+)
 
 RECORD = "result.json"  # the run's record, as the child leaves it for the parent
 LOG = "output.log"
@@ -39,6 +51,8 @@ STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past i
 # Sent when cores fall idle: the run may use the thread count the runner wrote in THREADS.
 THREADS_SIGNAL = signal.SIGUSR2
 THREADS = "threads"
+EXECUTED = "executed.sha256"  # the hash of the solution's bytes the run executed
+CHANGED = "changed while the run read it"  # a file's hash in the record: the run is out of date
 JOURNAL_DIR = str(Path(__file__).parent) + os.sep
 # The process this module was imported in: the fork server, when children are forked.
 _IMPORTED_IN = os.getpid()
@@ -66,27 +80,62 @@ def child_main(job: Job) -> None:
     figures = FigureSaver(job.outdir)
     writers = _track_summary_writers()
     record = Result(job.day, PASSED, exit_code=0)
+    source = _read_once(job, record)
     sys.addaudithook(reads.hook)
-    if job.solution.suffix == ".ipynb":
+    if source is None:
+        pass  # unreadable: the record says why
+    elif job.solution.suffix == ".ipynb":
         from .notebook import run_notebook
 
-        run_notebook(job, figures, record, fail, exited)
+        run_notebook(job, figures, record, fail, exited, source)
     else:
-        run_script(job, figures, record)
+        run_script(job, figures, record, source)
     atexit._run_exitfuncs()  # as `python` does once a script ends; a child would skip them
     reads.active = False
     _reopen_streams()
-    _finish(job, figures, record, reads, writers)
+    _finish(job, figures, record, reads, writers, source)
     sys.exit(record.exit_code)
 
 
-def run_script(job: Job, figures: "FigureSaver", record: Result) -> None:
+def _read_once(job: Job, record: Result) -> bytes | None:
+    """The solution's bytes, read once: what runs, and what the result is recorded against.
+
+    A learner may save the file while it runs; the run's record names the version that ran,
+    and its hash is in EXECUTED from the start, for a run stopped before it could report.
+    """
     try:
-        runpy.run_path(str(job.solution), run_name="__main__")
+        source = job.solution.read_bytes()
+    except OSError as error:
+        fail(record, job, error, where="reading the solution: ")
+        return None
+    (job.outdir / EXECUTED).write_text(sha256_bytes(source), encoding="utf-8")
+    return source
+
+
+def run_script(job: Job, figures: "FigureSaver", record: Result, source: bytes) -> None:
+    try:
+        _run_main(source, str(job.solution))
     except SystemExit as stop:
         exited(stop, record, job)
     except BaseException as error:  # a solution's failure is content, whatever it raised
         fail(record, job, error)
+
+
+def _run_main(source: bytes, path: str) -> None:
+    """Run a script's bytes as `python path` runs the file: compiled as Python reads source
+    (its coding cookie), in a fresh `__main__` module, its lines there for tracebacks."""
+    code = compile(source, path, "exec", dont_inherit=True)
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    lines = source.decode(encoding, errors="replace").splitlines(keepends=True)
+    linecache.cache[path] = (len(source), None, lines, path)  # no mtime: never checked again
+    main = types.ModuleType("__main__")
+    main.__file__, main.__cached__, main.__loader__ = path, None, None
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main  # so pickle and multiprocessing find what the script defines
+    try:
+        exec(code, main.__dict__)
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def exited(stop: SystemExit, record: Result, job: Job) -> None:
@@ -173,7 +222,7 @@ def _isolate(job: Job) -> None:
     # Jupyter's working folder: the solution's own, mirrored so the run cannot change it.
     prepare(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     os.environ.update(download_env(job.root / DOWNLOADS))
-    guard_torch_save()
+    guard_torch_writers()
     os.chdir(job.workdir)
     sys.argv = [str(job.solution)]
     sys.path[:] = [str(job.solution.parent)] + [p for p in sys.path if p not in ("", str(job.root))]
@@ -272,7 +321,8 @@ class ReadRecorder:
     """An audit hook that records every project file opened for reading (imports included).
 
     A file read through the run's working folder is recorded as the learner's file it mirrors,
-    unless the run wrote it first. A write there first turns a link into a private copy.
+    unless the run wrote it first. A write or a change in place there (truncate, chmod) first
+    turns a link into a private copy.
     """
 
     def __init__(self, job: Job):
@@ -280,28 +330,52 @@ class ReadRecorder:
         self.work = str(job.workdir) + os.sep
         self.source = job.solution.parent
         self.skip = tuple(self.root + d + os.sep for d in NOT_DEPENDENCIES)
-        self.reads: set[str] = set()
+        self.reads: dict[str, tuple | None] = {}  # file -> its state when first opened
         self.written: set[str] = set()
         self.active = True
 
     def hook(self, event: str, args: tuple) -> None:
-        if not self.active or event != "open" or isinstance(args[0], int):
+        if not self.active:
+            return
+        if event in CHANGES:
+            self._change(event, args)
+            return
+        if event != "open" or isinstance(args[0], int):
             return
         path, mode, flags = args
         path = os.path.abspath(os.fsdecode(path))
         if _writes(mode, flags):
             if path.startswith(self.work):
                 self.written.add(path)
-                self.active = False  # the copy's own opens are not the solution's
-                try:
-                    break_link(path, truncating=_truncates(mode, flags))
-                finally:
-                    self.active = True
+                self._break_link(path, truncating=_truncates(mode, flags))
             return
+        learner = self._mirrored(path) if path.startswith(self.work) else path
+        if learner and learner.startswith(self.root) and not learner.startswith(self.skip):
+            rel = _source_of(learner)[len(self.root):]
+            if rel not in self.reads:  # as it was before this first read: compared at the end
+                self.reads[rel] = file_state(_source_of(path))
+
+    def _change(self, event: str, args: tuple) -> None:
+        """A change in place (truncate, chmod, utime...): never to the learner's linked file."""
+        target = args[0]
+        if isinstance(target, int):
+            refuse_change(target, event)
+            return
+        if not isinstance(target, (str, bytes, os.PathLike)):
+            return
+        path = os.path.abspath(os.fsdecode(target))
         if path.startswith(self.work):
-            path = self._mirrored(path)
-        if path and path.startswith(self.root) and not path.startswith(self.skip):
-            self.reads.add(_source_of(path)[len(self.root):])
+            truncating = event == "os.truncate" and args[1] == 0
+            if truncating:
+                self.written.add(path)
+            self._break_link(path, truncating)
+
+    def _break_link(self, path: str, truncating: bool) -> None:
+        self.active = False  # the copy's own opens are not the solution's
+        try:
+            break_link(path, truncating)
+        finally:
+            self.active = True
 
     def _mirrored(self, path: str) -> str | None:
         """The learner's file that `path` in the working folder stands for, if any."""
@@ -422,7 +496,7 @@ def _save(figure, path: Path) -> bool:
 
 
 def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
-            writers: weakref.WeakSet) -> None:
+            writers: weakref.WeakSet, source: bytes | None) -> None:
     try:
         figures.save_open()
         _flush_summary_writers(writers)
@@ -432,7 +506,10 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
     shown_by_cells = set(record.cell_figures())
     record.figures = [name for name in figures.saved if name not in shown_by_cells]
     record.captions = figures.titles
-    record.deps = _hashes(job.root, reads.reads)
+    solution = job.solution.relative_to(job.root).as_posix()
+    # What ran, whatever the file holds by now.
+    executed = {solution: sha256_bytes(source)} if source is not None else {}
+    record.deps = dict(sorted({**_hashes(job.root, reads.reads), **executed}.items()))
     try:
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
@@ -445,9 +522,32 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
     os.replace(tmp, job.outdir / RECORD)
 
 
-def _hashes(root: Path, reads: set[str]) -> dict[str, str]:
-    """The project files the run read, with their hashes now: what its cache key covers."""
-    return {rel: sha256_file(root / rel) for rel in sorted(reads) if (root / rel).is_file()}
+def _hashes(root: Path, reads: dict[str, tuple | None]) -> dict[str, str]:
+    """The project files the run read, with their hashes now: what its cache key covers.
+
+    A file changed since the run first opened it (a learner saving a CSV mid-run) has no hash
+    that the run's outcome belongs to: it is recorded as CHANGED, which no file's hash matches,
+    so the day is out of date and runs again.
+    """
+    hashes = {}
+    for rel, before in sorted(reads.items()):
+        path = root / rel
+        if path.is_file():
+            now = file_state(path)
+            hashes[rel] = sha256_file(path) if None in (now, before) or now == before else CHANGED
+    return hashes
+
+
+def file_state(path: str | Path) -> tuple[int, int] | None:
+    """What tells a file changed without reading it: its modification time and size (None for
+    the kernel's files, /proc's and /sys's, whose times say nothing of their content)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if info.st_size == 0 and os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
+        return None  # (a kernel's file says it is empty whatever it holds)
+    return info.st_mtime_ns, info.st_size
 
 
 def _track_summary_writers() -> weakref.WeakSet:

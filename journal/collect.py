@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import source
-from .capture import FAULT, LOG, RECORD, solution_frames
+from .capture import EXECUTED, FAULT, LOG, RECORD, solution_frames
 from .clean import scrubber
 from .entries import Entry
 from .files import sha256_file
@@ -62,9 +62,10 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.log, produced_log = _store_log(result, out)
     if produced_log:
         produced[result.log] = produced_log
-    solution = root / entry.solution
-    if entry.solution not in result.deps and solution.is_file():  # the child never reported
-        result.deps = dict(sorted({**result.deps, entry.solution: sha256_file(solution)}.items()))
+    if entry.solution not in result.deps:  # the child never reported: the hash of what it ran
+        executed = _executed(out) or _hash(root / entry.solution)
+        if executed:
+            result.deps = dict(sorted({**result.deps, entry.solution: executed}.items()))
     result.packages = packages_imported(root, result.deps)
     result.settings = entry.run_settings()
     result.key = cache_key(root, entry, result.deps, env, result.status, outcome.timeout,
@@ -74,6 +75,19 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.reason += failure_hint(entry, result.status != PASSED, result.missing,
                                   f"{result.reason}\n{result.traceback}")
     return result, produced
+
+
+def _executed(out: Path) -> str | None:
+    """The hash of the solution's bytes, as the child noted it before running them."""
+    try:
+        text = (out / EXECUTED).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-f]{64}", text) else None
+
+
+def _hash(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
 
 
 def _child_record(out: Path, day: int) -> Result | None:

@@ -24,7 +24,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from . import markup
+from . import markup, publish
 from .files import sha256_bytes, write_if_changed
 from .notebook import cells_of
 from .results import NOT_RUN, RESULTS_DIR, Result, day_dir
@@ -150,7 +150,8 @@ def write_notebooks(root: Path, days: list, config: SiteConfig) -> list[str]:
                                        day.entry.task, str(day.entry.date), day.entry.requires,
                                        result and [result.key, result.ran_at, result.status,
                                                    result.files(), result.reason],
-                                       config.site_url, config.repo_url, config.branch]).encode())
+                                       config.site_url, config.repo_url, config.branch,
+                                       _rules(root, day.entry, result)]).encode())
         now[day.entry.slug] = key
         _remove_other_notebooks(path)
         if made.get(day.entry.slug) == key and path.is_file():
@@ -161,6 +162,12 @@ def write_notebooks(root: Path, days: list, config: SiteConfig) -> list[str]:
     if now != made:
         write_if_changed(root / CACHE, json.dumps(now, indent=0, sort_keys=True))
     return written
+
+
+def _rules(root: Path, entry, result: Result | None) -> list:
+    """What decides which of the files the run read may be carried (see publish.rules_stamp)."""
+    data = [rel for rel in (result.deps if result else ()) if rel != entry.solution]
+    return publish.rules_stamp(root, data) if data else []
 
 
 def _remove_other_notebooks(path: Path) -> None:
@@ -207,7 +214,7 @@ def day_notebook(root: Path, entry, result: Result | None, source: bytes,
 def _intro(entry, result: Result | None, config: SiteConfig) -> str:
     page = page_url(f"days/{entry.slug}.md", config.site_url) if config.site_url else None
     lines = [f"# Day {entry.day}: {markup.plain(entry.task)}", "",
-             f"{entry.date.isoformat()} · made from `{entry.solution}` by the journal's build"
+             f"{entry.date.isoformat()} · made from {_file_name(entry.solution)} by the journal's build"
              + (f" · [the day's page]({markup.url(page)})" if page and markup.url(page) else ""),
              # No run time here: a re-run with the same outputs leaves the notebook's bytes alone.
              "", f"The outputs below are those of its last run ({markup.plain(result.status)}, "
@@ -221,43 +228,64 @@ def _intro(entry, result: Result | None, config: SiteConfig) -> str:
     return "\n".join(lines)
 
 
+def _file_name(name: str) -> str:
+    """A file name in the intro's Markdown: a code span when it is plain, else escaped HTML code
+    (a backtick, `<` or a newline in a name must not end the span or open an element)."""
+    return f"`{name}`" if re.fullmatch(r"[A-Za-z0-9_./-]+", name) else markup.code(name)
+
+
 def _setup_cell(root: Path, entry, result: Result | None, config: SiteConfig) -> dict:
     """A first cell that puts the files the solution read beside it, when they are missing,
-    and notes when the run began (the last cell reads only the event files written since)."""
+    and notes when the run began (the last cell reads only the event files written since).
+
+    Only what `publish.publishable` allows is fetched or carried; every other file is named,
+    as a string literal like every name in the cell, with why it is not there.
+    """
     folder = (root / entry.solution).parent
-    deps = result.deps if result else {}
-    data = [rel for rel in deps if rel != entry.solution and (root / rel).is_file()]
+    data = [rel for rel in (result.deps if result else {}) if rel != entry.solution]
     header = [f"{JOURNAL_CELL}: run outside the journal (on Colab, say), the solution finds",
               "# what it reads beside it, as it does in the repository."]
     imports, lines = ["import os", "import time"], ["", "_journal_started = time.time()"]
     if not entry.is_notebook:  # a script finds its files through __file__, which Jupyter lacks
         lines += ["if \"__file__\" not in globals():",
                   f"    __file__ = os.path.abspath({Path(entry.solution).name!r})"]
-    if data:
-        places = {os.path.relpath(root / rel, folder).replace(os.sep, "/"): rel for rel in data}
-        if config.github:
-            owner, repo = config.github
-            urls = {place: RAW.format(owner=owner, repo=repo, branch=_quoted(config.branch),
-                                      path=_quoted(rel)) for place, rel in places.items()}
-            imports.append("import urllib.request")
-            lines += ["", "FILES = {"]
-            lines += [f"    {place!r}: {url!r}," for place, url in urls.items()]
-            lines += ["}", "for path, url in FILES.items():", "    if not os.path.exists(path):",
-                      "        os.makedirs(os.path.dirname(path) or \".\", exist_ok=True)",
-                      "        urllib.request.urlretrieve(url, path)"]
-        elif sum((root / rel).stat().st_size for rel in data) <= MAX_CARRIED:
-            carried = {place: base64.b64encode((root / rel).read_bytes()).decode()
-                       for place, rel in places.items()}
-            imports.insert(0, "import base64")
-            lines += ["", "FILES = {  # carried inside the notebook"]
-            lines += [f"    {place!r}: {blob!r}," for place, blob in carried.items()]
-            lines += ["}", "for path, data in FILES.items():", "    if not os.path.exists(path):",
-                      "        os.makedirs(os.path.dirname(path) or \".\", exist_ok=True)",
-                      "        with open(path, \"wb\") as handle:",
-                      "            handle.write(base64.b64decode(data))"]
-        else:
-            lines += ["", "# Copy these files from the journal's repository beside the notebook:"]
-            lines += [f"#   {place}" for place in places]
+    places = {rel: os.path.relpath(root / rel, folder).replace(os.sep, "/") for rel in data}
+    verdicts = publish.publishable(root, data, None if config.github else MAX_CARRIED)
+    carried = {}
+    for rel in data if not config.github else ():
+        try:
+            carried[rel] = publish.read_published(root, rel) if verdicts[rel] is None else None
+        except OSError:
+            verdicts[rel] = publish.NOT_REGULAR
+    allowed = [rel for rel in data if verdicts[rel] is None]
+    if allowed and config.github:
+        owner, repo = config.github
+        urls = {places[rel]: RAW.format(owner=owner, repo=repo, branch=_quoted(config.branch),
+                                        path=_quoted(publish.journal_path(root, rel)))
+                for rel in allowed}
+        imports.append("import urllib.request")
+        lines += ["", "FILES = {"]
+        lines += [f"    {place!r}: {url!r}," for place, url in urls.items()]
+        lines += ["}", "for path, url in FILES.items():", "    if not os.path.exists(path):",
+                  "        os.makedirs(os.path.dirname(path) or \".\", exist_ok=True)",
+                  "        urllib.request.urlretrieve(url, path)"]
+    elif allowed and sum(len(carried[rel]) for rel in allowed) <= MAX_CARRIED:
+        imports.insert(0, "import base64")
+        lines += ["", "FILES = {  # carried inside the notebook"]
+        lines += [f"    {places[rel]!r}: {base64.b64encode(carried[rel]).decode()!r},"
+                  for rel in allowed]
+        lines += ["}", "for path, data in FILES.items():", "    if not os.path.exists(path):",
+                  "        os.makedirs(os.path.dirname(path) or \".\", exist_ok=True)",
+                  "        with open(path, \"wb\") as handle:",
+                  "            handle.write(base64.b64decode(data))"]
+    elif allowed:
+        lines += ["", "# Copy these files from the journal's repository beside the notebook:"]
+        lines += [f"#   {places[rel]!r}" for rel in allowed]
+    refused = [rel for rel in data if verdicts[rel] is not None]
+    if refused:
+        lines += ["", "# Not published with the journal: commit each to its repository, or read "
+                  "it from a URL:"]
+        lines += [f"#   {places[rel]!r} ({verdicts[rel]})" for rel in refused]
     return _code("\n".join([*header, *imports, *lines]).replace("\n\n\n", "\n\n"), [])
 
 
@@ -338,4 +366,5 @@ def _error(result: Result) -> list[dict]:
 
 
 def _quoted(path: str) -> str:
-    return urllib.parse.quote(path, safe="/")
+    # A name that is not UTF-8 (a surrogate-escaped byte) keeps its byte: %FF.
+    return urllib.parse.quote(path, safe="/", errors="surrogateescape")

@@ -7,7 +7,8 @@ change renders again. Zensical ignores `hooks:`; for it, `python build.py` rende
 
 Loaded by MkDocs from its path, this module imports the journal only when it renders: under
 build.py (which sets RENDERED_BY_BUILD) it renders nothing, and only lends MkDocs the
-journal's cache of compiled templates (journal/template_cache.py, which imports only Jinja).
+journal's cache of compiled templates (journal/template_cache.py, which imports only Jinja)
+and checks the URLs of the configuration (journal/siteconfig.py, which imports only YAML).
 """
 
 from __future__ import annotations
@@ -40,9 +41,25 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config):
+    _check_urls(config)
     if not _rendered_by_build():
         _render(_root(config))
     return config
+
+
+def _check_urls(config) -> None:
+    """The theme writes repo_url, site_url and the links made from them into attributes as
+    they are: each passes the journal's one URL check first, or is dropped (see siteconfig)."""
+    _importable()
+    from journal.siteconfig import safe_urls
+
+    try:
+        text = Path(config.config_file_path).read_text(encoding="utf-8")
+    except (OSError, TypeError, UnicodeDecodeError):
+        text = ""
+    for warning in safe_urls(config, text):
+        if not _rendered_by_build():  # build.py has said it once already
+            print(warning, file=sys.stderr)
 
 
 def on_env(env, config, files):

@@ -16,7 +16,7 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-from . import source
+from .source import decode
 
 if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not need it
     from .capture import FigureSaver, Job
@@ -92,13 +92,15 @@ def without_outputs(text: str) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited) -> None:
+def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited,
+                 source: bytes) -> None:
     """Run the notebook's code cells in order, recording every cell and the figures it made.
 
-    `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this.
+    `fail` and `exited` are the child's own handlers (capture's), passed in: capture runs this
+    on the notebook's `source`, the bytes it read once.
     """
     try:
-        cells = cells_of(source.read(job.solution))
+        cells = cells_of(decode(source, notebook=True))
     except ValueError as error:
         fail(result, job, error, where="reading the notebook: ")
         return

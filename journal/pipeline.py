@@ -116,7 +116,10 @@ def build(root: Path, options: Options, events: Events | None = None,
     events.rendering()
     # Each day's notebook, made from its stored run, is a result too: written before the pages
     # that offer it for download.
-    report.written = export.write_notebooks(root, report.days, read_config(root))
+    config = read_config(root)
+    for warning in config.warnings:  # a URL in mkdocs.yml that no page may carry
+        events.warning(warning)
+    report.written = export.write_notebooks(root, report.days, config)
     report.written += _write_docs(root, report.days, catalog, events)
     report.written += site.update_readme(root, render.readme_table(root, report.days),
                                          events.warning)
@@ -256,6 +259,24 @@ def _longest_first(entries: list[Entry], days: dict[int, Day]) -> list[Entry]:
     return sorted(entries, key=expected, reverse=True)
 
 
+def changed_while_running(root: Path, entry: Entry, result: Result) -> list[str]:
+    """The files a run read that changed while it ran (a learner saving mid-run): its result
+    belongs to the bytes it ran, so the day is out of date at once.
+
+    The child noted a data file that changed (capture.CHANGED); the solution, read once, is
+    checked here against the hash of what ran.
+    """
+    from .capture import CHANGED
+    from .files import sha256_file
+
+    changed = [rel for rel, digest in result.deps.items() if digest == CHANGED]
+    solution = root / entry.solution
+    now = sha256_file(solution) if solution.is_file() else None
+    if entry.solution in result.deps and result.deps[entry.solution] != now:
+        changed.insert(0, entry.solution)
+    return changed
+
+
 def _early_work(root: Path, entries: list[Entry]) -> None:
     """What needs no run's result: importing the drawing libraries, reading the packages'
     metadata (to name the packages a run imports) and the solutions' sources (for the render).
@@ -330,7 +351,12 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
     def done(outcome) -> None:
         entry = by_day[outcome.job.day]
         result = store_result(root, *to_result(root, entry, outcome, env))
-        days[entry.day] = Day(entry, result, ran=True)
+        changed = changed_while_running(root, entry, result)
+        if changed:
+            name = os.fsencode(changed[0]).decode("utf-8", "backslashreplace")  # a name's bytes
+            events.warning(f"{name}: changed while day {entry.day} ran; its page shows the "
+                           "run of the version before, and the next build runs it again")
+        days[entry.day] = Day(entry, result, ran=True, stale=bool(changed))
         shutil.rmtree(outcome.job.workdir.parent, ignore_errors=True)
         events.finished(days[entry.day], len(finished) + 1, len(jobs))
         finished.append(entry.day)

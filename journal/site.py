@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 
 from . import site_state
-from .errors import InputError
+from .errors import InputError, Mistake
 from .files import remove_tree, sync_tree, write_atomic, write_if_changed
 from .mkdocs_env import mkdocs_env
 from .processes import die_with
+from .siteconfig import read_config
 
 DOCS, SITE = "docs", "site"
 # A fresh clone must have docs/: MkDocs refuses a missing docs_dir before any hook can run. So
@@ -45,10 +46,13 @@ def write_docs(root: Path, files: dict[str, str | Path]) -> list[str]:
 
 
 def check_config(root: Path, building: bool) -> None:
-    """Before anything runs: a site build needs mkdocs.yml."""
+    """Before anything runs: a site build needs mkdocs.yml, with URLs MkDocs accepts."""
     if building and not (root / CONFIG).is_file():
         raise InputError.one(CONFIG, 1, "the site's configuration is missing, got no such file; "
                              "restore it from the project, or pass --no-site to stop at docs/")
+    refused = read_config(root).refused if building else ()
+    if refused:
+        raise InputError([Mistake(CONFIG, line, message) for line, message in refused])
 
 
 def check_readme(root: Path) -> None:

@@ -164,7 +164,7 @@ def test_polling_reads_no_stored_result_until_something_changed(built, monkeypat
     monkeypatch.setattr(results, "read_result",
                         lambda root, day: reads.append(day) or (None, None))
     days = len(list((built / "entries").glob("day-*.yaml")))
-    deps = serve.recorded_deps(built)  # as serve() does once a build is done
+    deps, _ = serve.stored_deps(built)  # as serve() does once a build is done
     seen = serve.snapshot(built, deps)
     serve._watch(built, Server(), seen, deps, rebuild=lambda: pytest.fail("nothing changed"))
     assert sorted(reads) == list(range(1, days + 1)), "each result read once, when watching began"
