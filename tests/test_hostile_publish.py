@@ -134,13 +134,17 @@ def test_no_secret_reaches_anything_the_build_wrote(published):
                     assert secret.encode() not in data, (path, secret)
 
 
+def files_of(setup: str) -> ast.expr:
+    """The setup cell's `FILES = {...}`: where each carried or fetched file goes."""
+    return next(node.value for node in ast.parse(setup).body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], "id", "") == "FILES")
+
+
 def test_only_files_git_would_publish_are_carried_each_name_a_literal(published):
     root, *_ = published
     setup = cell(notebook(root, 1), 1)
-    tree_ = ast.parse(setup)  # a newline in a name made no line of code
-    files = next(node.value for node in tree_.body if isinstance(node, ast.Assign)
-                 and node.targets[0].id == "FILES")
-    carried = {name: base64.b64decode(blob) for name, blob in ast.literal_eval(files).items()}
+    # a newline in a name made no line of code
+    carried = {name: base64.b64decode(blob) for name, blob in ast.literal_eval(files_of(setup)).items()}
     assert carried == {NEWLINE: b"n\n", "ok.csv": b"x,y\n1,2\n"}
 
 
@@ -190,14 +194,12 @@ def test_on_github_only_publishable_files_get_a_raw_url(published, tmp_path):
         config.write("repo_url: https://github.com/ada/torch-days\n")
     build(root, Options(site=False))  # day 1 runs again: what it read of /proc changed
     setup = cell(notebook(root, 1), 1)
-    files = ast.literal_eval(next(node.value for node in ast.parse(setup).body
-                                  if isinstance(node, ast.Assign)))
+    files = ast.literal_eval(files_of(setup))
     raw = "https://raw.githubusercontent.com/ada/torch-days/main/solutions/"
     assert files == {NEWLINE: raw + "new%0Aline.csv", "ok.csv": raw + "ok.csv"}
     assert "#   '../.env' (ignored by git)" in setup
     setup = cell(notebook(root, 3), 1)
-    files = ast.literal_eval(next(node.value for node in ast.parse(setup).body
-                                  if isinstance(node, ast.Assign)))
+    files = ast.literal_eval(files_of(setup))
     assert files == {"\udcff.csv": raw + "%FF.csv"}
 
 
