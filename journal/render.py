@@ -391,7 +391,7 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
             **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry),
-            gap_states=review.gap_states(day.entry, cards), built=today)
+            gap_states=review.gap_states(day.entry, cards))
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):
