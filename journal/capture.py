@@ -32,7 +32,7 @@ from traceback import FrameSummary
 
 from .files import sha256_bytes, sha256_file
 from .processes import become_subreaper, die_with
-from .results import FAILED, PASSED, Result
+from .results import CHANGED, FAILED, PASSED, Result
 from .workdir import (
     CHANGES,
     DOWNLOADS,
@@ -52,7 +52,6 @@ STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past i
 THREADS_SIGNAL = signal.SIGUSR2
 THREADS = "threads"
 EXECUTED = "executed.sha256"  # the hash of the solution's bytes the run executed
-CHANGED = "changed while the run read it"  # a file's hash in the record: the run is out of date
 JOURNAL_DIR = str(Path(__file__).parent) + os.sep
 # The process this module was imported in: the fork server, when children are forked.
 _IMPORTED_IN = os.getpid()

@@ -139,7 +139,7 @@ def _sources(root: Path) -> list[Path]:
     from journal.serve import WATCHED
 
     folders = [root / name for name in (*WATCHED, RESULTS_DIR) if (root / name).is_dir()]
-    deps = [root / rel for rel in sorted(recorded_deps(root))
+    deps = [root / rel for rel in sorted(recorded_deps(root)[0])
             if rel.split("/")[0] not in WATCHED and (root / rel).is_file()]
     return folders + deps
 

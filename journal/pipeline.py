@@ -20,7 +20,7 @@ from .entries import Entry, day_slug, load_entries
 from .environment import distributions, locked, versions
 from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
-from .results import NOT_RUN, RESULTS_DIR, Result, read_result, store_result
+from .results import CHANGED, NOT_RUN, RESULTS_DIR, Result, read_result, store_result
 from .run_key import stale_reason, unlocked_packages, unlocked_warning
 from .siteconfig import read_config
 from .status import Status, status_of
@@ -266,7 +266,6 @@ def changed_while_running(root: Path, entry: Entry, result: Result) -> list[str]
     The child noted a data file that changed (capture.CHANGED); the solution, read once, is
     checked here against the hash of what ran.
     """
-    from .capture import CHANGED
     from .files import sha256_file
 
     changed = [rel for rel, digest in result.deps.items() if digest == CHANGED]

@@ -32,6 +32,7 @@ FILE_NAME = re.compile(r"^(?:last-good/)?[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 class BadResult(ValueError):
     """A result.json that is not what this build writes (hand-edited, foreign, or hostile)."""
+CHANGED = "changed while the run read it"  # a file's hash in the record: the run is out of date
 LAST_GOOD = "last-good"  # a day's folder for the files of its last passing run
 RAN_ON = ("where", "device", "torch")  # what an ingested run may say of where it ran
 
@@ -212,15 +213,19 @@ def _project_path(rel: str) -> bool:
         rel != ".." and not rel.startswith("../"))
 
 
-def recorded_deps(root: Path) -> set[str]:
-    """Every journal file a stored run recorded reading (what `serve` watches)."""
+def recorded_deps(root: Path) -> tuple[set[str], set[str]]:
+    """Every journal file a stored run recorded reading (what `serve` watches), and those a run
+    saw change while it read them (its day is out of date)."""
     deps: set[str] = set()
+    changed: set[str] = set()
     for folder in sorted((root / RESULTS_DIR).glob("day-*")):
         number = folder.name.removeprefix("day-")
-        if number.isdigit():
-            result = load_result(root, int(number))
-            deps.update(result.deps if result else ())
-    return deps
+        result = load_result(root, int(number)) if number.isdigit() else None
+        for rel, digest in (result.deps if result else {}).items():
+            deps.add(rel)
+            if digest == CHANGED:
+                changed.add(rel)
+    return deps, changed
 
 
 def _regular_file(folder: Path, name: str) -> bool:

@@ -26,7 +26,7 @@ from .files import tree
 from .mkdocs_env import mkdocs_env
 from .pipeline import Options
 from .processes import die_with
-from .results import RESULTS_DIR, load_result
+from .results import recorded_deps
 
 WATCHED = ("entries", "solutions", "site_templates", "reviews")
 POLL_SECONDS = 0.2  # a poll stats the sources it watches, and reads no result
@@ -38,7 +38,7 @@ Snapshot = dict[str, tuple[int, int]]
 def serve(root: Path, options: Options, dev_addr: str,
           rebuild: Callable[[Options], int]) -> int:
     """Build, serve on `dev_addr` until Ctrl-C or SIGTERM, rebuilding docs/ on every change."""
-    before = snapshot(root, stored_deps(root)[0])
+    before = snapshot(root, recorded_deps(root)[0])
     # mkdocs serve builds its own copy of the site, so site/ is left to `build.py`.
     code = rebuild(replace(options, site=False))
     if code not in (EXIT_OK, EXIT_FAILED):
@@ -47,7 +47,7 @@ def serve(root: Path, options: Options, dev_addr: str,
     server = _start_mkdocs(root, dev_addr)
     try:
         with _signals_interrupt(signal.SIGTERM, signal.SIGHUP):
-            deps, changed = stored_deps(root)
+            deps, changed = recorded_deps(root)
             _watch(root, server, _after_build(root, before, deps, changed), deps,
                    lambda: rebuild(later))
     except KeyboardInterrupt:
@@ -119,7 +119,7 @@ def _watch(root: Path, server: subprocess.Popen, seen: Snapshot, deps: set[str],
         if now != seen:
             print(f"\nchanged: {_changes(seen, now)}; rebuilding", file=sys.stderr)
             rebuild()
-            deps, changed = stored_deps(root)
+            deps, changed = recorded_deps(root)
             seen = _after_build(root, now, deps, changed)
 
 
@@ -133,22 +133,6 @@ def _after_build(root: Path, before: Snapshot, deps: set[str], changed: set[str]
     """
     return {rel: before.get(rel, state) for rel, state in snapshot(root, deps).items()
             if rel not in changed}
-
-
-def stored_deps(root: Path) -> tuple[set[str], set[str]]:
-    """Every journal file a stored run read (what is watched), and those it saw change mid-run."""
-    from .capture import CHANGED
-
-    deps: set[str] = set()
-    changed: set[str] = set()
-    for folder in sorted((root / RESULTS_DIR).glob("day-*")):
-        number = folder.name.removeprefix("day-")
-        result = load_result(root, int(number)) if number.isdigit() else None
-        for rel, digest in (result.deps if result else {}).items():
-            deps.add(rel)
-            if digest == CHANGED:
-                changed.add(rel)
-    return deps, changed
 
 
 def snapshot(root: Path, deps: set[str]) -> Snapshot:

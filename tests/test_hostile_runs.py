@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from journal import serve
-from journal.capture import CHANGED
 from journal.pipeline import Events, Options, build
+from journal.results import CHANGED, recorded_deps
 from journal.workdir import COPY_LIMIT, DATA, keep_downloads
 from tests.helpers import make_journal, write
 
@@ -229,7 +229,7 @@ def test_serve_runs_a_day_again_when_a_file_it_read_changed_mid_run(ran):
             self.polls += 1
             return None if self.polls <= 1 else 0
 
-    deps, changed = serve.stored_deps(root)
+    deps, changed = recorded_deps(root)
     assert changed == {"solutions/table.csv"}
     seen = serve._after_build(root, serve.snapshot(root, deps), deps, changed)
     rebuilds = []

@@ -151,6 +151,7 @@ def test_invalid_input_at_start_serves_nothing(tmp_path, capsys):
 def test_polling_reads_no_stored_result_until_something_changed(built, monkeypatch):
     """A year of days is a year of result.json files: a poll stats sources, it parses none."""
     from journal import results, serve
+    from journal.results import recorded_deps
 
     class Server:  # mkdocs serve, as _watch sees it: running for five polls, then gone
         polls = 0
@@ -164,7 +165,7 @@ def test_polling_reads_no_stored_result_until_something_changed(built, monkeypat
     monkeypatch.setattr(results, "read_result",
                         lambda root, day: reads.append(day) or (None, None))
     days = len(list((built / "entries").glob("day-*.yaml")))
-    deps, _ = serve.stored_deps(built)  # as serve() does once a build is done
+    deps, _ = recorded_deps(built)  # as serve() does once a build is done
     seen = serve.snapshot(built, deps)
     serve._watch(built, Server(), seen, deps, rebuild=lambda: pytest.fail("nothing changed"))
     assert sorted(reads) == list(range(1, days + 1)), "each result read once, when watching began"
