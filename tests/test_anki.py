@@ -73,7 +73,7 @@ def test_entry_text_is_escaped_code_stays_code_and_math_is_mathjax(tmp_path):
     fronts = {fields[2]: fields[0] for _, fields, _ in notes}
     hostile = fronts[review.card_id(1, "Gap <script>alert(1)</script> in `a<b` and $x^2$")]
     assert hostile == ('<div class="context">Day 1 · 2025-01-01 · &lt;b&gt;bold&lt;/b&gt; task · '
-                       'c++ &amp; &lt;i&gt;</div><div class="gap">Gap &lt;script&gt;alert(1)'
+                       'C++ &amp; &lt;i&gt;</div><div class="gap">Gap &lt;script&gt;alert(1)'
                        '&lt;/script&gt; in <code>a&lt;b</code> and \\(x^2\\)</div>')
     emphasis = fronts[review.card_id(1, "Why view and unsqueeze differ")]
     assert emphasis.endswith('<div class="gap"><em>Why</em> <code>view</code> and '
