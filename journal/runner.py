@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from typing import Callable
 
-from .capture import FAULT, STACK_SIGNAL, THREADS, THREADS_SIGNAL, Job, child_main
-from .files import write_atomic
+from .capture import FAULT, STACK_SIGNAL, Job, child_main
 from .processes import alive, children, kill_tree
 
 STACK_DUMP_WAIT = 1.0  # seconds a run past its timeout gets to write its stack
@@ -60,7 +59,6 @@ class _Running:
     timeout: float
     server: int | None  # the fork server's pid, None for a spawned child
     alone: bool
-    threads: int = 1  # torch threads it was given or offered
 
 
 def _context():
@@ -92,11 +90,6 @@ def _start_fork_server() -> int | None:
     return forkserver._forkserver._forkserver_pid
 
 
-def threads_per_job(jobs: int) -> int:
-    """Torch threads per child, so jobs x threads never oversubscribes the cores."""
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
-
-
 def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
              on_start: Callable[[Job], None] = lambda job: None,
              on_done: Callable[[Outcome], None] = lambda outcome: None,
@@ -122,10 +115,7 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
                 on_start(item.job)
                 process.start()
                 running[process.sentinel] = _Running(process, item.job, time.monotonic(),
-                                                     item.timeout, server, item.alone,
-                                                     item.job.threads)
-            if not pending:
-                _offer_idle_cores(running)
+                                                     item.timeout, server, item.alone)
             for sentinel in _wait(running):
                 run = running.pop(sentinel)
                 outcome = _collect(run, running, timed_out=False)
@@ -144,25 +134,6 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
             kill_tree([run.process.pid])
             run.process.join()
     return outcomes
-
-
-def _offer_idle_cores(running: dict[int, _Running]) -> None:
-    """Fewer runs than cores and nothing left to start: the runs share the idle cores.
-
-    The child takes the offer between two Python steps (see capture._take_thread_offers);
-    one that is not ready for offers yet gets it on a later pass of the loop.
-    """
-    share = threads_per_job(len(running))
-    for run in running.values():
-        offer = run.job.outdir / THREADS
-        if share <= run.threads or not offer.exists():
-            continue
-        write_atomic(offer, str(share))  # read whole or not at all by the child
-        try:
-            os.kill(run.process.pid, THREADS_SIGNAL)
-        except ProcessLookupError:
-            continue
-        run.threads = share
 
 
 def _may_start(item: _Pending, running: dict[int, _Running]) -> bool:
