@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import sha256_bytes
-from .notebook import CELL_MAGIC, IPYTHON_LINE, PYTHON_CELL_MAGICS, cells_of
+from .ipython import translate
+from .notebook import cells_of
 from .source_cache import read_each
 
 API_LIST = Path(__file__).with_name("torch_api.txt")
@@ -62,18 +63,7 @@ def python_of(source: str, notebook: bool) -> list[str]:
         cells = cells_of(source)
     except ValueError:
         return []
-    code = []
-    for cell in cells:
-        text = cell["source"]
-        magic = CELL_MAGIC.match(text)
-        if cell["kind"] != "code" or magic and magic.group(1) not in PYTHON_CELL_MAGICS:
-            continue
-        lines = text.splitlines()
-        if magic:
-            lines = lines[1:]
-        code.append("\n".join(m.group(1) + "pass" if (m := IPYTHON_LINE.match(line)) else line
-                              for line in lines))
-    return code
+    return [translate(cell["source"]).code for cell in cells if cell["kind"] == "code"]
 
 
 def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[str]:
