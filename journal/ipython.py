@@ -68,6 +68,8 @@ def translate(source: str) -> Cell:
             return cell
         # The magic's line becomes an empty one: the body keeps its line numbers.
         body = "\n" * source[:first.end()].count("\n") + source[first.end():]
+        if cell.magic == "prun":
+            cell.notes.append("`%%prun` runs the cell without its profile, which only IPython prints")
         if cell.magic == "writefile":
             cell.text = source[first.end():].removeprefix("\n")
             cell.code = "\n" * source.count("\n")
@@ -118,6 +120,14 @@ def _magic(indent: str, target: str | None, written: str, name: str, args: str, 
     if call:
         cell.uses_shim = True
         return f"{indent}{assign}{call}"
+    if name == "prun" and args and not assign:  # the statement still runs, as in IPython
+        cell.notes.append(f"`{written.strip()}` runs without its profile, which only IPython prints")
+        words = args.split(" ")
+        while words and words[0].startswith("-"):  # its options: -s key, -l limit, -q, ...
+            flag = words.pop(0)
+            if flag in ("-D", "-l", "-s", "-T") and words:
+                words.pop(0)
+        return f"{indent}{' '.join(words)}"
     if name in INSTALLERS:
         return _skipped(indent, written, cell, _install_note(args))
     if name in ("sx", "system", "bash", "sh", "script"):
@@ -156,19 +166,19 @@ def _skipped(indent: str, written: str, cell: Cell, reason: str) -> str:
 
 
 def _install_note(args: str) -> str:
-    words = [w for w in shlex.split(args, posix=True) if not w.startswith("-")] if args else []
-    names = [w for w in words[1:]] if words[:1] == ["install"] else []
-    what = f"add {', '.join(f'`{n}`' for n in names)}" if names else "add the package"
+    words = [word for word in args.split() if not word.startswith("-")]
+    names = words[1:] if words[:1] == ["install"] else []
+    what = f"add {', '.join(f'`{name}`' for name in names)}" if names else "add the package"
     return (f"{what} to requirements.txt and run `pip install -r requirements.txt`; the build "
             "runs with what is installed")
 
 
 def _shell_note(command: str) -> str:
     words = command.split()
-    if words[:1] and words[0] in INSTALLERS or words[:2] in (["python", "-m"], ["python3", "-m"]) \
-            and words[2:3] == ["pip"]:
-        return _install_note(" ".join(words[words.index("pip") + 1:] if "pip" in words else
-                                      words[1:]))
+    if "pip" in words[1:3]:  # python -m pip install ...
+        return _install_note(" ".join(words[words.index("pip") + 1:]))
+    if words[:1] and words[0] in INSTALLERS + ("pip3",):
+        return _install_note(" ".join(words[1:]))
     return ("shell commands do not run in the build; do it in Python (os, shutil, "
             "subprocess.run) or once, before the build")
 

@@ -177,3 +177,22 @@ def test_the_api_index_reads_what_a_timed_line_calls():
     (0.0123456, "12.3 ms"), (2.5e-6, "2.5 \u03bcs"), (3.0, "3 s"), (75.5, "1min 15s"), (0, "0 ns")])
 def test_times_read_as_ipython_writes_them(seconds, shown):
     assert format_time(seconds) == shown
+
+
+def test_prun_runs_its_statement_without_the_profile():
+    cell = translate("%prun -s cumtime -q train(3)")
+    assert cell.code == "train(3)"
+    assert cell.notes == ["`%prun -s cumtime -q train(3)` runs without its profile, which only "
+                          "IPython prints"]
+
+
+@pytest.mark.parametrize(("line", "advice"), [
+    ("!pip install einops torchmetrics", "add `einops`, `torchmetrics` to requirements.txt"),
+    ("!python -m pip install -q einops", "add `einops` to requirements.txt"),
+    ("%conda install -y scipy", "add `scipy` to requirements.txt"),
+    ("files = !ls data", "shell commands do not run in the build"),
+])
+def test_installs_and_shell_lines_say_what_to_do(line, advice):
+    cell = translate(line)
+    assert cell.code == "pass"
+    assert cell.notes[0].startswith("skipped `") and advice in cell.notes[0]
