@@ -4,11 +4,13 @@ for the whole run, the machine's own unless the entry asks for another."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+from journal import runner
 from journal.catalog import load_catalog
 from journal.entries import load_entries
 from journal.pipeline import Options, build
@@ -85,3 +87,36 @@ def test_only_an_explicit_thread_count_is_part_of_the_run_key(tmp_path):
     first, second, _ = load_entries(root, load_catalog())
     assert "threads" not in first.run_settings()
     assert second.run_settings()["threads"] == 2
+
+
+# --- which runs go together: never more torch threads than cores -------------------------
+
+
+def job(tmp_path, name: str, source: str, threads: int | None = None):
+    from journal.capture import Job
+
+    solution = tmp_path / name
+    solution.write_text(source)
+    return Job(1, tmp_path, solution, tmp_path, tmp_path, threads)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to share")
+def test_a_run_takes_the_cores_of_the_threads_it_will_use(tmp_path):
+    cores = os.cpu_count()
+    assert runner.cores_taken(job(tmp_path, "a.py", "import torch\n")) == cores
+    assert runner.cores_taken(job(tmp_path, "b.py", "torch.set_num_threads( 1 )\n")) == 1
+    assert runner.cores_taken(job(tmp_path, "c.ipynb", '"torch.set_num_threads(1)\\n"')) == 1
+    assert runner.cores_taken(job(tmp_path, "d.py", "print(1)\n", threads=1)) == 1
+    assert runner.cores_taken(job(tmp_path, "e.py", "print(1)\n", threads=999)) == cores
+
+
+@pytest.mark.skipif(os.cpu_count() != 2, reason="counts cores on a two-core machine")
+def test_runs_start_only_while_their_threads_fit_the_idle_cores(tmp_path):
+    whole, first, second = (runner._Pending(job(tmp_path, f"{n}.py", "x = 1\n"), 60, cores)
+                            for n, cores in (("whole", 2), ("first", 1), ("second", 1)))
+    running = {}
+    assert runner._next_to_start([whole, first], running) is whole, "nothing runs: first in order"
+    running[1] = runner._Running(None, whole.job, 0.0, 60, None, False, whole.cores)
+    assert runner._next_to_start([first, second], running) is None
+    running = {1: runner._Running(None, first.job, 0.0, 60, None, False, first.cores)}
+    assert runner._next_to_start([whole, second], running) is second, "the one that fits"
