@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -38,7 +39,7 @@ LONG_DAY = "day12_mlp_regression"
 SECONDS_PER_EPOCH_PROBE = 6  # epochs the calibration times
 # Decimal numbers a day prints; lines that print a duration are not the learner's numbers.
 NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
-TIMING = re.compile(r"CPU times|Wall time|per loop|^\[journal\]|\d+ rounds? in ")
+TIMING = re.compile(r"CPU times|Wall time|per loop|slowest run took|^\[journal\]|\d+ rounds? in ")
 
 CORPUS: dict[str, list[str]] = {
     "day01_linear_regression": [
@@ -325,9 +326,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="journal-jupyter-") as tmp:
         notebooks = Path(tmp) / "notebooks"
         lay_out(notebooks, epochs)
+        print(f"load average before Jupyter: {load()}", flush=True)
         in_jupyter = jupyter(Path(shutil.copytree(notebooks, Path(tmp) / "jupyter")))
+        print(f"load average before build.py: {load()}", flush=True)
         whole, root = journal(Path(tmp) / "journal", notebooks)
+        print(f"load average after build.py: {load()}", flush=True)
         report(in_jupyter, whole, root, epochs)
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): on a shared machine, say what else ran."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def report(in_jupyter: dict[str, tuple[float, str]], whole: float, root: Path, epochs: int) -> None:
