@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import sha256_bytes
-from .notebook import CELL_MAGIC, IPYTHON_LINE, PYTHON_CELL_MAGICS, cells_of
+from .ipython import translate
+from .notebook import cells_of
 from .source import parse
 from .source_cache import read_each
 
 API_LIST = Path(__file__).with_name("torch_api.txt")
+IMPORTERS = {"import_module", "__import__"}  # importlib.import_module("x"), __import__("x")
 DOCS = "https://pytorch.org/docs/stable/"
 # Namespaces documented on one page, each name an anchor on it; the rest have a page per name
 # under generated/ (https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html).
@@ -63,18 +65,7 @@ def python_of(source: str, notebook: bool) -> list[str]:
         cells = cells_of(source)
     except ValueError:
         return []
-    code = []
-    for cell in cells:
-        text = cell["source"]
-        magic = CELL_MAGIC.match(text)
-        if cell["kind"] != "code" or magic and magic.group(1) not in PYTHON_CELL_MAGICS:
-            continue
-        lines = text.splitlines()
-        if magic:
-            lines = lines[1:]
-        code.append("\n".join(m.group(1) + "pass" if (m := IPYTHON_LINE.match(line)) else line
-                              for line in lines))
-    return code
+    return [translate(cell["source"]).code for cell in cells if cell["kind"] == "code"]
 
 
 def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[str]:
@@ -95,11 +86,8 @@ def string_literals(source: str, notebook: bool = False) -> list[str]:
     `HERE / "data" / "day02.csv"`), read the way `apis_in` reads code."""
     found: dict[str, None] = {}
     for code in python_of(source, notebook):
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
+        tree = parse(code)
+        for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and "\n" not in node.value and 0 < len(node.value) < 256:
                 found[node.value] = None
@@ -123,20 +111,32 @@ def _path_parts(node: ast.AST) -> list[str]:
     return []
 
 
-def module_names(source: str, notebook: bool = False) -> list[str]:
-    """The top-level modules `source` imports (`from utils import load` -> utils), once each."""
-    found: dict[str, None] = {}
+def imported_modules(source: str | bytes, notebook: bool = False) -> set[str]:
+    """The top-level modules `source` imports itself, wherever the import stands (in a function,
+    under `try:`), with literal dynamic imports too. Relative imports name the journal's own
+    files, whose hashes the key already covers. A cell that does not parse names none."""
+    if notebook and isinstance(source, bytes):
+        source = source.decode("utf-8", errors="replace")
+    tops: set[str] = set()
     for code in python_of(source, notebook):
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(dict.fromkeys(a.name.split(".")[0] for a in node.names))
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                found[node.module.split(".")[0]] = None
-    return list(found)
+        tree = parse(code)  # bytes: a PEP 263 coding cookie is honoured
+        for node in ast.walk(tree) if tree else ():
+            tops |= _names_imported(node)
+    return tops
+
+
+def _names_imported(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {alias.name.partition(".")[0] for alias in node.names}
+    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        return {node.module.partition(".")[0]}
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", None)
+        name = node.args[0].value
+        if called in IMPORTERS and isinstance(name, str) and name and not name.startswith("."):
+            return {name.partition(".")[0]}
+    return set()
 
 
 class _Finder:

@@ -48,9 +48,6 @@ RECORD = "result.json"  # the run's record, as the child leaves it for the paren
 LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
 STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
-# Sent when cores fall idle: the run may use the thread count the runner wrote in THREADS.
-THREADS_SIGNAL = signal.SIGUSR2
-THREADS = "threads"
 EXECUTED = "executed.sha256"  # the hash of the solution's bytes the run executed
 JOURNAL_DIR = str(Path(__file__).parent) + os.sep
 # The process this module was imported in: the fork server, when children are forked.
@@ -69,7 +66,7 @@ class Job:
     solution: Path
     workdir: Path  # the run's working folder: whatever the solution writes lands here
     outdir: Path  # where the child puts figures, charts, the log and its record
-    threads: int
+    threads: int | None = None  # torch threads its entry asks for; None: the machine's default
 
 
 def child_main(job: Job) -> None:
@@ -228,7 +225,6 @@ def _isolate(job: Job) -> None:
     sys.dont_write_bytecode = True  # never leave __pycache__ inside the learner's solutions/
     os.environ["MPLBACKEND"] = "Agg"
     _reset_state(job.threads)
-    _take_thread_offers(job)
 
 
 def _log_stream(fd: int):
@@ -246,14 +242,18 @@ def _reopen_streams() -> None:
             setattr(sys, name, _log_stream(fd))
 
 
-def _reset_state(threads: int) -> None:
-    """Undo what the fork server's warm-up touched, so numbers match a standalone run."""
+def _reset_state(threads: int | None) -> None:
+    """Undo what the fork server's warm-up touched, so numbers match a standalone run.
+
+    The thread count is set once, for the whole run: a sum or a matrix product split over
+    another number of threads ends in other last digits, and so would every later step.
+    """
     import torch
 
     from .seed import INITIAL_SEED
 
     torch.manual_seed(INITIAL_SEED)
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads or machine_threads())
     random.seed()
     try:
         import numpy
@@ -263,33 +263,18 @@ def _reset_state(threads: int) -> None:
         pass
 
 
-def _take_thread_offers(job: Job) -> None:
-    """Use more threads when the runner says cores fell idle, unless the solution chose its own.
+def machine_threads() -> int:
+    """The torch thread count a plain `python FILE` gets on this machine.
 
-    A solution that calls torch.set_num_threads keeps its count: its numbers may depend on it.
-    The THREADS file appears only once the handler is in place, so no offer can arrive before
-    (SIGUSR2's default action would end the run).
+    The fork server read it before its warm-up set one thread; a spawned child is itself a
+    fresh interpreter, whose torch has not been told otherwise.
     """
+    warm = sys.modules.get("journal.warm")
+    if warm is not None:
+        return warm.MACHINE_THREADS
     import torch
 
-    own_choice = torch.set_num_threads
-    chosen: list[int] = []
-
-    def set_num_threads(count: int) -> None:
-        chosen.append(count)
-        own_choice(count)
-
-    def offer(signum, frame) -> None:
-        try:
-            count = int((job.outdir / THREADS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not chosen and count > torch.get_num_threads():
-            own_choice(count)
-
-    torch.set_num_threads = set_num_threads
-    signal.signal(THREADS_SIGNAL, offer)
-    (job.outdir / THREADS).write_text(str(job.threads), encoding="utf-8")
+    return torch.get_num_threads()
 
 
 def _forget_fork_server() -> None:

@@ -25,16 +25,20 @@ def scrubber(root: Path, workdir: Path | None = None) -> Callable[[str], str]:
     """A function that cleans one text: escapes removed, this machine's paths made relative.
 
     `workdir` is the run's scratch folder: a path in it is named as the solution named it.
+    A path is found wherever it stands: alone, quoted, after `=`, `:` or `,` (`PATH` lists,
+    `-Wl,-rpath,/...`), glued to a flag (`-L/...`, `-I/...`) or inside a `file://` URL.
     """
     names = _prefixes(root, workdir)
     if not names:
         return strip_ansi
-    # Longest first, so a folder inside another is named by the closer one; a prefix counts
-    # only at a path boundary (`/tmp/x` is not a prefix of `/tmp/xy`, nor is a URL's `/tmp`).
+    # Longest first, so a folder inside another is named by the closer one; a prefix ends
+    # at a path boundary (`/tmp/x` is not a prefix of `/tmp/xy`).
     ordered = sorted(names, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, ordered)) + r")(?:(/)|(?![\w.-]))")
+    pattern = re.compile("(" + "|".join(map(re.escape, ordered)) + r")(?:(/)|(?![\w-]|\.[\w-]))")
 
     def name(match: re.Match) -> str:
+        if not _starts_a_path(match.string, match.start()):
+            return match.group(0)
         inside, bare = names[match.group(1)]
         return inside if match.group(2) else bare
 
@@ -42,6 +46,22 @@ def scrubber(root: Path, workdir: Path | None = None) -> Callable[[str], str]:
         text = strip_ansi(text)
         return pattern.sub(name, text) if "/" in text or "\\" in text else text
     return clean
+
+
+def _starts_a_path(text: str, at: int) -> bool:
+    """Whether a machine folder found at `at` begins a path, rather than sitting inside one.
+
+    `/tmp` in `/var/tmp/x`, `build/tmp` or `https://host/tmp` is part of another path; in
+    `-L/tmp/x`, `PATH=/tmp:/usr/bin` or `file:///tmp/x` it is the path itself.
+    """
+    if text.endswith("file://", 0, at):
+        return True
+    start = at
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+        start -= 1
+    if start < at and text[start] != "-":  # `build/tmp`: a folder name before it, not a flag
+        return False
+    return start == 0 or text[start - 1] not in "/~.$\\"
 
 
 def _prefixes(root: Path, workdir: Path | None) -> dict[str, tuple[str, str]]:

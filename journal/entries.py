@@ -30,6 +30,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Dates a journal can have: a typo like 0025 or 9999 is a mistake, not a day to lay out.
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 MAX_DAY = 9999
+MAX_THREADS = 1024
 # Generous limits that keep one entry from writing megabytes of pages (characters, items).
 MAX_CHARS = {"task": 300, "tags": 40, "gaps": 2000, "learnings": 2000, "metric": 200,
              "title": 300, "url": 2000}
@@ -62,6 +63,7 @@ class Entry:
     learnings: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
     timeout: float | None = None
+    threads: int | None = None  # torch threads for its run; None: what `python FILE` gets here
     expect: str = "pass"
     requires: str | None = None
     metric: str | None = None
@@ -79,9 +81,13 @@ class Entry:
         """What about this entry changes a run's outcome: text edits and the headline `metric`
         are not in it, so they re-run nothing. `timeout` is not either: a run that passed
         passes with any timeout it fits in, and one that timed out is keyed by the timeout
-        it had (see `results.cache_key`).
+        it had (see `results.cache_key`). `threads` is, when the entry sets it: the machine's
+        own default is not, so a result made on another core count still counts here.
         """
-        return {"solution": self.solution, "requires": self.requires}
+        settings = {"solution": self.solution, "requires": self.requires}
+        if self.threads is not None:
+            settings["threads"] = self.threads
+        return settings
 
 
 def day_slug(day: int) -> str:
@@ -353,6 +359,14 @@ def _seconds(doc, key, value, root, catalog):
     return value
 
 
+def _threads(doc, key, value, root, catalog):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_THREADS:
+        doc.report(key, f"'threads' must be a whole number of torch threads from 1 to "
+                   f"{MAX_THREADS} (e.g. `threads: 4`), got {shown(value)}; leave it out to use "
+                   "what `python` uses on this machine")
+    return value
+
+
 def _tags(doc, key, value, root, catalog):
     kept: dict[str, str] = {}  # one tag once, as first spelled: `[CNN, cnn]` is `[CNN]`
     for tag in _text_list(doc, key, value, root, catalog):
@@ -399,6 +413,7 @@ FIELDS: dict[str, tuple[Callable, str | None]] = {
     "resources": (_resources, None),
     "solution": (_solution, "solutions/day09_cnn.py"),
     "timeout": (_seconds, None),
+    "threads": (_threads, None),
     "expect": (_choice(EXPECT), None),
     "requires": (_choice(REQUIRES), None),
     "metric": (_text, None),

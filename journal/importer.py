@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .apis import module_names, string_literals
+from .apis import imported_modules, string_literals
 from .catalog import TIERS, Catalog, load_catalog
 from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .errors import InputError, Mistake, shown
@@ -785,7 +785,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
                 found.update(_data_folder(source, rel, folder, plan))
         elif _is_data(path, folder):
             found["solutions/" + Path(rel).as_posix()] = path
-    for name in module_names(text, notebook):
+    for name in sorted(imported_modules(text, notebook)):
         path = source.parent / f"{name}.py"
         if path.is_file() and not path.is_symlink() and path != source:
             found[f"solutions/{name}.py"] = path

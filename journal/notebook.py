@@ -1,8 +1,8 @@
 """Notebooks as solutions: read a .ipynb's cells, and run its code cells inside the child.
 
 The code cells run in order in one `__main__` namespace, as a plain Python script would, with
-the figures each cell leaves open saved right after it. IPython-only lines (magics, shell
-escapes) have no meaning outside Jupyter: they are skipped with a note in the output.
+the figures each cell leaves open saved right after it. IPython lines keep their meaning where
+plain Python can give it (`journal.ipython`); the rest are skipped with a note in the output.
 """
 
 from __future__ import annotations
@@ -11,20 +11,17 @@ import ast
 import json
 import linecache
 import os
-import re
 import sys
 import types
 from typing import TYPE_CHECKING
 
+from . import ipython
 from .source import decode
 
 if TYPE_CHECKING:  # the child imports capture anyway; the renderer must not need it
     from .capture import FigureSaver, Job
     from .results import Result
 
-IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$")
-CELL_MAGIC = re.compile(r"\s*%%(\w+)")
-PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")  # their body runs as Python
 CELL_FILE = "{solution}, cell {number}"  # how tracebacks name a cell: "solutions/x.ipynb, cell 2"
 
 
@@ -132,36 +129,32 @@ def run_notebook(job: Job, figures: FigureSaver, result: Result, fail, exited,
 
 
 def _run_cell(job: Job, cell: dict, namespace: dict) -> None:
-    """Run one code cell; like Jupyter, show the value of a final bare expression."""
-    source = _plain_python(cell["source"], cell["number"])
-    # Tracebacks and their source lines name the cell: "solutions/x.ipynb, cell 2", line 3.
+    """Run one code cell as Jupyter would: IPython lines translated, the value of a final
+    bare expression shown, under the cell's `%%magic` if it has one."""
+    plain = ipython.translate(cell["source"])
+    for note in plain.notes:
+        print(f"[journal] cell {cell['number']}: {note}")
+    if plain.uses_shim:
+        namespace[ipython.SHIM] = ipython
+    # Tracebacks and their source lines name the cell: "solutions/x.ipynb, cell 2", line 3,
+    # and show the learner's own line: the translation keeps every line where it was.
     filename = CELL_FILE.format(solution=os.path.relpath(job.solution, job.root),
                                 number=cell["number"])
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    tree = ast.parse(source, filename)
+    lines = cell["source"].splitlines(True)
+    linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
+    tree = ast.parse(plain.code, filename)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, filename, "exec"), namespace)
-    if last is not None:
-        value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
-        if value is not None and not source.rstrip().endswith(";"):
-            print(repr(value))
+    code = compile(tree, filename, "exec")
+    value = compile(ast.Expression(last.value), filename, "eval") if last else None
 
+    def body():
+        exec(code, namespace)
+        return eval(value, namespace) if value else None
 
-def _plain_python(source: str, number: int) -> str:
-    """The cell with IPython-only lines turned into `pass`, line numbers kept.
+    quiet = cell["source"].rstrip().endswith(";")
 
-    A cell magic whose body is not Python (%%bash, %%html, ...) skips the whole cell.
-    """
-    magic = CELL_MAGIC.match(source)
-    if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
-        print(f"[journal] cell {number}: skipped, a `%%{magic.group(1)}` cell is not Python")
-        return "\n" * source.count("\n")
-    lines = []
-    for line in source.splitlines():
-        match = IPYTHON_LINE.match(line)
-        if match:
-            print(f"[journal] cell {number}: skipped `{match.group(2).strip()}` (IPython "
-                  "only; the journal runs notebooks as plain Python)")
-            line = f"{match.group(1)}pass"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
+    def show(result) -> None:
+        if result is not None and not quiet:
+            print(repr(result))
+
+    ipython.run_cell(plain, body, show, namespace)

@@ -337,14 +337,14 @@ def _run(root: Path, to_run: list[Entry], days: dict[int, Day], options: Options
     scratch = root / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)  # what a killed build left behind
     parallel = max(1, min(options.jobs or os.cpu_count() or 1, len(to_run)))
-    threads = runner.threads_per_job(parallel)
     by_day = {e.day: e for e in to_run}
     jobs = []
     for entry in to_run:
         base = scratch / entry.slug
         (base / "work").mkdir(parents=True)
         (base / "out").mkdir()
-        job = Job(entry.day, root, root / entry.solution, base / "work", base / "out", threads)
+        job = Job(entry.day, root, root / entry.solution, base / "work", base / "out",
+                  entry.threads)
         jobs.append((job, options.timeout_for(entry)))
 
     def done(outcome) -> None:

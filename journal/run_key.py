@@ -10,13 +10,12 @@ either. `stale_reason` is the one place that decides a day is out of date, and s
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import sys
 from pathlib import Path
 
-from .apis import python_of
+from .apis import imported_modules
 from .entries import Entry
 from .environment import LOCK, LOCK_SOURCE, canonical, installed, locked, packages_of
 from .files import sha256_bytes, sha256_file, tree
@@ -24,41 +23,9 @@ from .results import PASSED, TIMED_OUT, Result
 
 CODE_SUFFIXES = (".py", ".ipynb")
 SHOWN = 3  # packages named in a reason line; the rest are counted
-IMPORTERS = {"import_module", "__import__"}  # importlib.import_module("x"), __import__("x")
 
 
 # --- what the run's own code imports --------------------------------------------------------
-
-
-def imported_modules(source: str | bytes, notebook: bool = False) -> set[str]:
-    """The top-level modules `source` imports itself, wherever the import stands (in a function,
-    under `try:`), with literal dynamic imports too. Relative imports name the journal's own
-    files, whose hashes the key already covers. A cell that does not parse names none."""
-    if notebook and isinstance(source, bytes):
-        source = source.decode("utf-8", errors="replace")
-    tops: set[str] = set()
-    for code in python_of(source, notebook):
-        try:
-            tree = ast.parse(code)  # bytes: a PEP 263 coding cookie is honoured
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in ast.walk(tree):
-            tops |= _names_imported(node)
-    return tops
-
-
-def _names_imported(node: ast.AST) -> set[str]:
-    if isinstance(node, ast.Import):
-        return {alias.name.partition(".")[0] for alias in node.names}
-    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
-        return {node.module.partition(".")[0]}
-    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-            node.func, "id", None)
-        name = node.args[0].value
-        if called in IMPORTERS and isinstance(name, str) and name and not name.startswith("."):
-            return {name.partition(".")[0]}
-    return set()
 
 
 def packages_imported(root: Path, deps: dict[str, str] | list[str]) -> dict[str, str]:

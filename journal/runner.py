@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import time
@@ -22,13 +23,14 @@ from dataclasses import dataclass
 from multiprocessing import connection
 from typing import Callable
 
-from .capture import FAULT, STACK_SIGNAL, THREADS, THREADS_SIGNAL, Job, child_main
-from .files import write_atomic
+from .capture import FAULT, STACK_SIGNAL, Job, child_main
 from .processes import alive, children, kill_tree
 
 STACK_DUMP_WAIT = 1.0  # seconds a run past its timeout gets to write its stack
 SERVER_DEATH_WAIT = 1.0  # its pipes close as it dies, a moment before /proc shows it dead
 LOST_EXIT_CODE = 255  # what multiprocessing reports for a child whose fork server died
+# A solution that sets its own thread count, as the seed's do: `torch.set_num_threads(1)`.
+OWN_THREADS = re.compile(rb"torch\.set_num_threads\(\s*(\d+)\s*\)")
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -49,6 +51,7 @@ class Outcome:
 class _Pending:
     job: Job
     timeout: float
+    cores: int
     alone: bool = False  # suspected of killing the fork server: nothing runs beside it
 
 
@@ -60,7 +63,7 @@ class _Running:
     timeout: float
     server: int | None  # the fork server's pid, None for a spawned child
     alone: bool
-    threads: int = 1  # torch threads it was given or offered
+    cores: int  # the cores its torch threads keep busy (see cores_taken)
 
 
 def _context():
@@ -92,19 +95,15 @@ def _start_fork_server() -> int | None:
     return forkserver._forkserver._forkserver_pid
 
 
-def threads_per_job(jobs: int) -> int:
-    """Torch threads per child, so jobs x threads never oversubscribes the cores."""
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
-
-
 def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
              on_start: Callable[[Job], None] = lambda job: None,
              on_done: Callable[[Outcome], None] = lambda outcome: None,
              on_tick: Callable[[list[tuple[Job, float]]], None] = lambda running: None,
              ) -> list[Outcome]:
-    """Run (job, timeout) pairs, at most `parallel` at once, in the order given."""
+    """Run (job, timeout) pairs, at most `parallel` at once, in the order given, each started
+    as soon as its threads fit the idle cores (the first in order that fits goes first)."""
     context = _context()
-    pending = [_Pending(job, timeout) for job, timeout in jobs]
+    pending = [_Pending(job, timeout, cores_taken(job)) for job, timeout in jobs]
     running: dict[int, _Running] = {}
     outcomes = []
 
@@ -114,8 +113,8 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
 
     try:
         while pending or running:
-            while pending and len(running) < parallel and _may_start(pending[0], running):
-                item = pending.pop(0)
+            while len(running) < parallel and (item := _next_to_start(pending, running)):
+                pending.remove(item)
                 server = _start_fork_server()
                 process = context.Process(target=child_main, args=(item.job,),
                                           name=f"day-{item.job.day:02d}")
@@ -123,9 +122,7 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
                 process.start()
                 running[process.sentinel] = _Running(process, item.job, time.monotonic(),
                                                      item.timeout, server, item.alone,
-                                                     item.job.threads)
-            if not pending:
-                _offer_idle_cores(running)
+                                                     item.cores)
             for sentinel in _wait(running):
                 run = running.pop(sentinel)
                 outcome = _collect(run, running, timed_out=False)
@@ -146,28 +143,37 @@ def run_jobs(jobs: list[tuple[Job, float]], parallel: int,
     return outcomes
 
 
-def _offer_idle_cores(running: dict[int, _Running]) -> None:
-    """Fewer runs than cores and nothing left to start: the runs share the idle cores.
+def cores_taken(job: Job) -> int:
+    """How many cores a run's torch threads keep busy: its entry's `threads:`, else the count
+    its solution sets itself (`torch.set_num_threads(1)`, read from its text), else the
+    machine's default, every core (torch's own default is at most that).
 
-    The child takes the offer between two Python steps (see capture._take_thread_offers);
-    one that is not ready for offers yet gets it on a later pass of the loop.
+    Only the scheduling reads this: a guess that is wrong costs time, never other numbers.
     """
-    share = threads_per_job(len(running))
-    for run in running.values():
-        offer = run.job.outdir / THREADS
-        if share <= run.threads or not offer.exists():
-            continue
-        write_atomic(offer, str(share))  # read whole or not at all by the child
+    count = job.threads
+    if count is None:
         try:
-            os.kill(run.process.pid, THREADS_SIGNAL)
-        except ProcessLookupError:
-            continue
-        run.threads = share
+            own = OWN_THREADS.search(job.solution.read_bytes())
+        except OSError:
+            own = None
+        count = int(own.group(1)) if own else None
+    cores = os.cpu_count() or 1
+    return max(1, min(count or cores, cores))
 
 
-def _may_start(item: _Pending, running: dict[int, _Running]) -> bool:
-    """A run suspected of killing the fork server runs with nothing beside it."""
-    return not running or not (item.alone or any(run.alone for run in running.values()))
+def _next_to_start(pending: list[_Pending], running: dict[int, _Running]) -> _Pending | None:
+    """The first pending run whose threads fit the idle cores, or the first when none runs.
+
+    Two runs whose threads together outnumber the cores slow each other down many times over
+    (OpenMP threads wait for each other at every operation), so such runs take turns. A run
+    suspected of killing the fork server runs with nothing beside it.
+    """
+    if not running:
+        return pending[0] if pending else None
+    if any(run.alone for run in running.values()):
+        return None
+    idle = (os.cpu_count() or 1) - sum(run.cores for run in running.values())
+    return next((item for item in pending if not item.alone and item.cores <= idle), None)
 
 
 def _retry(run: _Running) -> _Pending:
@@ -175,7 +181,7 @@ def _retry(run: _Running) -> _Pending:
     for folder in (run.job.workdir, run.job.outdir):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    return _Pending(run.job, run.timeout, alone=True)
+    return _Pending(run.job, run.timeout, run.cores, alone=True)
 
 
 def _wait(running: dict[int, _Running]) -> list[int]:

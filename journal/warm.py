@@ -3,7 +3,8 @@
 Importing torch, matplotlib and tensorboard costs seconds per process, and the first optimizer
 step lazily imports hundreds more modules. The fork server imports this module, does a tiny
 training step on one thread (so no thread pool exists at fork time), and each child forked
-from it starts with all of that already in memory.
+from it starts with all of that already in memory. Before that, it reads the thread count torch
+chooses on this machine, which every run gets back unless its entry asks for another.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot  # noqa: E402,F401
 import torch  # noqa: E402
+
+# What `python FILE` and a Jupyter kernel use here: read before the warm-up sets one thread.
+MACHINE_THREADS = torch.get_num_threads()
 import torch.utils.tensorboard  # noqa: E402,F401
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402,F401
 

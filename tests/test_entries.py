@@ -88,6 +88,11 @@ CASES = [
         "seconds (e.g. `timeout: 120`), got -5"),
     bad("timeout-nan", day2(timeout=".nan"), 13, "'timeout' must be a positive number of seconds"),
     bad("timeout-as-text", day2(timeout="10 minutes"), 13, "got '10 minutes'"),
+    bad("threads-zero", day2(threads="0"), 13, "'threads' must be a whole number of torch "
+        "threads from 1 to 1024 (e.g. `threads: 4`), got 0; leave it out to use what `python` "
+        "uses on this machine"),
+    bad("threads-fraction", day2(threads="1.5"), 13, "'threads' must be a whole number"),
+    bad("threads-as-text", day2(threads="all"), 13, "got 'all'"),
     bad("unknown-key", day2(learnings=None, learning="\n  - A misspelled field"), 11,
         "unknown field 'learning'; did you mean 'learnings'?"),
     bad("unknown-key-no-guess", day2(mood="great"), 13, "unknown field 'mood'; known fields: day,"),

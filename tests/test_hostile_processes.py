@@ -5,6 +5,7 @@ own run, and nothing of it outlives the run or reaches the build's terminal raw.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -202,11 +203,17 @@ INNOCENT, CULPRIT = 1, 2
 @pytest.fixture(scope="module")
 def server_killed(tmp_path_factory):
     """The culprit kills its parent, the fork server, while the innocent day is running."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs two cores to run two one-thread days side by side")
     base = tmp_path_factory.mktemp("server")
+    # One torch thread each, so the two days run side by side on two cores.
     innocent = f'''
 import os
 import time
 
+import torch
+
+torch.set_num_threads(1)
 open(os.path.join("{base}", f"innocent-{{os.getpid()}}"), "w").close()
 time.sleep(2)  # still running when the culprit strikes
 ''' + toy_solution()
@@ -215,6 +222,9 @@ import os
 import signal
 import time
 
+import torch
+
+torch.set_num_threads(1)
 for _ in range(600):  # until the innocent day has started
     if any(name.startswith("innocent-") for name in os.listdir("{base}")):
         break

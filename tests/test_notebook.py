@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from journal.notebook import _plain_python, cells_of
+from journal.notebook import cells_of
 from journal.pipeline import Options, build
 from tests.helpers import entry_yaml, make_journal
 
@@ -143,17 +143,3 @@ def test_cells_of_numbers_code_cells_and_drops_raw_ones():
 def test_cells_of_refuses_what_is_no_notebook(text):
     with pytest.raises(ValueError):
         cells_of(text)
-
-
-def test_ipython_lines_become_pass_keeping_indentation_and_line_numbers(capsys):
-    source = "x = 1\nif x:\n    !ls\n    %time y = 2\nz = 3"
-    plain = _plain_python(source, 4)
-    assert plain.splitlines() == ["x = 1", "if x:", "    pass", "    pass", "z = 3"]
-    compile(plain, "cell", "exec")
-    assert capsys.readouterr().out.count("[journal] cell 4: skipped") == 2
-
-
-def test_a_cell_magic_that_is_not_python_skips_the_whole_cell(capsys):
-    assert _plain_python("%%bash\necho hi\nls", 1).strip() == ""
-    assert "a `%%bash` cell is not Python" in capsys.readouterr().out
-    assert _plain_python("%%time\nz = 1", 2).splitlines() == ["pass", "z = 1"]

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from journal import cli
+from journal.apis import imported_modules
 from journal.catalog import load_catalog
 from journal.entries import load_entries
 from journal.environment import canonical, locked, versions
 from journal.results import load_result
-from journal.run_key import imported_modules, stale_reason
+from journal.run_key import stale_reason
 from tests.helpers import REPO, install_package, make_journal, write
 from tests.test_notebook import notebook
 
