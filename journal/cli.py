@@ -138,65 +138,56 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="build.py", description="Build the TorchLeet journal: "
                                      "run each day's solution, render its pages, build the site.")
     commands = parser.add_subparsers(dest="command")
-    run = commands.add_parser("build", help="run what changed, render docs/, build site/ (default)")
-    _add_build_options(run)
-    run.set_defaults(func=cmd_build)
-    status = commands.add_parser("status", help="say which days a build would run, and why, "
-                                 "running nothing")
+
+    def command(name: str, func, help: str, root: bool = True) -> argparse.ArgumentParser:
+        """A sub-command working on the journal in --root (the current folder by default)."""
+        sub = commands.add_parser(name, help=help)
+        sub.add_argument("--root", type=Path, default=Path.cwd(), help="the journal's folder "
+                         "(default: the current folder)" if root else argparse.SUPPRESS)
+        sub.set_defaults(func=func)
+        return sub
+
+    _add_build_options(command("build", cmd_build, "run what changed, render docs/, build site/ "
+                               "(default)"))
+    status = command("status", cmd_status, "say which days a build would run, and why, "
+                     "running nothing")
     status.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                         help="as for build: a day that no longer fits its timeout runs again")
-    status.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the journal's folder (default: the current folder)")
-    status.set_defaults(func=cmd_status)
-    new = commands.add_parser("new", help="start the next day: an entry and a solution skeleton")
+    new = command("new", cmd_new, "start the next day: an entry and a solution skeleton")
     new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
     new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
     new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
     new.add_argument("--notebook", action="store_true",
                      help="write the solution as a Jupyter notebook (.ipynb) instead of a script")
-    new.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    new.set_defaults(func=cmd_new)
-    serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on change")
+    serve = command("serve", cmd_serve, "build, serve with live reload, rebuild on change")
     _add_build_options(serve)
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", type=_dev_addr,
                        help="address to serve on, IP:PORT (default: %(default)s)")
-    serve.set_defaults(func=cmd_serve)
-    init = commands.add_parser("init", help="start a journal of your own in a new folder")
+    init = command("init", cmd_init, "start a journal of your own in a new folder", root=False)
     init.add_argument("dir", type=Path, help="the new journal's folder (new or empty)")
     init.add_argument("--title", help='the site\'s title (default: "My PyTorch journal")')
     init.add_argument("--author", help="your name (default: git's user.name)")
     init.add_argument("--repo", help="its GitHub repository, owner/name or URL; sets repo_url "
                       "and site_url (default: your-github-user/<folder name>)")
-    init.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    init.set_defaults(func=cmd_init)
-    log = commands.add_parser("import", help="turn a hand-kept progress table (Markdown) and "
-                              "its notebooks into entries")
+    log = command("import", cmd_import, "turn a hand-kept progress table (Markdown) and its "
+                  "notebooks into entries")
     log.add_argument("table", type=Path, help="the Markdown file with the progress table")
     log.add_argument("--solutions", type=Path, help="the folder of its notebooks and scripts "
                      "(default: the table's folder)")
     log.add_argument("--start", type=_iso_date, help="without git history, day 1's date "
                      "(YYYY-MM-DD); the others follow one a day (default: today, to check)")
     log.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    log.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    log.set_defaults(func=cmd_import)
-    review = commands.add_parser("review", help="review the gaps that are due, in the terminal")
+    review = command("review", cmd_review, "review the gaps that are due, in the terminal")
     review.add_argument("--list", action="store_true", help="print what is due, one card a "
                         "line, and how many; needs no terminal")
-    review.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    review.set_defaults(func=cmd_review)
-    anki = commands.add_parser("anki", help="write every gap as a note of an Anki deck")
+    anki = command("anki", cmd_anki, "write every gap as a note of an Anki deck")
     anki.add_argument("file", type=Path, nargs="?", help="the .apkg to write (default: gaps.apkg "
                       "in the journal's folder)")
-    anki.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    anki.set_defaults(func=cmd_anki)
-    ingest = commands.add_parser("ingest", help="store a day's notebook run elsewhere (Colab) "
-                                 "as the day's run")
+    ingest = command("ingest", cmd_ingest, "store a day's notebook run elsewhere (Colab) as the "
+                     "day's run")
     ingest.add_argument("notebook", type=Path, help="the notebook, run and downloaded (.ipynb)")
     ingest.add_argument("--day", type=_positive_int, help="the day it is (default: the day its "
                         "metadata names)")
-    ingest.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the journal's folder (default: the current folder)")
-    ingest.set_defaults(func=cmd_ingest)
     return parser
 
 
@@ -209,8 +200,6 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds a solution may run (default: %(default)g); an entry's "
                         "`timeout:` wins")
     parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the journal's folder (default: the current folder)")
 
 
 def _positive_int(text: str) -> int:
