@@ -243,6 +243,15 @@ class Terminal:
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
+    def wait_reading(self, timeout: float = 30) -> None:
+        """Wait until the program sleeps in its read of the terminal, as it does by the time a
+        person presses a key. A signal that lands between input() printing its prompt and
+        reading is only seen once a line comes in (CPython checks signals after the read)."""
+        deadline = time.monotonic() + timeout
+        while Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()[0] != "S":
+            assert time.monotonic() < deadline, "the review never waited for a key"
+            time.sleep(0.01)
+
     def exit_status(self) -> int:
         try:
             while os.read(self.fd, 4096):
@@ -279,6 +288,7 @@ def test_ctrl_c_mid_session_keeps_every_answer_already_given(root):
     terminal.wait_for("[2/4]")
     terminal.type("\n")
     terminal.wait_for("1 Again · 2 Hard")
+    terminal.wait_reading()
     terminal.type("\x03")  # Ctrl-C while the second card's back is shown
     terminal.wait_for("stopped; 1 answer saved in reviews/log.tsv")
     assert terminal.exit_status() == 130
