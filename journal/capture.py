@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from traceback import FrameSummary
 
-from .files import sha256_bytes, sha256_file
+from .files import file_state, sha256_bytes, sha256_file
 from .processes import become_subreaper, die_with
 from .results import CHANGED, FAILED, PASSED, Result
 from .workdir import (
@@ -520,18 +520,6 @@ def _hashes(root: Path, reads: dict[str, tuple | None]) -> dict[str, str]:
             now = file_state(path)
             hashes[rel] = sha256_file(path) if None in (now, before) or now == before else CHANGED
     return hashes
-
-
-def file_state(path: str | Path) -> tuple[int, int] | None:
-    """What tells a file changed without reading it: its modification time and size (None for
-    the kernel's files, /proc's and /sys's, whose times say nothing of their content)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    if info.st_size == 0 and os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
-        return None  # (a kernel's file says it is empty whatever it holds)
-    return info.st_mtime_ns, info.st_size
 
 
 def _track_summary_writers() -> weakref.WeakSet:

@@ -134,3 +134,15 @@ def refuse_linked_folders(root: Path, folders: list[str]) -> None:
                 for rel in folders if (root / rel).is_symlink()]
     if mistakes:
         raise InputError(mistakes)
+
+
+def file_state(path: str | Path) -> tuple[int, int] | None:
+    """What tells a file changed without reading it: its modification time and size (None for
+    the kernel's files, /proc's and /sys's, whose times say nothing of their content)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if info.st_size == 0 and os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
+        return None  # (a kernel's file says it is empty whatever it holds)
+    return info.st_mtime_ns, info.st_size

@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import Iterable
 
+from .files import file_state
+
 PRIVATE = (".git", ".journal")  # git's own state, and the build's (caches, downloads)
 GITIGNORE = ".gitignore"
 
@@ -60,16 +62,8 @@ def rules_stamp(root: Path, paths: Iterable[str]) -> list:
             folder = folder / part
             if folder not in seen:
                 seen.add(folder)
-                stamp.append(_state(folder / GITIGNORE))
-    return stamp + [_state(root / ".git" / "info" / "exclude")]
-
-
-def _state(path: Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
+                stamp.append(file_state(folder / GITIGNORE))
+    return stamp + [file_state(root / ".git" / "info" / "exclude")]
 
 
 def journal_path(root: Path, rel: str) -> str:
