@@ -36,7 +36,7 @@ from .environment import versions
 from .errors import InputError, shown
 from .export import JOURNAL_CELL, RECORD_MIME
 from .files import refuse_linked_folders, sha256_bytes, sha256_file
-from .notebook import cells_of
+from .notebook import cells_of, notebook_json
 from .render import where_it_ran
 from .results import FAILED, PASSED, RAN_ON, RESULTS_DIR, Result, store_result
 from .run_key import cache_key, packages_imported
@@ -126,17 +126,15 @@ def _read(path: Path) -> dict:
         raise InputError.one(name, 1, f"cannot be read ({why}); give the path of a downloaded "
                              ".ipynb file") from None
     try:
-        notebook = json.loads(text)
+        notebook = notebook_json(text)  # the build's own reader: bounded depth, a list of cells
     except json.JSONDecodeError as error:
         # A notebook ends with its closing brace: without it, the download was cut short.
         cut = "" if text.rstrip().endswith("}") else " (the file ends early: cut short?)"
         raise InputError.one(name, error.lineno, f"not a notebook: its JSON is broken at column "
                              f"{error.colno}, {error.msg}{cut}; download it again") from None
-    except RecursionError:
-        raise InputError.one(name, 1, "not a notebook: its JSON is nested too deeply") from None
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(cells, list) or notebook.get("nbformat") != 4 or \
-            not all(isinstance(cell, dict) for cell in cells):
+    except ValueError as error:  # nested too deeply, or no cells
+        raise InputError.one(name, 1, f"{error}; download it again as .ipynb") from None
+    if notebook.get("nbformat") != 4 or not all(isinstance(c, dict) for c in notebook["cells"]):
         raise InputError.one(name, 1, "not a Jupyter notebook (nbformat 4, a list of cells); "
                              "download it again as .ipynb")
     return notebook

@@ -31,7 +31,7 @@ def cells_of(text: str) -> list[dict]:
     Each is {index, kind, source, number}: `number` counts code cells from 1, as the page
     titles them and as failures name them.
     """
-    notebook = _json(text)
+    notebook = notebook_json(text)
     cells, number = [], 0
     for index, cell in enumerate(notebook["cells"]):
         kind = cell.get("cell_type") if isinstance(cell, dict) else None
@@ -49,7 +49,7 @@ def cells_of(text: str) -> list[dict]:
     return cells
 
 
-def _json(text: str) -> dict:
+def notebook_json(text: str) -> dict:
     """The notebook's JSON, or ValueError if it is none or deeper or larger than Python reads."""
     try:
         notebook = json.loads(text)
@@ -80,7 +80,7 @@ def without_outputs(text: str) -> str:
     page shows the build's own run instead. Text that is no notebook is returned as it is.
     """
     try:
-        notebook = _json(text)
+        notebook = notebook_json(text)
     except ValueError:
         return text
     for cell in notebook["cells"]:
