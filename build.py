@@ -3,7 +3,7 @@
 
 import sys
 
-from journal.cli import main
+from torchleet_journal.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,12 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from journal.entries import Entry, day_slug  # noqa: E402
-from journal.environment import versions  # noqa: E402
-from journal.files import sha256_file  # noqa: E402
-from journal.pipeline import DEFAULT_TIMEOUT  # noqa: E402
-from journal.results import PASSED, Result, store_result  # noqa: E402
-from journal.run_key import cache_key  # noqa: E402
+from torchleet_journal.base.files import sha256_file  # noqa: E402
+from torchleet_journal.build.environment import versions  # noqa: E402
+from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT  # noqa: E402
+from torchleet_journal.build.run_key import cache_key  # noqa: E402
+from torchleet_journal.model.entries import Entry, day_slug  # noqa: E402
+from torchleet_journal.model.results import PASSED, Result, store_result  # noqa: E402
 
 HEAVY = ("torch", "matplotlib", "tensorboard")
 SYNTHETIC = 500

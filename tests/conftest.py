@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 import pytest
 
-from journal.pipeline import Options, Report, build
 from tests.helpers import make_journal
 from tests.site_helpers import chromium, copy_committed_journal, served_site
+from torchleet_journal.build.pipeline import Options, Report, build
 
 
 class Seed(NamedTuple):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # The site's configuration and the hook it names: what a journal folder needs for mkdocs.
-SITE_CONFIG = ("mkdocs.yml", "journal/mkdocs_hook.py", "journal/mkdocs_env.py",
-               "journal/template_cache.py", "journal/siteconfig.py")
+SITE_CONFIG = ("mkdocs.yml", "torchleet_journal/mkdocs_plugin.py", "torchleet_journal/website/mkdocs_env.py",
+               "torchleet_journal/pages/template_cache.py", "torchleet_journal/model/siteconfig.py")
 
 # A toy solution that does what a real one does, in a fraction of a second: trains a little,
 # logs a scalar, shows a plot.

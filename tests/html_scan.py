@@ -1,7 +1,7 @@
 """Reading generated HTML as a browser would: which elements, attributes and URLs it has.
 
 Shared by the markup unit tests and the hostile-input build, so both judge a page by one rule:
-no event handler, no script URL, nothing the templates or journal/markup.py did not write.
+no event handler, no script URL, nothing the templates or torchleet_journal/model/markup.py did not write.
 """
 
 from __future__ import annotations

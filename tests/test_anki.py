@@ -13,11 +13,11 @@ from pathlib import Path
 import genanki
 import pytest
 
-from journal import review
-from journal.catalog import load_catalog
-from journal.entries import load_entries
 from tests.helpers import REPO, entry_yaml, make_journal
 from tests.site_helpers import copy_committed_journal
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.review import cards as review
 
 HOSTILE = """
   - 'Gap <script>alert(1)</script> in `a<b` and $x^2$'

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import runner
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal, entry_yaml, make_journal, toy_solution
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.run import runner
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_without_fork_the_runner_falls_back_to_fresh_interpreters(tmp_path, monk
 
 
 def test_only_naming_a_day_without_an_entry_is_refused(journal, capsys):
-    from journal.cli import main
+    from torchleet_journal.cli import main
 
     assert main(["--root", str(journal), "--only", "2,7", "--no-site"]) == 2
     err = capsys.readouterr().err.splitlines()
@@ -160,7 +160,7 @@ def test_temporaries_left_by_a_killed_write_are_cleared_by_the_next_build(journa
                         "by commas, e.g. 3,5; got '3,x'"),
 ])
 def test_command_line_mistakes_exit_2_with_one_clear_line(journal, capsys, argv, line):
-    from journal.cli import main
+    from torchleet_journal.cli import main
 
     try:
         code = main([*argv, "--root", str(journal)])
@@ -187,7 +187,7 @@ def test_a_metric_the_run_never_logged_is_pointed_out_on_the_page(tmp_path):
 
 
 def test_a_readme_without_the_table_markers_is_refused_before_anything_runs(journal, capsys):
-    from journal.cli import main
+    from torchleet_journal.cli import main
 
     (journal / "README.md").write_text("# My journal\n\nNo table here.\n")
     assert main(["--root", str(journal)]) == 2
@@ -199,7 +199,7 @@ def test_a_readme_without_the_table_markers_is_refused_before_anything_runs(jour
 
 
 def test_a_broken_template_or_missing_config_is_refused_before_anything_runs(journal, capsys):
-    from journal.cli import main
+    from torchleet_journal.cli import main
 
     day = journal / "site_templates/day.md.j2"
     day.write_text(day.read_text() + "\n{% if result %}\nunclosed\n")

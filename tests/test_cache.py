@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal, make_journal, toy_solution, write
+from torchleet_journal.build.pipeline import Options, build
 
 READS_CSV = toy_solution().replace(
     "torch.manual_seed(0)",

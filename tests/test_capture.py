@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from journal.pipeline import Options, build
 from tests.helpers import make_journal
+from torchleet_journal.build.pipeline import Options, build
 
 NEVER_CLOSED = ("from torch.utils.tensorboard import SummaryWriter\n"
                 "writer = SummaryWriter()\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from journal.clean import scrubber
+from torchleet_journal.build.clean import scrubber
 
 SITE = sysconfig.get_paths()["purelib"]
 HOME = os.path.expanduser("~")

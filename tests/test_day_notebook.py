@@ -12,11 +12,11 @@ import textwrap
 import nbformat
 import pytest
 
-from journal import export
-from journal.pipeline import Options, build
-from journal.results import load_result
-from journal.siteconfig import read_config
 from tests.helpers import copy_journal, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.results import load_result
+from torchleet_journal.model.siteconfig import read_config
+from torchleet_journal.pages import export
 
 REPO_URL = "https://github.com/ada/torch-days"
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from journal.catalog import load_catalog
-from journal.cli import main
-from journal.entries import load_entries
-from journal.errors import InputError
-from journal.pipeline import Options, build
 from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, snapshot, toy_solution
+from torchleet_journal.base.errors import InputError
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.cli import main
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
 
 # entry_yaml(2, ...) lays out day-02.yaml as: day 1, date 2, task 3, tags 4, gaps 5 (item 6),
 # learnings 7 (item 8), resources 9 (item 10, its url 11), solution 12; added fields from 13.

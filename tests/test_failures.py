@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal, entry_yaml, make_journal, running, toy_solution, write
+from torchleet_journal import cli
+from torchleet_journal.build.pipeline import Options, build
 
 PASSING, RAISES, EXITS, ABORTS, HANGS, ASKS, WANTS_WINDOW, CHATTY = 1, 2, 3, 4, 5, 6, 7, 8
 EXPECTED_FAILURE, UNEXPECTED_PASS, BROKEN_LATER = 9, 10, 11

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from journal import feed
-from journal.entries import Entry
-from journal.siteconfig import SiteConfig, read_config
 from tests.helpers import REPO
+from torchleet_journal.model.entries import Entry
+from torchleet_journal.model.siteconfig import SiteConfig, read_config
+from torchleet_journal.pages import feed
 
 A = "{http://www.w3.org/2005/Atom}"
 

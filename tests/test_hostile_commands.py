@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from journal.siteconfig import read_config
 from tests.helpers import REPO, entry_yaml, make_journal, write
 from tests.site_helpers import LoggedServer, answering, free_port
+from torchleet_journal.model.siteconfig import read_config
 
 BUILD = str(REPO / "build.py")
 

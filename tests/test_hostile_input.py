@@ -25,16 +25,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journal import files, results, run_key
-from journal.catalog import load_catalog
-from journal.cli import main
-from journal.entries import load_entries
-from journal.environment import versions
-from journal.errors import InputError
-from journal.files import sha256_file
-from journal.pipeline import DEFAULT_TIMEOUT, Options, build
 from tests.helpers import REPO, make_journal, snapshot, write
 from tests.html_scan import BAD_SCHEMES, Page, attribute_problems, parse
+from torchleet_journal.base import files
+from torchleet_journal.base.errors import InputError
+from torchleet_journal.base.files import sha256_file
+from torchleet_journal.build import run_key
+from torchleet_journal.build.environment import versions
+from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT, Options, build
+from torchleet_journal.cli import main
+from torchleet_journal.model import results
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
 
 MARKER = "JOURNAL_SECRET_MARKER_f00d1e"  # in the hostile build's environment, never on the site
 OUTSIDE = "OUTSIDE_SECRET_5c0ffee"  # in a file beside the journal that a result links to
@@ -518,7 +520,7 @@ def test_the_edges_of_the_date_range_are_accepted(small, date):
 
 def test_entries_at_both_edges_of_the_range_draw_a_bounded_calendar(tmp_path, monkeypatch):
     """1970-01-01 and 2100-12-31 are both valid: the calendar shows its last five years."""
-    from journal import charts
+    from torchleet_journal.base import charts
 
     drawn = []
     monkeypatch.setattr(charts, "_week_grid", lambda ax, monday, weeks, end, days: drawn.append(
@@ -772,8 +774,8 @@ BROKEN_NOTEBOOKS = [
 @pytest.mark.parametrize("notebook", [c[1] for c in BROKEN_NOTEBOOKS],
                          ids=[c[0] for c in BROKEN_NOTEBOOKS])
 def test_a_broken_notebook_is_one_line_and_renders_as_its_text(notebook):
-    from journal.notebook import cells_of
-    from journal.render import notebook_view
+    from torchleet_journal.model.notebook import cells_of
+    from torchleet_journal.pages.render import notebook_view
 
     text = notebook if isinstance(notebook, str) else json.dumps(notebook)
     with pytest.raises(ValueError) as raised:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli
-from journal.pipeline import Events, Options, build
 from tests.helpers import REPO, entry_yaml, make_journal, running, toy_solution, write
+from torchleet_journal import cli
+from torchleet_journal.build.pipeline import Events, Options, build
 
 GONE_WAIT = 5.0  # seconds a SIGKILLed process may take to leave /proc
 BUILD_LIMIT = 300.0  # the piped build must end well within this; its daemons sleep far longer

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from journal import publish
-from journal.pipeline import Events, Options, build
-from journal.siteconfig import checked_url, read_config
 from tests.helpers import copy_journal, entry_yaml, make_journal, write
 from tests.html_scan import attribute_problems, parse
+from torchleet_journal.build.pipeline import Events, Options, build
+from torchleet_journal.model.siteconfig import checked_url, read_config
+from torchleet_journal.pages import publish
 
 SECRETS = {  # where each secret lives; none may reach anything the build publishes
     "ENV": "ENV_SECRET_7a1f",  # the journal's git-ignored .env

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import render
-from journal.entries import tag_key
 from tests.helpers import REPO, entry_yaml, make_journal, write
+from torchleet_journal.model.entries import tag_key
+from torchleet_journal.pages import render
 
 DEEP_FOLDERS = 1100
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from journal import serve
-from journal.pipeline import Events, Options, build
-from journal.results import CHANGED, recorded_deps
-from journal.workdir import COPY_LIMIT, DATA, keep_downloads
 from tests.helpers import make_journal, write
+from torchleet_journal.build import serve
+from torchleet_journal.build.pipeline import Events, Options, build
+from torchleet_journal.model.results import CHANGED, recorded_deps
+from torchleet_journal.run.workdir import COPY_LIMIT, DATA, keep_downloads
 
 BIG = b"\x01" * (COPY_LIMIT + 1)  # over the copy limit: linked into the run, not copied
 ROOT_LINK, OUTSIDE_LINK, CHANGES_BIG, SAVED_AGAIN, CSV_SAVED, SHARED_MAP, SQLITE = range(1, 8)

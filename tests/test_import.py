@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from journal import importer
-from journal.catalog import load_catalog
-from journal.cli import main
-from journal.entries import Resource, load_entries
 from tests.helpers import make_journal, snapshot, write
+from torchleet_journal.cli import main
+from torchleet_journal.intake import importer
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import Resource, load_entries
 
 # The learner's own table this project started from, as they wrote it (../shared/seed/journal.md).
 SEED = (Path(__file__).parent / "data/seed_journal.md").read_text(encoding="utf-8")
@@ -462,7 +462,7 @@ def test_an_existing_solution_is_never_overwritten(tmp_path):
 
 
 def test_init_readme_mentions_import():
-    from journal import init
+    from torchleet_journal.intake import init
 
     assert "python build.py import" in init.README
 

@@ -20,11 +20,11 @@ import torch
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from journal import export
-from journal.cli import main
-from journal.pipeline import Options, build
-from journal.results import load_result
 from tests.helpers import copy_journal, entry_yaml, make_journal, snapshot, toy_solution
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.cli import main
+from torchleet_journal.model.results import load_result
+from torchleet_journal.pages import export
 
 FAILING = toy_solution() + 'raise ValueError("loss too high")\n'
 NOTEBOOK = {"cells": [

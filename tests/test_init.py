@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from journal import init
-from journal.cli import main
-from journal.errors import InputError
-from journal.siteconfig import read_config
 from tests.helpers import REPO, snapshot
+from torchleet_journal.base.errors import InputError
+from torchleet_journal.cli import main
+from torchleet_journal.intake import init
+from torchleet_journal.model.siteconfig import read_config
 
 
 def main_quietly(args: list[str]) -> tuple[int, str]:
@@ -43,8 +43,8 @@ def test_init_lays_down_the_machinery_and_no_days(fresh):
     target, made, files, _, _ = fresh
     assert made[0] == 0, made[1]
     for path in ("build.py", "requirements.in", "requirements.txt", "requirements-dev.txt",
-                 "pyproject.toml", "journal/cli.py",
-                 "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
+                 "pyproject.toml", "torchleet_journal/cli.py",
+                 "torchleet_journal/model/catalog.yaml", "torchleet_journal/pages/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
                  ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
         assert path in files, path

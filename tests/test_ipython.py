@@ -11,10 +11,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from journal.apis import python_of
-from journal.ipython import format_time, translate
-from journal.pipeline import Options, build
 from tests.helpers import entry_yaml, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.ipython import format_time, translate
+from torchleet_journal.pages.apis import python_of
 
 CELLS = [
     "import torch\n%time y = torch.arange(4).sum()\ny",  # 1

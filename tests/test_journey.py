@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from journal import journey
-from journal.catalog import Catalog, Problem, load_catalog
-from journal.entries import Entry, load_entries
 from tests.helpers import REPO
+from torchleet_journal.model.catalog import Catalog, Problem, load_catalog
+from torchleet_journal.model.entries import Entry, load_entries
+from torchleet_journal.pages import journey
 
 D = dt.date
 

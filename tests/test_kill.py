@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli
-from journal.results import Result
 from tests.helpers import REPO, copy_journal, make_journal, running, toy_solution
+from torchleet_journal import cli
+from torchleet_journal.model.results import Result
 
 DAYS = (1, 2, 3)
 SLOW_DAYS = (2, 3)  # day 1 is stored while these still run
@@ -158,7 +158,7 @@ def test_a_helper_process_dies_with_the_build_that_started_it(tmp_path):
     starter = tmp_path / "starter.py"
     starter.write_text(
         "import functools, os, subprocess, sys, time\n"
-        "from journal.processes import die_with\n"
+        "from torchleet_journal.base.processes import die_with\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'],\n"
         "                         preexec_fn=functools.partial(die_with, os.getpid()))\n"
         "print(child.pid, flush=True)\n"

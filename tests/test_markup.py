@@ -1,4 +1,4 @@
-"""journal/markup.py against hostile text, rendered the way the site renders it.
+"""torchleet_journal/model/markup.py against hostile text, rendered the way the site renders it.
 
 Each payload goes through one of markup's functions and then through Python-Markdown with
 exactly the extensions and configs mkdocs.yml lists (read from it here, so a later change to
@@ -14,9 +14,9 @@ import markdown
 import pytest
 import yaml
 
-from journal import markup
 from tests.helpers import REPO
 from tests.html_scan import Page, attribute_problems, parse
+from torchleet_journal.model import markup
 
 # --- the site's Markdown, as mkdocs.yml configures it ---------------------------------------
 

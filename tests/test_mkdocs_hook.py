@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from journal import pipeline, site
-from journal.cli import main
-from journal.mkdocs_env import RENDERED_BY_BUILD
-from journal.siteconfig import read_config
 from tests.helpers import REPO
 from tests.site_helpers import LoggedServer, answering, free_port
+from torchleet_journal.build import pipeline
+from torchleet_journal.cli import main
+from torchleet_journal.model.siteconfig import read_config
+from torchleet_journal.website import site
+from torchleet_journal.website.mkdocs_env import RENDERED_BY_BUILD
 
 # `mkdocs` as its console script runs it (-P: the clone is not on sys.path), reporting at exit
 # whether torch or tensorboard was ever imported.

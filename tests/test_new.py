@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from journal import scaffold
-from journal.catalog import load_catalog
-from journal.cli import main
-from journal.entries import load_entries
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal, make_journal, snapshot, write
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.cli import main
+from torchleet_journal.intake import scaffold
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
 
 TASK = "Implement a CNN on CIFAR-10"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from journal.notebook import cells_of
-from journal.pipeline import Options, build
 from tests.helpers import entry_yaml, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.notebook import cells_of
 
 
 def notebook(*cells: tuple[str, str]) -> str:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli
-from journal.hints import pip_name
-from journal.pipeline import Options, build, cuda_build, torch_has_cuda
-from journal.workdir import mirror
 from tests.helpers import entry_yaml, install_package, make_journal, toy_solution, write
 from tests.test_notebook import notebook
+from torchleet_journal import cli
+from torchleet_journal.build.hints import pip_name
+from torchleet_journal.build.pipeline import Options, build, cuda_build, torch_has_cuda
+from torchleet_journal.run.workdir import mirror
 
 BIG = 9 << 20  # over workdir.COPY_LIMIT: linked into the run's folder, not copied
 CSV = "x,y\n1,2\n3,4\n"

@@ -13,12 +13,13 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from journal import render, site
-from journal.catalog import load_catalog
-from journal.entries import load_entries
-from journal.pipeline import Day
-from journal.results import Result, day_dir, load_result
 from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, toy_solution
+from torchleet_journal.build.pipeline import Day
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.model.results import Result, day_dir, load_result
+from torchleet_journal.pages import render
+from torchleet_journal.website import site
 
 TODAY = dt.date(2025, 2, 10)
 LOSS = {"steps": [0, 1, 2], "values": [1.0, 0.5, 0.25]}
@@ -131,11 +132,12 @@ def test_a_second_render_with_charts_cached_imports_no_plotting_and_writes_nothi
     script = f"""
 import datetime, json, sys
 from pathlib import Path
-from journal import render, site
-from journal.catalog import load_catalog
-from journal.entries import load_entries
-from journal.pipeline import Day
-from journal.results import load_result
+from torchleet_journal.pages import render
+from torchleet_journal.website import site
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.build.pipeline import Day
+from torchleet_journal.model.results import load_result
 root, catalog = Path({str(root)!r}), load_catalog()
 days = [Day(e, load_result(root, e.day)) for e in load_entries(root, catalog)]
 today = datetime.date.fromisoformat("{TODAY.isoformat()}")

@@ -15,11 +15,12 @@ from pathlib import Path
 import fsrs
 import pytest
 
-from journal import render, review
-from journal.catalog import load_catalog
-from journal.entries import load_entries
-from journal.pipeline import Day
 from tests.helpers import REPO, entry_yaml, make_journal, write
+from torchleet_journal.build.pipeline import Day
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.pages import render
+from torchleet_journal.review import cards as review
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 2, 1, 9, 0, 0, tzinfo=UTC)
@@ -338,8 +339,8 @@ def test_pages_show_due_counts_states_and_retention_and_escape_the_gaps(root):
 
 
 def test_the_review_state_is_computed_without_importing_torch_or_matplotlib(root):
-    code = ("import sys; from journal import review; from journal.catalog import load_catalog;"
-            "from journal.entries import load_entries; from pathlib import Path;"
+    code = ("import sys; from journal import review; from torchleet_journal.model.catalog import load_catalog;"
+            "from torchleet_journal.model.entries import load_entries; from pathlib import Path;"
             f"d = review.deck(Path({str(root)!r}), load_entries(Path({str(root)!r}), "
             "load_catalog())); print(len(d.cards), "
             "[m for m in ('torch', 'matplotlib', 'genanki', 'fsrs') if m in sys.modules])")
@@ -352,7 +353,7 @@ def test_the_review_state_is_computed_without_importing_torch_or_matplotlib(root
 
 
 def test_serve_watches_the_log_so_an_answer_given_meanwhile_reaches_the_site(root):
-    from journal.serve import snapshot
+    from torchleet_journal.build.serve import snapshot
 
     assert not [rel for rel in snapshot(root, set()) if rel.startswith("reviews/")]
     review.append(root, review.Answer(review.cards_of(entries_of(root))[0].id, T0, 3))

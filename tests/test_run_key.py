@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from journal.pipeline import Options, build
-from journal.results import PASSED, TIMED_OUT
 from tests.helpers import entry_yaml, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.results import PASSED, TIMED_OUT
 
 TWO_METRICS = ("from torch.utils.tensorboard import SummaryWriter\n"
                "writer = SummaryWriter()\n"

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from journal.metrics import read_scalars
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.metrics import read_scalars
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from journal.cli import main
-from journal.pipeline import Options, build
 from tests.helpers import REPO, copy_journal, make_journal
 from tests.site_helpers import LoggedServer, answering, free_port
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.cli import main
 
 STARTUP_SECONDS = 120  # mkdocs builds the site before it serves
 CHANGE_SECONDS = 30
@@ -150,8 +150,9 @@ def test_invalid_input_at_start_serves_nothing(tmp_path, capsys):
 
 def test_polling_reads_no_stored_result_until_something_changed(built, monkeypatch):
     """A year of days is a year of result.json files: a poll stats sources, it parses none."""
-    from journal import results, serve
-    from journal.results import recorded_deps
+    from torchleet_journal.build import serve
+    from torchleet_journal.model import results
+    from torchleet_journal.model.results import recorded_deps
 
     class Server:  # mkdocs serve, as _watch sees it: running for five polls, then gone
         polls = 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from journal import site_state
-from journal.pipeline import Options, build
 from tests.helpers import copy_journal, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.website import site_state
 
 
 def mtimes(root: Path) -> dict[str, int]:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from journal.pipeline import Options, build
 from tests.helpers import REPO, make_journal
 from tests.site_helpers import CHROMIUM, NO_CHROMIUM, OfflineTab
+from torchleet_journal.build.pipeline import Options, build
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from journal.entries import Entry
-from journal.results import FAILED, NOT_RUN, PASSED, TIMED_OUT, Result
-from journal.status import status_of
+from torchleet_journal.model.entries import Entry
+from torchleet_journal.model.results import FAILED, NOT_RUN, PASSED, TIMED_OUT, Result
+from torchleet_journal.model.status import status_of
 
 
 def entry(expect: str = "pass") -> Entry:

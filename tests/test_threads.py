@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from journal import runner
-from journal.catalog import load_catalog
-from journal.entries import load_entries
-from journal.pipeline import Options, build
 from tests.helpers import entry_yaml, make_journal
+from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.run import runner
 
 # A sum over four million floats ends in other last digits on another number of threads.
 SUMS = '''
@@ -93,7 +93,7 @@ def test_only_an_explicit_thread_count_is_part_of_the_run_key(tmp_path):
 
 
 def job(tmp_path, name: str, source: str, threads: int | None = None):
-    from journal.capture import Job
+    from torchleet_journal.run.capture import Job
 
     solution = tmp_path / name
     solution.write_text(source)

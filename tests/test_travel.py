@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli
-from journal.apis import imported_modules
-from journal.catalog import load_catalog
-from journal.entries import load_entries
-from journal.environment import canonical, locked, versions
-from journal.results import load_result
-from journal.run_key import stale_reason
 from tests.helpers import REPO, install_package, make_journal, write
 from tests.test_notebook import notebook
+from torchleet_journal import cli
+from torchleet_journal.build.environment import canonical, locked, versions
+from torchleet_journal.build.run_key import stale_reason
+from torchleet_journal.model.catalog import load_catalog
+from torchleet_journal.model.entries import load_entries
+from torchleet_journal.model.results import load_result
+from torchleet_journal.pages.apis import imported_modules
 
 # tinypkg imports deeppkg (a transitive dependency) and probes for probepkg, as tensorboard
 # probes for boto3: neither is the solution's own import.
@@ -240,7 +240,7 @@ def test_the_dev_lock_agrees_with_the_lock_and_the_lock_has_every_requirement():
 
 
 def test_status_on_a_journal_never_built_and_a_cuda_day_here(tmp_path, capsys):
-    from journal.pipeline import torch_has_cuda
+    from torchleet_journal.build.pipeline import torch_has_cuda
     if torch_has_cuda():
         pytest.skip("this torch is a CUDA build: the day would run here")
     root = make_journal(tmp_path, days={1: DAY_1, 2: DAY_1})

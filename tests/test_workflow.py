@@ -10,9 +10,9 @@ import subprocess
 import pytest
 import yaml
 
-from journal.cli import main
-from journal.pipeline import torch_has_cuda
 from tests.helpers import REPO, entry_yaml, make_journal, toy_solution
+from torchleet_journal.build.pipeline import torch_has_cuda
+from torchleet_journal.cli import main
 
 WORKFLOW = REPO / ".github/workflows/pages.yml"
 

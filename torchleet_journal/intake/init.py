@@ -1,0 +1,242 @@
+"""Starting a journal of your own: `build.py init DIR` lays down the machinery and no days.
+
+The new folder gets this journal's build (`journal/`, `build.py`, the requirements), its
+templates, its Pages workflow and `.gitignore`, an `mkdocs.yml` with the title, author and
+addresses filled in, and a README with an empty progress table: no entries, no solutions, no
+results. Everything is written into a scratch folder beside DIR and moved into place in one
+rename, so a refused or failed init leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from torchleet_journal.base.errors import InputError, shown
+from torchleet_journal.website.site import END, START
+
+PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes from
+# What a new journal copies as it is: the build, its templates, its requirements, its workflow.
+MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
+             "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
+             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
+SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
+OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+GITHUB_URL = re.compile(r"^(?:https?://)?github\.com/([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
+PLACEHOLDER_OWNER = "your-github-user"
+# What YAML cannot hold (its printable set): controls, a byte that was not UTF-8 (read from
+# the command line as a lone surrogate), and the non-characters U+FFFE and U+FFFF.
+NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+README = """\
+# {title}
+
+A day-by-day journal of learning PyTorch, by {author}: one YAML entry per day (the task, what
+was hard, what was learned, links that helped), each with a runnable solution. `build.py` runs
+every solution, keeps its plots, metrics and output in `results/`, and renders a site with a
+page per day, the PyTorch APIs used, a feed and the progress table below.
+
+Site: <{site_url}>
+
+## Quick start
+
+```bash
+python -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+python build.py new "Implement linear regression"   # writes entries/day-01.yaml and a solution that runs
+python build.py serve                               # builds and serves the site; rebuilds as you edit
+```
+
+Already keeping a log? `python build.py import ../my-log/README.md --dry-run` shows how its
+progress table (Day | Task | Gaps | Learnings | Resources) and the notebooks beside it would
+become entries and solutions; run it again without `--dry-run` to write them.
+
+Write your solution in the file `new` printed, and note gaps and learnings in the entry as you
+go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
+and `results/` after each build.
+
+`requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
+the versions your results were made with and trains nothing. To add or upgrade a package, edit
+`requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
+status` says which days a build would run, and why.
+
+To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
+Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.
+
+## Progress
+
+{start}
+{end}
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    title: str
+    author: str
+    owner: str
+    repo: str
+
+    @property
+    def repo_url(self) -> str:
+        return f"https://github.com/{self.owner}/{self.repo}"
+
+    @property
+    def site_url(self) -> str:
+        """Where GitHub Pages publishes the repository."""
+        host = f"{self.owner.lower()}.github.io"
+        return f"https://{host}/" if self.repo.lower() == host else f"https://{host}/{self.repo}/"
+
+
+def parse_repo(text: str) -> tuple[str, str]:
+    """`owner/name` or a GitHub URL -> (owner, name); InputError if it is neither."""
+    text = text.strip()
+    match = GITHUB_URL.match(text)
+    owner, name = match.groups() if match else (text.partition("/")[0], text.partition("/")[2])
+    if not (OWNER.match(owner or "") and REPO_NAME.match(name or "") and name not in (".", "..")):
+        raise InputError.one("--repo", 1, f"must be a GitHub repository as owner/name or its "
+                             f"URL, got {shown(text)}; e.g. --repo ada/pytorch-journal")
+    return owner, name
+
+
+def default_author() -> str:
+    try:
+        name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True,
+                              timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    return name or getpass.getuser()
+
+
+def settings(target: Path, title: str | None, author: str | None, repo: str | None,
+             ask=None) -> Settings:
+    """The new journal's settings: those given, else asked (`ask(question, default)`, when a
+    terminal is attached), else the defaults."""
+    def pick(given, question, default):
+        if given is not None:
+            return given
+        return (ask(question, default) if ask else "") or default
+
+    author = _yaml_text("--author", " ".join(pick(author, "Your name", default_author()).split()))
+    title = _yaml_text("--title", " ".join(pick(title, "Journal title", "My PyTorch journal").split()))
+    repo_text = pick(repo, "GitHub repository (owner/name)",
+                     f"{PLACEHOLDER_OWNER}/{_repo_name(target.name)}")
+    owner, name = parse_repo(repo_text)
+    return Settings(title, author, owner, name)
+
+
+def _yaml_text(option: str, value: str) -> str:
+    """`value` if mkdocs.yml can carry it; InputError naming the first character it cannot."""
+    bad = NOT_YAML.search(value)
+    if bad:
+        code = ord(bad.group())
+        what = "a byte that is not UTF-8" if 0xD800 <= code <= 0xDFFF else \
+            f"U+{code:04X}, a control character" if unicodedata.category(bad.group()) == "Cc" \
+            else f"U+{code:04X}, which YAML cannot hold"
+        raise InputError.one(option, 1, f"must be text mkdocs.yml can hold, got {shown(value)}, "
+                             f"which has {what}; retype it without")
+    return value
+
+
+def _repo_name(folder: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", folder).strip("-.") or "pytorch-journal"
+
+
+def check_target(target: Path) -> None:
+    """A new journal goes into a new or empty folder: never over someone's files."""
+    if target.exists() and not target.is_dir():
+        raise InputError.one(str(target), 1, "is a file, and `build.py init` needs a new or "
+                             "empty folder; pick another path")
+    if target.is_dir() and any(target.iterdir()):
+        found = sorted(p.name for p in target.iterdir())
+        raise InputError.one(str(target), 1, f"is not empty (it holds {', '.join(found[:3])}"
+                             f"{', ...' if len(found) > 3 else ''}), and `build.py init` never "
+                             "writes over files; pick a new or empty folder")
+
+
+def init_journal(target: Path, chosen: Settings, source: Path = PROJECT) -> list[str]:
+    """Lay down a new, empty journal in `target`; returns the paths written, relative to it."""
+    check_target(target)
+    target = target.resolve()
+    scratch = target.with_name(f".{target.name}.init-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        for rel in MACHINERY:
+            src, dst = source / rel, scratch / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, ignore=SKIP)
+            else:
+                shutil.copy2(src, dst)
+        _ignore_venv(scratch / ".gitignore")
+        (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
+        (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
+        for folder in ("entries", "solutions"):  # kept in git while still empty
+            (scratch / folder).mkdir()
+            (scratch / folder / ".gitkeep").write_text("", encoding="utf-8")
+        check_target(target)  # still new or empty: nothing appeared meanwhile
+        if target.is_dir():
+            target.rmdir()
+        os.rename(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+
+
+def _ignore_venv(path: Path) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if ".venv/" not in text.split():
+        path.write_text(text.rstrip("\n") + "\n# The virtual environment the README suggests\n"
+                        ".venv/\n", encoding="utf-8")
+
+
+def mkdocs_config(chosen: Settings, source: Path = PROJECT) -> str:
+    """mkdocs.yml: this journal's theme and extensions, under the new journal's own settings."""
+    text = (source / "mkdocs.yml").read_text(encoding="utf-8")
+    theme = re.search(r"^theme:", text, re.M)
+    rest = text[theme.start():] if theme else "theme:\n  name: material\n"
+
+    def quoted(value: str) -> str:  # a JSON string is a valid double-quoted YAML scalar
+        return json.dumps(value, ensure_ascii=False)
+
+    description = f"A day-by-day journal of learning PyTorch, by {chosen.author}."
+
+    return (f"# The journal's site. docs/ is generated by `python build.py`; edit entries/ and\n"
+            f"# site_templates/, never docs/.\n"
+            f"site_name: {quoted(chosen.title)}\n"
+            f"site_description: {quoted(description)}\n"
+            f"site_author: {quoted(chosen.author)}\n"
+            f"# Where GitHub Pages publishes the site: the feed's links are made from it.\n"
+            f"site_url: {chosen.site_url}\n"
+            f"# The notebooks' \"Open in Colab\" links and data downloads point here.\n"
+            f"repo_url: {chosen.repo_url}\n"
+            f"docs_dir: docs\nsite_dir: site\nstrict: true\n\n{rest}")
+
+
+def readme(chosen: Settings) -> str:
+    def text(value: str) -> str:  # shown as typed, whatever Markdown characters it has
+        return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", value)
+
+    return README.format(title=text(chosen.title), author=text(chosen.author),
+                         site_url=chosen.site_url, repo_url=chosen.repo_url, start=START, end=END)
+
+
+def terminal_ask(question: str, default: str) -> str:
+    """Ask on the terminal, Enter keeping the default."""
+    try:
+        return input(f"{question} [{default}]: ").strip()
+    except EOFError:
+        return ""
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
