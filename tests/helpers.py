@@ -8,8 +8,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # The site's configuration and the hook it names: what a journal folder needs for mkdocs.
-SITE_CONFIG = ("mkdocs.yml", "torchleet_journal/mkdocs_plugin.py", "torchleet_journal/website/mkdocs_env.py",
-               "torchleet_journal/pages/template_cache.py", "torchleet_journal/model/siteconfig.py")
+SITE_CONFIG = ("mkdocs.yml", "torchleet_journal/__init__.py", "torchleet_journal/mkdocs_plugin.py",
+               *(f"torchleet_journal/{package}/{module}.py" for package, module in (
+                   ("website", "__init__"), ("website", "mkdocs_env"), ("pages", "__init__"),
+                   ("pages", "template_cache"), ("model", "__init__"), ("model", "siteconfig"),
+                   ("base", "__init__"), ("base", "layout"))))
+# The theme's overrides, which this repository's mkdocs.yml names for Zensical.
+THEME = "torchleet_journal/site_templates/overrides"
 
 # A toy solution that does what a real one does, in a fraction of a second: trains a little,
 # logs a scalar, shows a plot.
@@ -58,6 +63,14 @@ def entry_yaml(day: int, solution: str, **fields) -> str:
     return "".join(f"{k}: {v}\n" for k, v in data.items() if v is not None)
 
 
+def override(root: Path, name: str) -> Path:
+    """A journal's own copy of the packaged template `name`, as a learner makes one to edit."""
+    path = root / "site_templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "torchleet_journal/site_templates" / name, path)
+    return path
+
+
 def make_journal(base: Path, days: dict[int, str] | None = None,
                  extra_files: dict[str, str] | None = None) -> Path:
     """Lay down a journal in `base`: templates and config from this repo, one toy day each.
@@ -84,6 +97,7 @@ def copy_site_config(root: Path) -> None:
     for rel in SITE_CONFIG:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / rel, root / rel)
+    shutil.copytree(REPO / THEME, root / THEME)
 
 
 def copy_journal(root: Path, base: Path, site: bool = True) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import copy_journal, entry_yaml, make_journal, toy_solution
+from tests.helpers import copy_journal, entry_yaml, make_journal, override, toy_solution
 from torchleet_journal.build.pipeline import Options, build
 from torchleet_journal.run import runner
 
@@ -201,7 +201,7 @@ def test_a_readme_without_the_table_markers_is_refused_before_anything_runs(jour
 def test_a_broken_template_or_missing_config_is_refused_before_anything_runs(journal, capsys):
     from torchleet_journal.cli import main
 
-    day = journal / "site_templates/day.md.j2"
+    day = override(journal, "day.md.j2")  # the journal's own copy, which it breaks
     day.write_text(day.read_text() + "\n{% if result %}\nunclosed\n")
     (journal / "mkdocs.yml").unlink()
     assert main(["--root", str(journal)]) == 2

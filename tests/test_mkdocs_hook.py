@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.helpers import REPO
+from tests.helpers import REPO, override
 from tests.site_helpers import LoggedServer, answering, free_port
 from torchleet_journal.build import pipeline
 from torchleet_journal.cli import main
@@ -229,7 +229,7 @@ def test_edited_gap_appears_after_the_reload(served):
 
 
 def test_edited_template_appears_after_the_reload(served):
-    template = served.root / "site_templates/day.md.j2"
+    template = override(served.root, "day.md.j2")  # a copy of the packaged one, then edited
     original = edit(template, "## Gaps\n", "## Gaps\n\nNoted from an edited template.\n")
     try:
         served.wait_until("the template's new line on a day page",

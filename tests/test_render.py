@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, toy_solution
+from tests.helpers import REPO, copy_journal, entry_yaml, make_journal, override, toy_solution
 from torchleet_journal.build.pipeline import Day
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import load_entries
@@ -285,7 +285,7 @@ def test_a_journal_copied_elsewhere_compiles_no_template_again(tmp_path, monkeyp
     shutil.copytree(REPO / render.TEMPLATES, second / render.TEMPLATES)
     render.check_templates(second)
     assert compiled == []
-    gaps = second / render.TEMPLATES / "gaps.md.j2"
+    gaps = override(second, "gaps.md.j2")  # the journal's own copy, edited
     gaps.write_text(gaps.read_text() + "{# edited #}\n")
     render.environment.cache_clear()
     render.check_templates(second)

@@ -26,7 +26,8 @@ def zensical_site(seed, tmp_path_factory):
     # Zensical writes to mkdocs.yml's site_dir, so it builds a copy, beside site/ not over it.
     work = tmp_path_factory.mktemp("zensical")
     shutil.copytree(root / "docs", work / "docs")
-    shutil.copytree(root / "site_templates/overrides", work / "site_templates/overrides")
+    theme = "torchleet_journal/site_templates/overrides"  # what mkdocs.yml names for Zensical
+    shutil.copytree(root / theme, work / theme)
     shutil.copy(root / "mkdocs.yml", work / "mkdocs.yml")
     done = subprocess.run([ZENSICAL, "build", "--strict", "--config-file", "mkdocs.yml"],
                           cwd=work, capture_output=True, text=True, timeout=300)

@@ -1,1 +1,0 @@
-"""The journal's build, one module per stage: entries → runner/capture → results → render → site."""

@@ -1,11 +1,16 @@
-"""MkDocs hook: plain `mkdocs serve`, `build` and `gh-deploy` render docs/ first, running nothing.
+"""The MkDocs plugin `torchleet-journal` (also loadable as a hook by its path): plain `mkdocs serve`, `build` and `gh-deploy` render docs/ first, running nothing.
 
 docs/ is rendered by `pipeline.render_stored`, build.py's own render stage, from the entries and
 the stored results: a page is the same whichever command made it, and a day whose stored result
 no longer matches its solution says so. Under `mkdocs serve` the sources are watched and every
 change renders again. Zensical ignores `hooks:`; for it, `python build.py` renders docs/.
 
-Loaded by MkDocs from its path, this module imports the journal only when it renders: under
+A journal's mkdocs.yml names it under `plugins:` (the installed package's `mkdocs.plugins`
+entry point); the engine's own repository names this file under `hooks:`, so a clone works
+with nothing installed but the lock. It also puts the engine's theme overrides (the Atom link,
+KaTeX, the search name) behind the journal's own `site_templates/overrides/`, if any.
+
+This module imports the journal only when it renders: under
 build.py (which sets RENDERED_BY_BUILD) it renders nothing, and only lends MkDocs the
 journal's cache of compiled templates (torchleet_journal/pages/template_cache.py, which imports only Jinja)
 and checks the URLs of the configuration (torchleet_journal/model/siteconfig.py, which imports only YAML).
@@ -42,9 +47,21 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def on_config(config):
     _check_urls(config)
+    _theme_dirs(config)
     if not _rendered_by_build():
         _render(_root(config))
     return config
+
+
+def _theme_dirs(config) -> None:
+    """The journal's overrides, then the engine's, ahead of the theme's own templates."""
+    _importable()
+    from torchleet_journal.base.layout import theme_dirs
+
+    dirs = config.theme.dirs
+    for folder in reversed(theme_dirs(_root(config))):
+        if str(folder) not in dirs:
+            dirs.insert(0, str(folder))
 
 
 def _check_urls(config) -> None:
@@ -150,3 +167,38 @@ def _importable() -> None:
     code = str(Path(__file__).resolve().parent.parent)
     if code not in sys.path:
         sys.path.append(code)
+
+
+def _plugin_class():
+    from mkdocs.plugins import BasePlugin
+
+    class JournalPlugin(BasePlugin):
+        """`plugins: [torchleet-journal]`: the hook functions above, as a plugin's events."""
+
+        def on_startup(self, *, command, dirty):
+            on_startup(command, dirty)
+
+        def on_config(self, config):
+            return on_config(config)
+
+        def on_env(self, env, *, config, files):
+            return on_env(env, config, files)
+
+        def on_files(self, files, *, config):
+            return on_files(files, config)
+
+        def on_post_build(self, *, config):
+            on_post_build(config)
+
+        def on_serve(self, server, *, config, builder):
+            return on_serve(server, config, builder)
+
+    return JournalPlugin
+
+
+def __getattr__(name: str):
+    # The entry point names `JournalPlugin`: made on first use, so loading this file as a hook
+    # never imports mkdocs.plugins' machinery for nothing.
+    if name == "JournalPlugin":
+        return _plugin_class()
+    raise AttributeError(name)

@@ -65,7 +65,7 @@ def _start_mkdocs(root: Path, dev_addr: str) -> subprocess.Popen:
     # --dirty: a save rebuilds the pages it changed, not a year of them (the navigation of
     # other pages catches up on the next full build). Not strict: its own notice that a build
     # is dirty is a warning, and `build.py` has already built the site strictly.
-    command = [sys.executable, str(Path(__file__).with_name("mkdocs_serve.py")), "--dirty",
+    command = [sys.executable, str(Path(__file__).parent.parent / "website" / "mkdocs_serve.py"), "--dirty",
                "--no-strict", "--config-file", str(root / "mkdocs.yml"), "--dev-addr", dev_addr]
     # A session of its own: Ctrl-C reaches only this process, which stops mkdocs exactly once.
     # (preexec_fn is safe here: this process runs no threads.)

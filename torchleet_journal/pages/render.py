@@ -23,6 +23,14 @@ import jinja2
 from torchleet_journal.base import charts
 from torchleet_journal.base.errors import InputError
 from torchleet_journal.base.files import sha256_file
+from torchleet_journal.base.layout import (
+    ASSETS,
+    TEMPLATES,
+    merged,
+    shown_path,
+    template_file,
+    template_folders,
+)
 from torchleet_journal.base.source_cache import read_each
 from torchleet_journal.model import markup, source
 from torchleet_journal.model.catalog import Catalog
@@ -37,12 +45,10 @@ from torchleet_journal.pages import apis, export, feed, journey
 from torchleet_journal.pages.template_cache import template_cache
 from torchleet_journal.review import cards as review
 
-TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
 PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
                   "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
                   "notebook_cells.md.j2", "apis.md.j2", "review.md.j2")
-ASSETS = "assets"
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
 CONFIG = "mkdocs.yml"
@@ -275,11 +281,12 @@ def notebook_view(source: str, result: Result | None) -> list[dict]:
 
 
 @functools.lru_cache(maxsize=4)
-def environment(templates: Path) -> jinja2.Environment:
-    """The one Jinja environment, made once per templates folder."""
+def environment(root: Path) -> jinja2.Environment:
+    """The one Jinja environment, made once per journal: its own templates first, then the
+    packaged ones (torchleet_journal/base/layout.py)."""
     # Compiled templates are cached (torchleet_journal/pages/template_cache.py), so a build that changed no
     # template compiles none (half a no-op build's time otherwise).
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=False,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_folders(root)), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True,
                              bytecode_cache=template_cache())
@@ -300,30 +307,31 @@ def environment(templates: Path) -> jinja2.Environment:
 
 def render(root: Path, template: str, **context) -> str:
     try:
-        return environment(root / TEMPLATES).get_template(template).render(**context)
+        return environment(root).get_template(template).render(**context)
     except jinja2.TemplateSyntaxError as error:
-        raise _template_problem(error, error.name or template, error.lineno) from None
+        raise _template_problem(root, error, error.name or template, error.lineno) from None
     except jinja2.TemplateError as error:  # e.g. a name the template uses that is not given
-        raise _template_problem(error, template, 1) from None
+        raise _template_problem(root, error, template, 1) from None
 
 
 def check_templates(root: Path) -> None:
     """Before anything runs: every page's template is there and parses."""
-    folder = root / TEMPLATES
     for name in PAGE_TEMPLATES:
-        if not (folder / name).is_file():
-            raise InputError.one(f"{TEMPLATES}/{name}", 1, "template missing, got no such file; "
-                                 "restore it from the project (git checkout -- site_templates)")
+        if template_file(root, name) is None:
+            raise InputError.one(f"{TEMPLATES}/{name}", 1, "template missing, got no such file "
+                                 "here nor in the installed engine; reinstall it (pip install -r "
+                                 "requirements.txt)")
         try:
-            environment(folder).get_template(name)
+            environment(root).get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            raise _template_problem(error, error.name or name, error.lineno) from None
+            raise _template_problem(root, error, error.name or name, error.lineno) from None
 
 
-def _template_problem(error: jinja2.TemplateError, name: str, line: int) -> InputError:
-    return InputError.one(f"{TEMPLATES}/{name}", line, f"template error, got "
-                          f"{error.message or type(error).__name__}; fix the template or restore "
-                          "it from the project")
+def _template_problem(root: Path, error: jinja2.TemplateError, name: str, line: int) -> InputError:
+    found = template_file(root, name)
+    return InputError.one(shown_path(root, found) if found else f"{TEMPLATES}/{name}", line,
+                          f"template error, got {error.message or type(error).__name__}; fix the "
+                          f"template, or delete your copy in {TEMPLATES}/ to use the packaged one")
 
 
 def day_files(root: Path, day) -> dict[str, str | Path]:
@@ -396,10 +404,8 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
             colab=export.colab_url(config, day.entry),
             gap_states=review.gap_states(day.entry, cards))
         docs.update(day_files(root, day))
-    assets = root / TEMPLATES / ASSETS
-    for path in sorted(assets.rglob("*")):
-        if path.is_file():
-            docs[f"{ASSETS}/{path.relative_to(assets).as_posix()}"] = path
+    for rel, path in merged(root, ASSETS).items():  # the packaged assets, or the journal's own
+        docs[f"{ASSETS}/{rel}"] = path
     return docs
 
 

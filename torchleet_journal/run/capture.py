@@ -49,7 +49,7 @@ LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
 STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
 EXECUTED = "executed.sha256"  # the hash of the solution's bytes the run executed
-JOURNAL_DIR = str(Path(__file__).parent) + os.sep
+JOURNAL_DIR = str(Path(__file__).parent.parent) + os.sep  # the whole engine, torchleet_journal/
 # The process this module was imported in: the fork server, when children are forked.
 _IMPORTED_IN = os.getpid()
 # Folders the build itself writes: reading them is not a dependency of the solution.

@@ -31,7 +31,7 @@ SERVER_DEATH_WAIT = 1.0  # its pipes close as it dies, a moment before /proc sho
 LOST_EXIT_CODE = 255  # what multiprocessing reports for a child whose fork server died
 # A solution that sets its own thread count, as the seed's do: `torch.set_num_threads(1)`.
 OWN_THREADS = re.compile(rb"torch\.set_num_threads\(\s*(\d+)\s*\)")
-PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass

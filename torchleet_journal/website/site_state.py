@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from torchleet_journal.base.files import sha256_bytes, write_atomic
+from torchleet_journal.base.layout import theme_dirs
 
 STAMP = ".journal/site.json"
 DOCS = "docs"
 CONFIG = "mkdocs.yml"
-OVERRIDES = "site_templates/overrides"
 TITLE = re.compile(r'^title:\s*(.+)$|^#\s+(.+)$', re.MULTILINE)
 
 
@@ -91,10 +91,10 @@ def _title(path: Path) -> str:
 def _shape(root: Path, titles: dict[str, str]) -> str:
     """A hash of everything that appears on every page: config, theme overrides, navigation."""
     parts = [(root / CONFIG).read_bytes() if (root / CONFIG).is_file() else b""]
-    overrides = root / OVERRIDES
-    for path in sorted(overrides.rglob("*")) if overrides.is_dir() else ():
-        if path.is_file():
-            parts.append(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    for folder in theme_dirs(root):  # the journal's overrides and the engine's: its version too
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                parts.append(path.relative_to(folder).as_posix().encode() + path.read_bytes())
     parts.append(json.dumps(titles, sort_keys=True).encode())
     parts.append(os.environ.get("JOURNAL_SITE_SHAPE", "").encode())
     return sha256_bytes(b"\0".join(parts))
