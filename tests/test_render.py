@@ -260,11 +260,11 @@ def test_a_temp_folder_that_cannot_be_used_costs_only_the_compile(tmp_path, monk
     not_a_folder = tmp_path / "tmp"
     not_a_folder.write_text("a file where the temp folder should be")
     monkeypatch.setattr("tempfile.tempdir", str(not_a_folder))
-    render.environment.cache_clear()
+    render._environment.cache_clear()
     try:
         page = render.render(REPO, "gaps.md.j2", days=[])
     finally:
-        render.environment.cache_clear()
+        render._environment.cache_clear()
     assert page == render.render(REPO, "gaps.md.j2", days=[])
 
 
@@ -273,7 +273,7 @@ def test_a_journal_copied_elsewhere_compiles_no_template_again(tmp_path, monkeyp
     template is compiled anew."""
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))  # a cache of its own
-    render.environment.cache_clear()
+    render._environment.cache_clear()
     first, second = tmp_path / "first", tmp_path / "second"
     shutil.copytree(REPO / render.TEMPLATES, first / render.TEMPLATES)
     render.check_templates(first)
@@ -287,7 +287,7 @@ def test_a_journal_copied_elsewhere_compiles_no_template_again(tmp_path, monkeyp
     assert compiled == []
     gaps = override(second, "gaps.md.j2")  # the journal's own copy, edited
     gaps.write_text(gaps.read_text() + "{# edited #}\n")
-    render.environment.cache_clear()
+    render._environment.cache_clear()
     render.check_templates(second)
     assert compiled == ["gaps.md.j2"]
-    render.environment.cache_clear()
+    render._environment.cache_clear()

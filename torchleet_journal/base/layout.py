@@ -8,6 +8,7 @@ theme. Imports nothing of the engine: the MkDocs plugin reads it on every page b
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 TEMPLATES = "site_templates"  # a journal's overrides, relative to its root
@@ -19,6 +20,15 @@ OVERRIDES = "overrides"  # the theme's (Material's custom_dir)
 def template_folders(root: Path) -> list[Path]:
     """Where a template is looked for, first match wins: the journal's, then the engine's."""
     return [root / TEMPLATES, PACKAGED]
+
+
+def own_templates(root: Path) -> tuple[str, ...]:
+    """The names of the journal's own templates (top level of site_templates/, one listing)."""
+    try:
+        return tuple(sorted(entry.name for entry in os.scandir(root / TEMPLATES)
+                            if entry.name.endswith(".j2")))
+    except OSError:
+        return ()
 
 
 def template_file(root: Path, name: str) -> Path | None:

@@ -280,10 +280,15 @@ def notebook_view(source: str, result: Result | None) -> list[dict]:
 # --- pages ---------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
 def environment(root: Path) -> jinja2.Environment:
-    """The one Jinja environment, made once per journal: its own templates first, then the
-    packaged ones (torchleet_journal/base/layout.py)."""
+    """The one Jinja environment, made once per journal and set of its own templates: its own
+    first, then the packaged ones (torchleet_journal/base/layout.py). Jinja notices an edited
+    template, not a new one that now hides a packaged one: a new override makes a new one."""
+    return _environment(root, own_templates(root))
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(root: Path, own: tuple[str, ...]) -> jinja2.Environment:
     # Compiled templates are cached (torchleet_journal/pages/template_cache.py), so a build that changed no
     # template compiles none (half a no-op build's time otherwise).
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_folders(root)), autoescape=False,
