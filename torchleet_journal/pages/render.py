@@ -27,6 +27,7 @@ from torchleet_journal.base.layout import (
     ASSETS,
     TEMPLATES,
     merged,
+    own_templates,
     shown_path,
     template_file,
     template_folders,
