@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -61,6 +63,23 @@ def entry_yaml(day: int, solution: str, **fields) -> str:
     }
     data.update({k: v for k, v in fields.items()})
     return "".join(f"{k}: {v}\n" for k, v in data.items() if v is not None)
+
+
+def installed_engine(base: Path) -> dict[str, str]:
+    """An environment in which this checkout is the installed torchleet-journal, as pip would
+    leave it (the package and its dist-info with the entry points), for a journal made by init:
+    its build.py imports the package and its mkdocs.yml names the plugin."""
+    site = base / "site-packages"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "torchleet_journal").symlink_to(REPO / "torchleet_journal")
+    meta = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M).group(1)
+    info = site / f"torchleet_journal-{meta}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torchleet-journal\nVersion: {meta}\n")
+    (info / "entry_points.txt").write_text(
+        "[console_scripts]\ntorchleet-journal = torchleet_journal.cli:main\n\n[mkdocs.plugins]\n"
+        "torchleet-journal = torchleet_journal.mkdocs_plugin:JournalPlugin\n")
+    return {**os.environ, "PYTHONPATH": str(site)}
 
 
 def override(root: Path, name: str) -> Path:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.helpers import REPO, snapshot
+from tests.helpers import REPO, installed_engine, snapshot
+from torchleet_journal.base import engine
 from torchleet_journal.base.errors import InputError
 from torchleet_journal.cli import main
 from torchleet_journal.intake import init
@@ -35,24 +37,62 @@ def fresh(tmp_path_factory):
              if p.is_file()}
     new = main_quietly(["new", "Fit a line", "--date", "2026-01-05", "--root", str(target)])
     built = subprocess.run([sys.executable, "build.py"], cwd=target, capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL)
+                           text=True, stdin=subprocess.DEVNULL,
+                           env=installed_engine(tmp_path_factory.mktemp("engine")))
     return target, made, files, new, built
 
 
-def test_init_lays_down_the_machinery_and_no_days(fresh):
+def test_init_lays_down_the_learners_side_and_no_engine_code(fresh):
     target, made, files, _, _ = fresh
     assert made[0] == 0, made[1]
-    for path in ("build.py", "requirements.in", "requirements.txt", "requirements-dev.txt",
-                 "pyproject.toml", "torchleet_journal/cli.py",
-                 "torchleet_journal/model/catalog.yaml", "torchleet_journal/pages/torch_api.txt", "site_templates/day.md.j2",
-                 "site_templates/overrides/main.html", ".github/workflows/pages.yml",
+    for path in ("build.py", "requirements.in", "requirements.txt", ".python-version",
+                 "site_templates/README.md", ".github/workflows/pages.yml",
                  ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
         assert path in files, path
+    # No engine: its only Python file is build.py, a few lines calling the installed package
+    assert [f for f in files if f.endswith(".py")] == ["build.py"]
+    assert len(files["build.py"].decode().splitlines()) <= 15
+    assert "from torchleet_journal.cli import main" in files["build.py"].decode()
+    assert not [f for f in files if f.startswith("torchleet_journal/") or f.endswith((".j2", ".yaml"))]
+    assert [f for f in files if f.startswith("site_templates/")] == ["site_templates/README.md"]
     # docs/ holds only what keeps it in git, empty: plain mkdocs needs the folder to exist
     assert [f for f in files if f.startswith(("results/", "docs/", "site/"))] == ["docs/.gitignore"]
     assert [f for f in files if f.startswith(("entries/", "solutions/"))] == \
         ["entries/.gitkeep", "solutions/.gitkeep"]
-    assert not [f for f in files if "__pycache__" in f]
+
+
+def test_init_names_the_engine_at_its_exact_version_in_the_lock(fresh):
+    files = fresh[2]
+    wanted = f"torchleet-journal=={engine.version()}"
+    requirements_in = files["requirements.in"].decode().splitlines()
+    assert wanted in requirements_in
+    assert "pip-compile --upgrade-package torchleet-journal" in files["requirements.in"].decode()
+    lock = files["requirements.txt"].decode()
+    assert wanted + "\n    # via -r requirements.in\n" in lock
+    pins = [line.split("==")[0] for line in lock.splitlines() if "==" in line and line[0].isalnum()]
+    assert pins == sorted(pins, key=str.lower) and len(pins) == len(set(pins))
+    ours = (REPO / "requirements.txt").read_text()  # every package of the engine's own lock, as is
+    assert [line for line in ours.splitlines() if "==" in line and line[0].isalnum()] == \
+        [line for line in lock.splitlines() if "==" in line and line[0].isalnum()
+         and not line.startswith("torchleet-journal==")]
+    assert [line for line in requirements_in if line.startswith("torch==")] == \
+        [line for line in ours.splitlines() if line.startswith("torch==")]
+
+
+def test_the_starter_files_are_this_repositorys_own():
+    """What init copies is kept in the package; each equals this repository's file."""
+    for rel, name in init.STARTER_FILES.items():
+        assert (init.STARTER / name).read_bytes() == (REPO / rel).read_bytes(), rel
+    assert (init.STARTER / init.LOCK).read_bytes() == (REPO / "requirements.txt").read_bytes()
+    ours = (REPO / "mkdocs.yml").read_text()
+    ours = ours[ours.index("theme:"):]
+    ours = re.sub(r"  # The engine's overrides \(.*?\n  custom_dir: [^\n]*\n", "", ours, flags=re.S)
+    ours = re.sub(r"# Plain `mkdocs serve`.*?hooks:\n  - torchleet_journal/mkdocs_plugin.py\n\n", "",
+                  ours, flags=re.S)
+    starter = (init.STARTER / "mkdocs.yml").read_text()
+    plugin = starter[starter.index("  # The engine (torchleet-journal)"):starter.index("  - torchleet-journal\n")]
+    assert starter == ours.replace("  - offline\n", "  - offline\n" + plugin + "  - torchleet-journal\n")
+    assert "hooks:" not in starter and "custom_dir" not in starter
 
 
 def test_init_fills_in_mkdocs_yml(fresh):

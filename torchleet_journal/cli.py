@@ -422,6 +422,10 @@ def cmd_status(args) -> int:
     tally = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "not run here")
     hint = " (`python build.py` runs them)" if counts["out of date"] else ""
     _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {tally}{hint}")
+    from torchleet_journal.base.engine import stale_overrides
+
+    for line in stale_overrides(args.root.resolve()):
+        print(terminal_safe(f"warning: {line}"), file=sys.stderr)
     return EXIT_OK
 
 

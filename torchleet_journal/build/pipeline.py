@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchleet_journal.base import charts
+from torchleet_journal.base.engine import remember
 from torchleet_journal.base.errors import InputError, Mistake
 from torchleet_journal.base.files import refuse_linked_folders, remove_temporaries
 from torchleet_journal.build.environment import distributions, locked, versions
@@ -129,6 +130,7 @@ def build(root: Path, options: Options, events: Events | None = None,
     if options.site:
         events.building_site()
         report.site = site.build_site(root)
+    remember(root)  # the engine and the packaged files the journal's overrides were made against
     return report
 
 

@@ -1,9 +1,11 @@
-"""Starting a journal of your own: `build.py init DIR` lays down the machinery and no days.
+"""Starting a journal of your own: `torchleet-journal init DIR` lays down the learner's side only.
 
-The new folder gets this journal's build (`journal/`, `build.py`, the requirements), its
-templates, its Pages workflow and `.gitignore`, an `mkdocs.yml` with the title, author and
-addresses filled in, and a README with an empty progress table: no entries, no solutions, no
-results. Everything is written into a scratch folder beside DIR and moved into place in one
+The new folder gets no engine code: a `build.py` of a few lines calling the installed package,
+a `requirements.in` naming this engine at its exact version and its lock, an empty
+`site_templates/` for overrides, the Pages workflow, `.gitignore`, `.python-version`, an
+`mkdocs.yml` (with the `torchleet-journal` plugin) with the title, author and addresses filled
+in, and a README with an empty progress table: no entries, no solutions, no results. Upgrading
+the engine is the lock's business (see REQUIREMENTS_IN). Everything is written into a scratch folder beside DIR and moved into place in one
 rename, so a refused or failed init leaves nothing behind.
 """
 
@@ -20,15 +22,29 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from torchleet_journal.base.engine import DISTRIBUTION, version
 from torchleet_journal.base.errors import InputError, shown
 from torchleet_journal.website.site import END, START
 
-PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes from
-# What a new journal copies as it is: the build, its templates, its requirements, its workflow.
-MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
-             "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
-             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
-SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
+STARTER = Path(__file__).resolve().with_name("starter")  # what a new journal starts from
+# What a new journal copies as it is: its build.py, workflow, ignore files, overrides' README.
+# (Copies of this repository's own, kept equal by tests/test_init.py.)
+# Each by its place in the journal <- its name in starter/ (no dot: package data keeps no dot file).
+STARTER_FILES = {"build.py": "build.py", ".github/workflows/pages.yml": "pages.yml",
+                 ".gitignore": "gitignore", ".gitattributes": "gitattributes",
+                 "docs/.gitignore": "docs-gitignore", "site_templates/README.md": "site_templates-README.md"}
+LOCK = "requirements.lock"  # the engine's own lock (this repository's requirements.txt)
+REQUIREMENTS_IN = """\
+# What this journal needs. `requirements.txt` is the lock made from this file by pip-compile:
+# the exact versions the committed results were made with.
+# To upgrade the engine (it re-runs no day; a day re-runs only if what it imports changed):
+#   pip-compile --upgrade-package {engine} && pip install -r requirements.txt
+{engine}=={version}
+# torch is pinned: that CPU build is what the journal's solutions and results were made with.
+{torch}
+# The lock's own tool: `pip-compile` writes requirements.txt from this file.
+pip-tools>=7.4
+"""
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 GITHUB_URL = re.compile(r"^(?:https?://)?github\.com/([^/\s]+)/([^/\s]+?)(?:\.git)?/?$")
@@ -67,7 +83,10 @@ and `results/` after each build.
 `requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
 the versions your results were made with and trains nothing. To add or upgrade a package, edit
 `requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
-status` says which days a build would run, and why.
+status` says which days a build would run, and why. The build itself is the package
+`torchleet-journal`: upgrade it with `pip-compile --upgrade-package torchleet-journal && pip
+install -r requirements.txt` (it re-runs no day). To change a page, copy its template from the
+installed package's `site_templates/` into yours and edit it there.
 
 To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
 Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.
@@ -163,21 +182,22 @@ def check_target(target: Path) -> None:
                              "writes over files; pick a new or empty folder")
 
 
-def init_journal(target: Path, chosen: Settings, source: Path = PROJECT) -> list[str]:
+def init_journal(target: Path, chosen: Settings, source: Path = STARTER) -> list[str]:
     """Lay down a new, empty journal in `target`; returns the paths written, relative to it."""
     check_target(target)
     target = target.resolve()
     scratch = target.with_name(f".{target.name}.init-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        for rel in MACHINERY:
-            src, dst = source / rel, scratch / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                shutil.copytree(src, dst, ignore=SKIP)
-            else:
-                shutil.copy2(src, dst)
+        for rel, name in STARTER_FILES.items():
+            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, scratch / rel)
         _ignore_venv(scratch / ".gitignore")
+        lock = (source / LOCK).read_text(encoding="utf-8")
+        (scratch / "requirements.in").write_text(requirements_in(lock), encoding="utf-8")
+        (scratch / "requirements.txt").write_text(requirements_txt(lock), encoding="utf-8")
+        (scratch / ".python-version").write_text(f"{sys.version_info[0]}.{sys.version_info[1]}\n",
+                                                 encoding="utf-8")
         (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
         (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
         for folder in ("entries", "solutions"):  # kept in git while still empty
@@ -199,7 +219,25 @@ def _ignore_venv(path: Path) -> None:
                         ".venv/\n", encoding="utf-8")
 
 
-def mkdocs_config(chosen: Settings, source: Path = PROJECT) -> str:
+def requirements_in(lock: str) -> str:
+    """The journal's requirements.in: this engine at its exact version, torch as locked."""
+    torch = re.search(r"^torch==\S+", lock, re.M)
+    return REQUIREMENTS_IN.format(engine=DISTRIBUTION, version=version(),
+                                  torch=torch.group() if torch else "torch")
+
+
+def requirements_txt(lock: str) -> str:
+    """The engine's lock with the engine itself added, in pip-compile's order: every package
+    the journal installs at an exact version, as the engine was tested with."""
+    line = f"{DISTRIBUTION}=={version()}\n    # via -r requirements.in\n"
+    lock, unsafe, tail = lock.partition("\n# The following packages are considered to be unsafe")
+    blocks = re.split(r"(?m)^(?=[a-z0-9])", lock)  # the header, then one block per package
+    head, packages = blocks[0], [b for b in blocks[1:] if not b.startswith(f"{DISTRIBUTION}==")]
+    packages.append(line)
+    return head + "".join(sorted(packages, key=lambda b: b.split("==")[0].lower())) + unsafe + tail
+
+
+def mkdocs_config(chosen: Settings, source: Path = STARTER) -> str:
     """mkdocs.yml: this journal's theme and extensions, under the new journal's own settings."""
     text = (source / "mkdocs.yml").read_text(encoding="utf-8")
     theme = re.search(r"^theme:", text, re.M)

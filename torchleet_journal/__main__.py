@@ -1,0 +1,7 @@
+"""`python -m torchleet_journal`: the same commands as a journal's `build.py`."""
+
+import sys
+
+from torchleet_journal.cli import main
+
+sys.exit(main())
