@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import make_journal, snapshot, write
 from torchleet_journal.cli import main
-from torchleet_journal.intake import importer
+from torchleet_journal.intake import placing, table
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Resource, load_entries
 
@@ -60,7 +60,7 @@ def seed_rows(text: str, days: range) -> str:
     lines = text.splitlines(True)
     keep = []
     for line in lines:
-        found = importer.DAY_CELL.match(importer._plain(importer.cells(line)[0])) \
+        found = table.DAY_CELL.match(table._plain(table.cells(line)[0])) \
             if line.startswith("|") else None
         if found is None or int(found.group(1)) in days:
             keep.append(line)
@@ -372,7 +372,7 @@ def test_a_folder_the_code_names_is_copied_when_small(tmp_path):
     write(folder / "images/train/b/model.pt", "weights")
     write(folder / "day2.py", 'print("./data")\n')
     (folder / "data/cifar").mkdir(parents=True)
-    (folder / "data/cifar/batch").write_bytes(b"\0" * (importer.MAX_FOLDER_BYTES + 1))
+    (folder / "data/cifar/batch").write_bytes(b"\0" * (placing.MAX_FOLDER_BYTES + 1))
     root = make_journal(tmp_path / "j", days={})
     code, out, _ = run(["import", str(folder / "log.md"), "--root", str(root)])
     assert code == 0
@@ -480,7 +480,7 @@ def test_a_failed_write_takes_back_what_was_moved(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device", str(target))
         real_link(source, target)
 
-    monkeypatch.setattr(importer.os, "link", link)
+    monkeypatch.setattr(placing.os, "link", link)
     code, _, err = run(["import", str(folder / "log.md"), "--root", str(root)])
     assert code == 4 and "No space left on device" in err
     assert len(calls) == 3

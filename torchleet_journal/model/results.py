@@ -318,3 +318,11 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
             path = Path(top, name)
             if not any(path.iterdir()):
                 path.rmdir()  # a folder left empty, like last-good/ once a day passes again
+
+
+def first_image(result: Result | None) -> str | None:
+    """The picture that stands for a day: its first figure, else its first metric chart."""
+    if result is None:
+        return None
+    figures = list(result.figures) + result.cell_figures()
+    return (figures or list(result.charts.values()) or [None])[0]

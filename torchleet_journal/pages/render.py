@@ -38,7 +38,7 @@ from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entries import Entry, tag_key
 from torchleet_journal.model.metrics import headline_tag, summary
 from torchleet_journal.model.notebook import cells_of, without_outputs
-from torchleet_journal.model.results import RAN_ON, Result, day_dir
+from torchleet_journal.model.results import RAN_ON, Result, day_dir, first_image
 from torchleet_journal.model.siteconfig import page_url, read_config
 from torchleet_journal.model.source import parse
 from torchleet_journal.model.status import status_of
@@ -441,14 +441,6 @@ def where_it_ran(result: Result) -> str:
     said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
     words = "ran on " + ", ".join(said) if said else "ran elsewhere"
     return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
-
-
-def first_image(result: Result | None) -> str | None:
-    """The picture that stands for a day: its first figure, else its first metric chart."""
-    if result is None:
-        return None
-    figures = list(result.figures) + result.cell_figures()
-    return (figures or list(result.charts.values()) or [None])[0]
 
 
 def thumbnail(root: Path, day) -> Path | None:

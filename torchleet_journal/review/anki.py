@@ -25,9 +25,8 @@ import markdown
 from torchleet_journal.model import markup
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Entry, load_entries
-from torchleet_journal.model.results import day_dir, read_result
+from torchleet_journal.model.results import day_dir, first_image, read_result
 from torchleet_journal.model.siteconfig import page_url, read_config
-from torchleet_journal.pages.render import first_image
 from torchleet_journal.review import cards as review
 
 # Fixed ids: a deck or note type with a new id would be a second deck in the learner's Anki.

@@ -81,7 +81,7 @@ def child_main(job: Job) -> None:
     if source is None:
         pass  # unreadable: the record says why
     elif job.solution.suffix == ".ipynb":
-        from torchleet_journal.model.notebook import run_notebook
+        from torchleet_journal.run.cells import run_notebook
 
         run_notebook(job, figures, record, fail, exited, source)
     else:
