@@ -10,11 +10,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # The site's configuration and the hook it names: what a journal folder needs for mkdocs.
-SITE_CONFIG = ("mkdocs.yml", "torchleet_journal/__init__.py", "torchleet_journal/mkdocs_plugin.py",
-               *(f"torchleet_journal/{package}/{module}.py" for package, module in (
-                   ("website", "__init__"), ("website", "mkdocs_env"), ("pages", "__init__"),
-                   ("pages", "template_cache"), ("model", "__init__"), ("model", "siteconfig"),
-                   ("base", "__init__"), ("base", "layout"))))
+# No __init__.py: the copies are namespace portions, so a journal's build (its fork server runs
+# in the journal's folder) imports the real package, never this partial copy.
+SITE_CONFIG = ("mkdocs.yml", "torchleet_journal/mkdocs_plugin.py", "torchleet_journal/website/mkdocs_env.py",
+               "torchleet_journal/pages/template_cache.py", "torchleet_journal/model/siteconfig.py",
+               "torchleet_journal/base/layout.py")
 # The theme's overrides, which this repository's mkdocs.yml names for Zensical.
 THEME = "torchleet_journal/site_templates/overrides"
 

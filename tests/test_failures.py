@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import copy_journal, entry_yaml, make_journal, running, toy_solution, write
 from torchleet_journal import cli
+from torchleet_journal.base import errors
 from torchleet_journal.build.pipeline import Options, build
 
 PASSING, RAISES, EXITS, ABORTS, HANGS, ASKS, WANTS_WINDOW, CHATTY = 1, 2, 3, 4, 5, 6, 7, 8
@@ -119,7 +120,7 @@ def test_the_build_finishes_and_reports_each_failure(corpus):
 
 def test_cli_exits_1_and_names_each_failed_day(corpus, tmp_path, capsys):
     root = copy_journal(corpus[0], tmp_path, site=False)
-    assert cli.main(["build", "--root", str(root), "--no-site"]) == cli.EXIT_FAILED
+    assert cli.main(["build", "--root", str(root), "--no-site"]) == errors.EXIT_FAILED
     err = capsys.readouterr().err
     for day in FAILURES:
         assert f"failed: day-{day:02d}: " in err
@@ -271,7 +272,7 @@ def test_expected_failure_alone_exits_0(corpus, tmp_path):
     for entry in (alone / "entries").glob("day-*.yaml"):
         if entry.name != f"day-{EXPECTED_FAILURE:02d}.yaml":
             entry.unlink()
-    assert cli.main(["build", "--root", str(alone), "--no-site"]) == cli.EXIT_OK
+    assert cli.main(["build", "--root", str(alone), "--no-site"]) == errors.EXIT_OK
 
 
 def test_unexpected_pass_says_how_to_fix_the_entry(corpus):

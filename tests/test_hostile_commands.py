@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, entry_yaml, make_journal, write
+from tests.helpers import REPO, entry_yaml, installed_engine, make_journal, write
 from tests.site_helpers import LoggedServer, answering, free_port
 from torchleet_journal.model.siteconfig import read_config
 
@@ -86,9 +86,10 @@ def _mkdocs(*args) -> list[str]:
 
 
 def test_plain_mkdocs_build_accepts_a_fresh_journal_at_once(fresh, tmp_path):
+    # A journal made by init names the installed engine's plugin, which renders docs/ first
     done = subprocess.run(_mkdocs("build", "--site-dir", str(tmp_path / "site")), cwd=fresh,
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env={**installed_engine(tmp_path), "NO_MKDOCS_2_WARNING": "1"})
     assert done.returncode == 0, done.stderr
     assert "Fresh" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
     assert (fresh / "docs/.gitignore").is_file()
@@ -98,7 +99,7 @@ def test_plain_mkdocs_serve_accepts_a_fresh_journal_at_once(fresh, tmp_path):
     port = free_port()
     server = LoggedServer(fresh, _mkdocs("serve", "--dev-addr", f"127.0.0.1:{port}"),
                           f"http://127.0.0.1:{port}/fresh", tmp_path / "serve.log", 30, cwd=fresh,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env={**installed_engine(tmp_path), "NO_MKDOCS_2_WARNING": "1"})
     with answering(server, 120):
         assert "Fresh" in server.page("index.html")
 

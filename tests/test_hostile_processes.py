@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO, entry_yaml, make_journal, running, toy_solution, write
-from torchleet_journal import cli
+from torchleet_journal.base import errors
 from torchleet_journal.build.pipeline import Events, Options, build
 
 GONE_WAIT = 5.0  # seconds a SIGKILLed process may take to leave /proc
@@ -180,7 +180,7 @@ def piped(tmp_path_factory):
 
 def test_piped_build_ends_and_leaves_no_process_behind(piped):
     base, _, code, output = piped
-    assert code == cli.EXIT_FAILED, output.decode(errors="replace")
+    assert code == errors.EXIT_FAILED, output.decode(errors="replace")
     pids = pids_of(base, 1)
     _wait_for(lambda: not any(map(running, pids)))
     assert [pid for pid in pids if running(pid)] == []

@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import REPO, copy_journal, make_journal, running, toy_solution
 from torchleet_journal import cli
+from torchleet_journal.base import errors
 from torchleet_journal.model.results import Result
 
 DAYS = (1, 2, 3)
@@ -107,7 +108,7 @@ def rebuilt(killed, tmp_path_factory):
 
 def test_next_build_succeeds(rebuilt):
     _, code, err = rebuilt
-    assert code == cli.EXIT_OK, err
+    assert code == errors.EXIT_OK, err
 
 
 def test_every_day_is_stored_with_all_its_files(rebuilt):
@@ -147,7 +148,7 @@ def test_second_build_while_one_runs_exits_3_with_one_line(journal, capsys):
         held.flush()
         code = cli.main(["build", "--root", str(journal), "--no-site"])
     err = capsys.readouterr().err
-    assert code == cli.EXIT_BUSY
+    assert code == errors.EXIT_BUSY
     assert err.count("\n") == 1
     assert err.startswith(f"{journal}: a build is already running here (pid 4242)")
     assert not (journal / "docs").exists() and not (journal / "results").exists()

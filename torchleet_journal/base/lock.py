@@ -1,0 +1,32 @@
+"""One build at a time per journal: the lock in .journal/lock, and what a second build says."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+
+class Busy(Exception):
+    """Another build holds this journal's lock."""
+
+
+@contextlib.contextmanager
+def journal_lock(root: Path):
+    """One build at a time per journal: a second one says so instead of racing the first."""
+    lock_dir = root / ".journal"
+    lock_dir.mkdir(exist_ok=True)
+    with open(lock_dir / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise Busy(f"{root}: a build is already running here (pid {holder}); wait for it "
+                       "to finish, or stop it, then build again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
