@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import textwrap
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).resolve().parent.parent
 # The site's configuration and the hook it names: what a journal folder needs for mkdocs.
@@ -67,18 +68,20 @@ def entry_yaml(day: int, solution: str, **fields) -> str:
 
 def installed_engine(base: Path) -> dict[str, str]:
     """An environment in which this checkout is the installed torchleet-journal, as pip would
-    leave it (the package and its dist-info with the entry points), for a journal made by init:
-    its build.py imports the package and its mkdocs.yml names the plugin."""
+    leave it: the package, and a dist-info with pyproject.toml's version and entry points (the
+    console script, the MkDocs plugin), for a journal made by init."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     site = base / "site-packages"
     site.mkdir(parents=True, exist_ok=True)
     (site / "torchleet_journal").symlink_to(REPO / "torchleet_journal")
-    meta = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M).group(1)
-    info = site / f"torchleet_journal-{meta}.dist-info"
+    info = site / f"torchleet_journal-{project['version']}.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torchleet-journal\nVersion: {meta}\n")
-    (info / "entry_points.txt").write_text(
-        "[console_scripts]\ntorchleet-journal = torchleet_journal.cli:main\n\n[mkdocs.plugins]\n"
-        "torchleet-journal = torchleet_journal.mkdocs_plugin:JournalPlugin\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\n"
+                                   f"Version: {project['version']}\n")
+    groups = {"console_scripts": project["scripts"], **project["entry-points"]}
+    (info / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in points.items()) + "\n"
+        for group, points in groups.items()))
     return {**os.environ, "PYTHONPATH": str(site)}
 
 

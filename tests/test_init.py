@@ -182,3 +182,10 @@ def test_this_journal_ignores_the_virtualenv_the_readme_suggests():
     done = subprocess.run(["git", "check-ignore", "-q", ".venv/lib/torch/__init__.py"], cwd=REPO)
     assert done.returncode == 0
     assert "python -m venv .venv" in (REPO / "README.md").read_text()
+
+
+def test_the_engine_runs_as_python_dash_m_and_names_its_commands(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "torchleet_journal", "--help"], cwd=tmp_path,
+                          capture_output=True, text=True, env=installed_engine(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "{build,status,new,serve,init,import,review,anki,ingest}" in done.stdout
