@@ -339,7 +339,7 @@ def test_pages_show_due_counts_states_and_retention_and_escape_the_gaps(root):
 
 
 def test_the_review_state_is_computed_without_importing_torch_or_matplotlib(root):
-    code = ("import sys; from journal import review; from torchleet_journal.model.catalog import load_catalog;"
+    code = ("import sys; from torchleet_journal.review import cards as review; from torchleet_journal.model.catalog import load_catalog;"
             "from torchleet_journal.model.entries import load_entries; from pathlib import Path;"
             f"d = review.deck(Path({str(root)!r}), load_entries(Path({str(root)!r}), "
             "load_catalog())); print(len(d.cards), "

@@ -96,7 +96,7 @@ def test_status_lists_each_day_fresh_or_why_and_runs_nothing(journal, site, caps
 
 
 def test_status_imports_no_torch(journal):
-    probe = ("import sys\nfrom journal import cli\ncli.main(['status', '--root', sys.argv[1]])\n"
+    probe = ("import sys\nfrom torchleet_journal import cli\ncli.main(['status', '--root', sys.argv[1]])\n"
              "print([m for m in ('torch', 'matplotlib', 'tensorboard') if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", probe, str(journal)], cwd=REPO,
                           capture_output=True, text=True, check=True)

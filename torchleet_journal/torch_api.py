@@ -14,7 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
-LIST = Path(__file__).with_name("torch_api.txt")
+LIST = Path(__file__).parent / "pages" / "torch_api.txt"  # read by pages/apis.py
 # The namespaces a learner reaches for, as PyTorch's documentation groups them. Internal
 # paths (torch.nn.modules.linear) are left out: the docs name the public one.
 NAMESPACES = (
