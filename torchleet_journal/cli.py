@@ -21,11 +21,11 @@ from torchleet_journal.base.errors import (
     InputError,
 )
 from torchleet_journal.base.files import refuse_linked_folders
+from torchleet_journal.base.layout import CONFIG, STATE
 from torchleet_journal.base.lock import Busy
 from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT
 from torchleet_journal.commands.args import add_build_options, dev_addr, iso_date, positive_int, seconds
 from torchleet_journal.commands.say import cannot_write, refused, say
-from torchleet_journal.pages.render import CONFIG
 
 COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest")
 
@@ -90,10 +90,10 @@ def _check_root(root: Path) -> None:
         raise InputError.one(str(root), 1, "is not a journal (it has no entries/ and no "
                              f"{CONFIG}); run build.py in the journal's folder or pass --root "
                              "with it, or start one with `python build.py init DIR`")
-    lock_dir = root / ".journal"
-    refuse_linked_folders(root, [".journal"])  # the lock, the runs' scratch, the site's staging
+    lock_dir = root / STATE
+    refuse_linked_folders(root, [STATE])  # the lock, the runs' scratch, the site's staging
     if lock_dir.exists() and not lock_dir.is_dir():
-        raise InputError.one(".journal", 1, "must be the build's own folder, got a file; remove "
+        raise InputError.one(STATE, 1, "must be the build's own folder, got a file; remove "
                              "it (the build makes the folder again)")
 
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from torchleet_journal.base.files import sha256_bytes, sha256_file
+from torchleet_journal.base.layout import STATE
 
 INK = "#3d3d3d"  # 10.9:1 on the white card (WCAG AA asks 4.5:1 of text)
 LINE = "#d84315"  # one accent colour for data, 4.6:1 on white
 PAPER = "#ffffff"
 DPI = 200  # shown at most at about its size in inches: sharp on a 2x screen
 THUMBNAIL_WIDTH = 640  # px: a home page card shows it at about 320 CSS px
-CACHE = ".journal/charts"  # charts drawn from entries, named by a hash of what they draw
+CACHE = f"{STATE}/charts"  # charts drawn from entries, named by a hash of what they draw
 
 
 def _pyplot():

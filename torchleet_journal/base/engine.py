@@ -14,10 +14,10 @@ from importlib import metadata
 from pathlib import Path
 
 from torchleet_journal.base.files import sha256_file, write_atomic
-from torchleet_journal.base.layout import PACKAGED, TEMPLATES, overrides
+from torchleet_journal.base.layout import PACKAGED, STATE, TEMPLATES, overrides
 
 DISTRIBUTION = "torchleet-journal"
-RECORD = ".journal/engine.json"
+RECORD = f"{STATE}/engine.json"
 CHECKOUT = PACKAGED.parent.parent / "pyproject.toml"  # a source checkout's (this repository's)
 
 

@@ -1,4 +1,4 @@
-"""Where a journal's templates come from: the packaged ones, each replaceable by the journal's own.
+"""A journal's places (its config, the build's own folder) and where its templates come from.
 
 The engine ships its page templates, assets and theme overrides in `torchleet_journal/
 site_templates/`. A journal's `site_templates/` holds only what its learner changed: a file
@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-TEMPLATES = "site_templates"  # a journal's overrides, relative to its root
+# A journal's own places, relative to its root: named here once.
+CONFIG = "mkdocs.yml"  # the site's configuration
+STATE = ".journal"  # the build's own folder (git-ignored): lock, scratch, caches, stamps
+TEMPLATES = "site_templates"  # a journal's overrides
 PACKAGED = Path(__file__).resolve().parent.parent / TEMPLATES  # the engine's own
 ASSETS = "assets"
 OVERRIDES = "overrides"  # the theme's (Material's custom_dir)

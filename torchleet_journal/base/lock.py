@@ -7,6 +7,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from torchleet_journal.base.layout import STATE
+
 
 class Busy(Exception):
     """Another build holds this journal's lock."""
@@ -15,7 +17,7 @@ class Busy(Exception):
 @contextlib.contextmanager
 def journal_lock(root: Path):
     """One build at a time per journal: a second one says so instead of racing the first."""
-    lock_dir = root / ".journal"
+    lock_dir = root / STATE
     lock_dir.mkdir(exist_ok=True)
     with open(lock_dir / "lock", "a+") as handle:
         try:

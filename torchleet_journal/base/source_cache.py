@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from torchleet_journal.base.files import sha256_bytes, write_if_changed
+from torchleet_journal.base.layout import STATE
 
-CACHE_DIR = ".journal"
+CACHE_DIR = STATE
 
 
 def read_each(root: Path, name: str, salt: str, sources: dict[int, tuple[str, bool]],

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from torchleet_journal.base.errors import InputError, shown
 from torchleet_journal.base.files import refuse_linked_folders, sha256_bytes, sha256_file
+from torchleet_journal.base.layout import STATE
 from torchleet_journal.base.text import terminal_safe
 from torchleet_journal.build.clean import scrubber
 from torchleet_journal.build.environment import versions
@@ -549,8 +550,8 @@ def _store(root: Path, brought: Brought) -> Result:
     from torchleet_journal.run.capture import LOG
 
     result = brought.result
-    (root / ".journal").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root / ".journal", prefix="ingest-") as scratch:
+    (root / STATE).mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root / STATE, prefix="ingest-") as scratch:
         out = Path(scratch)
         for name, data in brought.files.items():
             (out / name).write_bytes(data)

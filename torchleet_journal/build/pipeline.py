@@ -18,6 +18,7 @@ from torchleet_journal.base import charts
 from torchleet_journal.base.engine import remember
 from torchleet_journal.base.errors import InputError, Mistake
 from torchleet_journal.base.files import refuse_linked_folders, remove_temporaries
+from torchleet_journal.base.layout import STATE
 from torchleet_journal.build.environment import distributions, locked, versions
 from torchleet_journal.build.run_key import stale_reason, unlocked_packages, unlocked_warning
 from torchleet_journal.model.catalog import Catalog, load_catalog
@@ -29,7 +30,7 @@ from torchleet_journal.pages import export, render
 from torchleet_journal.review import cards as review
 from torchleet_journal.website import site
 
-SCRATCH = ".journal/runs"
+SCRATCH = f"{STATE}/runs"
 DEFAULT_TIMEOUT = 600.0
 
 

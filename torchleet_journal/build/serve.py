@@ -23,6 +23,7 @@ from typing import Callable
 
 from torchleet_journal.base.errors import EXIT_FAILED, EXIT_OK
 from torchleet_journal.base.files import tree
+from torchleet_journal.base.layout import CONFIG
 from torchleet_journal.base.processes import die_with
 from torchleet_journal.build.pipeline import Options
 from torchleet_journal.model.results import recorded_deps
@@ -66,7 +67,7 @@ def _start_mkdocs(root: Path, dev_addr: str) -> subprocess.Popen:
     # other pages catches up on the next full build). Not strict: its own notice that a build
     # is dirty is a warning, and `build.py` has already built the site strictly.
     command = [sys.executable, str(Path(__file__).parent.parent / "website" / "mkdocs_serve.py"), "--dirty",
-               "--no-strict", "--config-file", str(root / "mkdocs.yml"), "--dev-addr", dev_addr]
+               "--no-strict", "--config-file", str(root / CONFIG), "--dev-addr", dev_addr]
     # A session of its own: Ctrl-C reaches only this process, which stops mkdocs exactly once.
     # (preexec_fn is safe here: this process runs no threads.)
     return subprocess.Popen(command, cwd=root, start_new_session=True,

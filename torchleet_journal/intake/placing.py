@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from torchleet_journal.base.errors import InputError, Mistake
+from torchleet_journal.base.layout import STATE
 from torchleet_journal.intake.scaffold import entry_text, skeleton, solution_name
 from torchleet_journal.intake.table import (
     CHECKPOINTS,
@@ -122,7 +123,7 @@ def _check_and_write(root: Path, days: list[Day], display: str, catalog: Catalog
              if not (isinstance(content, Path) and rel in _data_rels(days)
                      and _same(root / rel, content))}
     _refuse_existing(root, files)
-    parent = None if dry_run else root / ".journal"
+    parent = None if dry_run else root / STATE
     if parent is not None:
         parent.mkdir(exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix="import-", dir=parent))

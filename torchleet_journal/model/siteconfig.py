@@ -23,7 +23,8 @@ from pathlib import Path
 import yaml
 from yaml_env_tag import construct_env_tag  # MkDocs' own (a dependency of mkdocs)
 
-CONFIG = "mkdocs.yml"
+from torchleet_journal.base.layout import CONFIG
+
 GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
                     r"([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$")
 BRANCH = re.compile(r"^(?:edit|blob|tree)/([A-Za-z0-9._/-]+?)/")

@@ -25,6 +25,7 @@ import urllib.parse
 from pathlib import Path
 
 from torchleet_journal.base.files import sha256_bytes, write_if_changed
+from torchleet_journal.base.layout import STATE
 from torchleet_journal.model import markup
 from torchleet_journal.model.notebook import cells_of
 from torchleet_journal.model.results import NOT_RUN, RESULTS_DIR, Result, day_dir
@@ -36,7 +37,7 @@ COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{
 RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
 MAX_STREAM = 1 << 20  # printed output kept whole up to this size; beyond, the head and tail
 MAX_CARRIED = 256 << 10  # data files carried inside a notebook, in all, when there is no repo
-CACHE = ".journal/notebooks.json"  # day -> what its notebook was made from, to skip remaking it
+CACHE = f"{STATE}/notebooks.json"  # day -> what its notebook was made from, to skip remaking it
 FORMAT = 2  # bump when the notebook's layout changes: every notebook is made again
 KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
           "language_info": {"name": "python"}}

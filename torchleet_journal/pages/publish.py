@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Iterable
 
 from torchleet_journal.base.files import file_state
+from torchleet_journal.base.layout import STATE
 
-PRIVATE = (".git", ".journal")  # git's own state, and the build's (caches, downloads)
+PRIVATE = (".git", STATE)  # git's own state, and the build's (caches, downloads)
 GITIGNORE = ".gitignore"
 
 # Why a file is not published; the notebook lists each refused file with one of these.

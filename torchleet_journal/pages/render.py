@@ -52,7 +52,6 @@ PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", 
                   "notebook_cells.md.j2", "apis.md.j2", "review.md.j2")
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
 THUMBNAILS = "thumbnails"  # docs/ folder of the home page's card images
-CONFIG = "mkdocs.yml"
 
 
 # --- text in tables ------------------------------------------------------------------------

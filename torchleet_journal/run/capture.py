@@ -31,6 +31,7 @@ from pathlib import Path
 from traceback import FrameSummary
 
 from torchleet_journal.base.files import file_state, sha256_bytes, sha256_file
+from torchleet_journal.base.layout import STATE
 from torchleet_journal.base.processes import become_subreaper, die_with
 from torchleet_journal.model.results import CHANGED, FAILED, PASSED, Result
 from torchleet_journal.run.workdir import (
@@ -53,7 +54,7 @@ JOURNAL_DIR = str(Path(__file__).parent.parent) + os.sep  # the whole engine, to
 # The process this module was imported in: the fork server, when children are forked.
 _IMPORTED_IN = os.getpid()
 # Folders the build itself writes: reading them is not a dependency of the solution.
-NOT_DEPENDENCIES = ("results", "docs", "site", ".journal", ".git")
+NOT_DEPENDENCIES = ("results", "docs", "site", STATE, ".git")
 NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "pgf", "cairo", "template"}
 
 

@@ -27,11 +27,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from torchleet_journal.base.layout import STATE
+
 COPY_LIMIT = 8 << 20  # bytes: smaller files are copied per run, larger ones linked
 COPY_BUDGET = 64 << 20  # bytes copied per run at most: past it, small files are linked too
 # Never mirrored: old TensorBoard logs would pass for this run's, and editor or VCS state.
 SKIP = frozenset({"runs", "__pycache__", ".ipynb_checkpoints", ".git"})
-DOWNLOADS = ".journal/downloads"
+DOWNLOADS = f"{STATE}/downloads"
 DATA = "data"  # where torchvision and most tutorials download datasets to
 MAX_DEPTH = 64  # folders mirrored below the solution's own; deeper ones are left out
 # Audit events that change a file in place through its path (the first argument) or a file

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from torchleet_journal.base.errors import InputError, Mistake
 from torchleet_journal.base.files import remove_tree, sync_tree, write_atomic, write_if_changed
+from torchleet_journal.base.layout import CONFIG, STATE
 from torchleet_journal.base.processes import die_with
 from torchleet_journal.model.siteconfig import read_config
 from torchleet_journal.website import site_state
@@ -29,7 +30,6 @@ DOCS, SITE = "docs", "site"
 DOCS_KEEP = {".gitignore": "# Generated from entries/ and results/ by build.py or mkdocs' hook; "
              "never edit.\n*\n!.gitignore\n"}
 README = "README.md"
-CONFIG = "mkdocs.yml"
 START, END = "<!-- progress:start -->", "<!-- progress:end -->"
 SEARCH_INDEX = "search/search_index.json"
 DIRTY_WARNING = "A 'dirty' build is being performed"
@@ -121,7 +121,7 @@ def build_site(root: Path) -> str:
 
 
 def _full_build(root: Path) -> None:
-    staging = root / ".journal" / "site-build"
+    staging = root / STATE / "site-build"
     remove_tree(staging)
     _mkdocs(root, ["--strict", "--quiet", "--site-dir", str(staging)], staging)
     _drop_source_maps(staging)

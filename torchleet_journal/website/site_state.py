@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from torchleet_journal.base.files import sha256_bytes, write_atomic
-from torchleet_journal.base.layout import theme_dirs
+from torchleet_journal.base.layout import CONFIG, STATE, theme_dirs
 
-STAMP = ".journal/site.json"
+STAMP = f"{STATE}/site.json"
 DOCS = "docs"
-CONFIG = "mkdocs.yml"
 TITLE = re.compile(r'^title:\s*(.+)$|^#\s+(.+)$', re.MULTILINE)
 
 

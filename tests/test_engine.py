@@ -1,5 +1,6 @@
-"""A journal's site_templates/ replaces packaged files of the same name; `status` says when an
-upgrade changed a packaged file that the journal replaced."""
+"""The engine as a package, seen from a journal: an upgrade re-runs no day; site_templates/
+replaces packaged files of the same name, and `status` says when an upgrade changed a packaged
+file that the journal replaced."""
 
 from __future__ import annotations
 
@@ -75,3 +76,17 @@ def test_a_broken_packaged_template_is_named_by_its_package_path(tmp_path, engin
     assert err.splitlines()[0].startswith(
         "torchleet_journal/site_templates/tags.md.j2:1: template error, got ")
     assert not (root / "docs").exists() and not (root / "results").exists()
+
+
+def test_a_new_engine_version_reruns_no_day(tmp_path, monkeypatch):
+    """The engine's version is in no run key: after an upgrade the next build runs 0 days."""
+    root = make_journal(tmp_path, days={1: 'print("hi")\n'})
+    monkeypatch.setattr(engine, "version", lambda: "1.0")
+    assert run(["--root", str(root), "--no-site"])[0] == 0
+    key = (root / "results/day-01/result.json").read_bytes()
+    monkeypatch.setattr(engine, "version", lambda: "2.0")
+    code, _, err = run(["--root", str(root), "--no-site"])
+    assert code == 0
+    assert "1 day, 0 ran, 0 failed" in err
+    assert (root / "results/day-01/result.json").read_bytes() == key
+    assert '"version": "2.0"' in (root / engine.RECORD).read_text()  # the build noted the upgrade
