@@ -60,7 +60,7 @@ def seed_rows(text: str, days: range) -> str:
     lines = text.splitlines(True)
     keep = []
     for line in lines:
-        found = table.DAY_CELL.match(table._plain(table.cells(line)[0])) \
+        found = table.DAY_CELL.match(table.plain_text(table.cells(line)[0])) \
             if line.startswith("|") else None
         if found is None or int(found.group(1)) in days:
             keep.append(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -189,3 +190,14 @@ def test_the_engine_runs_as_python_dash_m_and_names_its_commands(tmp_path):
                           capture_output=True, text=True, env=installed_engine(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "{build,status,new,serve,init,import,review,anki,ingest}" in done.stdout
+
+
+def test_a_journal_without_its_engine_installed_says_so_in_one_line(fresh):
+    target = fresh[0]
+    done = subprocess.run([sys.executable, "build.py", "status"], cwd=target, capture_output=True,
+                          text=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "build.py:6: the engine torchleet-journal, or a package it needs, is not installed (No "
+        "module named 'torchleet_journal'); run `pip install -r requirements.txt` in this "
+        "journal's virtualenv"]

@@ -7,18 +7,18 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from torchleet_journal.intake.table import DAY_CELL, Day, Header, _plain, cells
+from torchleet_journal.intake.table import DAY_CELL, Day, Header, cells, plain_text
 
 # --- dates ---------------------------------------------------------------------------------
 
 
-def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | None,
+def date_days(days: list[Day], table: Path, header: Header, start: dt.date | None,
                today: dt.date) -> None:
     """The learner's date, else the first commit of the day's file, else of its row; else
     numbered from --start, else today's, marked to check."""
     undated = [d for d in days if d.date is None]
-    if undated and _git(table.parent, "rev-parse", "--show-toplevel") is not None:
-        rows = _row_dates(table, header)
+    if undated and git_output(table.parent, "rev-parse", "--show-toplevel") is not None:
+        rows = row_dates(table, header)
         for day in undated:
             first = _first_commit(day.source) if day.source else None
             if first:
@@ -33,7 +33,7 @@ def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | No
             day.date, day.dated_by = today, "today (no history; check it)"
 
 
-def _git(folder: Path, *args: str) -> str | None:
+def git_output(folder: Path, *args: str) -> str | None:
     """git's output, or None outside a repository or without git: history is a bonus."""
     try:
         done = subprocess.run(["git", "-C", str(folder), "--no-pager", *args], text=True,
@@ -47,7 +47,7 @@ def _first_commit(path: Path) -> dt.date | None:
     """When the file was first committed, through its renames. `--follow` also follows a
     copy (Monday's notebook copied to start Tuesday's), so the walk stops at a copy (C) as at
     an addition (A): that commit made this file."""
-    out = _git(path.parent, "log", "--follow", "--format=%x00%as", "--name-status", "--",
+    out = git_output(path.parent, "log", "--follow", "--format=%x00%as", "--name-status", "--",
                path.name) or ""
     date = None
     for line in out.splitlines():
@@ -58,9 +58,9 @@ def _first_commit(path: Path) -> dt.date | None:
     return None
 
 
-def _row_dates(table: Path, header: Header) -> dict[int, dt.date]:
+def row_dates(table: Path, header: Header) -> dict[int, dt.date]:
     """The date each day's row was first committed, read from the table's history in one pass."""
-    out = _git(table.parent, "log", "--follow", "--reverse", "--no-color", "--no-ext-diff",
+    out = git_output(table.parent, "log", "--follow", "--reverse", "--no-color", "--no-ext-diff",
                "--unified=0", "--format=%x00%as", "-p", "--", table.name) or ""
     found, date, index = {}, None, header.columns["day"]
     for line in out.splitlines():
@@ -68,7 +68,7 @@ def _row_dates(table: Path, header: Header) -> dict[int, dt.date]:
             date = dt.date.fromisoformat(line[1:].strip())
         elif date and line.startswith("+") and not line.startswith("+++") and "|" in line:
             row = cells(line[1:])
-            day = DAY_CELL.match(_plain(row[index])) if index < len(row) else None
+            day = DAY_CELL.match(plain_text(row[index])) if index < len(row) else None
             if day:
                 found.setdefault(int(day.group(1)), date)
     return found

@@ -17,7 +17,7 @@ from torchleet_journal.intake.table import (
     TIER_LETTERS,
     Day,
     Plan,
-    _similar,
+    similarity,
     words,
 )
 from torchleet_journal.model.catalog import Catalog
@@ -38,7 +38,7 @@ class _Clues:
     problem_day: int | None = None  # the day whose TorchLeet problem's notebook it is named as
 
 
-def _candidates(folder: Path, root: Path) -> list[Path]:
+def candidate_files(folder: Path, root: Path) -> list[Path]:
     """Every notebook and script under `folder`, leaving out checkpoints, runs and the journal."""
     found = []
     journal = root.resolve()
@@ -130,7 +130,7 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan,
         clue.problem_day = by_question.get(stem)
         chosen, why = _choose(clue, by_number, task_words, by_word)
         if chosen is None:
-            plan.unmatched.append(f"{_rel(path, folder)}: {why}; to use it, copy it into "
+            plan.unmatched.append(f"{rel_in(path, folder)}: {why}; to use it, copy it into "
                                   "solutions/ and name it in its entry's `solution:`")
         else:
             claims[chosen].append((why, path))
@@ -143,11 +143,11 @@ def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan,
         for rank, path in found:
             if len(winners) == 1 and path == winners[0]:
                 continue
-            others = ", ".join(_rel(p, folder) for p in winners if p != path)
+            others = ", ".join(rel_in(p, folder) for p in winners if p != path)
             why = (f"fits day {number}, but its row names {others}" if number in own else
                    f"fits day {number}, and so does {others}" if rank == best else
                    f"fits day {number}, but {others} fits it better")
-            plan.unmatched.append(f"{_rel(path, folder)}: {why}; name the one in "
+            plan.unmatched.append(f"{rel_in(path, folder)}: {why}; name the one in "
                                   f"entries/{day_slug(number)}.yaml's `solution:`")
     for path, day in named.items():
         day.source = path
@@ -193,12 +193,12 @@ def _choose(clue: _Clues, by_number: dict, task_words: dict, by_word: dict) -> t
         both = numbers & titled
         if len(both) == 1:
             return both.pop(), 4 if clue.strong else 3
-        return None, f"its name says day {_list(numbers)} and its title day {_list(titled)}"
+        return None, f"its name says day {numbers_text(numbers)} and its title day {numbers_text(titled)}"
     found = numbers or titled
     if len(found) == 1:
         return next(iter(found)), (4 if clue.strong else 2) if numbers else 1
     if found:
-        return None, f"it could be day {_list(found)}"
+        return None, f"it could be day {numbers_text(found)}"
     return None, "nothing in its name or title names a day of the table"
 
 
@@ -207,18 +207,18 @@ def _titled(titles: list[frozenset], task_words: dict, by_word: dict) -> set[int
     scores = {}
     for title in titles:
         for number in set().union(*(by_word[w] for w in title if w in by_word)) if title else ():
-            scores[number] = max(scores.get(number, 0), _similar(title, task_words[number]))
+            scores[number] = max(scores.get(number, 0), similarity(title, task_words[number]))
     best = max(scores.values(), default=0)
     return {n for n, s in scores.items() if s >= 0.5 and s >= best - CLOSE}
 
 
-def _list(numbers: set[int]) -> str:
+def numbers_text(numbers: set[int]) -> str:
     ordered = sorted(numbers)
     return ", ".join(map(str, ordered[:-1])) + f" or {ordered[-1]}" if len(ordered) > 1 \
         else str(ordered[0])
 
 
-def _rel(path: Path, folder: Path) -> str:
+def rel_in(path: Path, folder: Path) -> str:
     try:
         return path.relative_to(folder).as_posix()
     except ValueError:

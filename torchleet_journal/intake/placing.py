@@ -20,7 +20,7 @@ from torchleet_journal.intake.table import (
     SKIP_NAMES,
     Day,
     Plan,
-    _capped,
+    capped,
 )
 from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entries import SOLUTION_SUFFIXES, day_slug, mistakes_in
@@ -29,7 +29,7 @@ from torchleet_journal.pages.apis import imported_modules, string_literals
 # --- placing the files ---------------------------------------------------------------------
 
 
-def _place(root: Path, days: list[Day], folder: Path, plan: Plan) -> None:
+def place_files(root: Path, days: list[Day], folder: Path, plan: Plan) -> None:
     """Name each day's solution as `new` would, and find the data files it reads."""
     notebooks = sum(1 for d in days if d.source and d.source.suffix == ".ipynb")
     scripts = sum(1 for d in days if d.source and d.source.suffix == ".py")
@@ -116,7 +116,7 @@ def _is_data(path: Path, folder: Path) -> bool:
 # --- checking and writing, all or nothing --------------------------------------------------
 
 
-def _check_and_write(root: Path, days: list[Day], display: str, catalog: Catalog,
+def check_and_write(root: Path, days: list[Day], display: str, catalog: Catalog,
                      dry_run: bool) -> None:
     files = _files(days, display)
     files = {rel: content for rel, content in files.items()  # data already there, same bytes
@@ -141,7 +141,7 @@ def _check_and_write(root: Path, days: list[Day], display: str, catalog: Catalog
             for mistake in mistakes_in(stage, rel, files[rel], catalog):
                 mistakes.append(Mistake(display, day.line, f"day {day.day}: {mistake.message}"))
         if mistakes:
-            raise InputError(_capped(mistakes))
+            raise InputError(capped(mistakes))
         if not dry_run:
             _refuse_existing(root, files)  # nothing appeared meanwhile
             _move_all(stage, root, list(files))
@@ -184,7 +184,7 @@ def _refuse_existing(root: Path, files: dict[str, str | Path]) -> None:
                         "remove or rename it, or import into another journal (nothing was "
                         "written)") for rel in sorted(taken, key=lambda r: (r[0] != "e", r))]
     if mistakes:
-        raise InputError(_capped(mistakes))
+        raise InputError(capped(mistakes))
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -113,7 +113,7 @@ class Header:
     width: int
 
 
-def _read(table: Path, display: str) -> str:
+def read_table_file(table: Path, display: str) -> str:
     try:
         raw = table.read_bytes()[: MAX_TABLE_BYTES + 1]
     except OSError as error:
@@ -194,10 +194,10 @@ def _rows(lines: list[str], start: int) -> list[tuple[int, list[str]]]:
 # --- rows into days ------------------------------------------------------------------------
 
 
-def _days(header: Header, rows, display: str, catalog: Catalog) -> tuple[list[Day], list[int]]:
+def rows_to_days(header: Header, rows, display: str, catalog: Catalog) -> tuple[list[Day], list[int]]:
     """Each row as a day, and the numbers of the rows with nothing but a number (skipped)."""
     mistakes, days, seen, skipped = [], [], {}, []
-    problems = _ProblemIndex(catalog)
+    problems = ProblemIndex(catalog)
     for line, row in rows:
         if len(row) > header.width:
             mistakes.append(Mistake(display, line, f"row has {len(row)} cells, header has "
@@ -223,11 +223,11 @@ def _days(header: Header, rows, display: str, catalog: Catalog) -> tuple[list[Da
     if not rows:
         mistakes.append(Mistake(display, header.line, "the table has a header but no rows"))
     if mistakes:
-        raise InputError(_capped(mistakes))
+        raise InputError(capped(mistakes))
     return days, skipped
 
 
-def _capped(mistakes: list[Mistake]) -> list[Mistake]:
+def capped(mistakes: list[Mistake]) -> list[Mistake]:
     if len(mistakes) <= MAX_MISTAKES:
         return mistakes
     rest = len(mistakes) - MAX_MISTAKES
@@ -237,7 +237,7 @@ def _capped(mistakes: list[Mistake]) -> list[Mistake]:
 
 
 def _day_number(cell: str, display: str, line: int, mistakes: list) -> int | None:
-    found = DAY_CELL.match(_plain(LINK.sub(lambda m: m.group(1), cell)))
+    found = DAY_CELL.match(plain_text(LINK.sub(lambda m: m.group(1), cell)))
     if not found:
         mistakes.append(Mistake(display, line, f"the day must be a number, got {shown(cell)}; "
                                 "write it as 1, **1** or Day 1"))
@@ -281,7 +281,7 @@ def _day(number: int, line: int, row: list[str], header: Header, problems) -> Da
     return day
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     return re.sub(r"[*_`]", "", text).strip()
 
 
@@ -293,7 +293,7 @@ def _task(cell: str) -> tuple[str, list[dict], str | None]:
         if _is_local_file(url):
             named = url
         elif re.match(r"^(https?|mailto):", url, re.I):
-            resources.append({"title": _plain(title) or url, "url": url})
+            resources.append({"title": plain_text(title) or url, "url": url})
     task = LINK.sub(lambda m: m.group(1), cell)
     task = BREAK.sub(" ", task)
     bold = re.fullmatch(r"\s*(\*\*|__)(.*)\1\s*", task)
@@ -305,7 +305,7 @@ def _is_local_file(url: str) -> bool:
 
 
 def _file_named(cell: str) -> str | None:
-    name = _plain(cell)
+    name = plain_text(cell)
     return name if name and _is_local_file(name) and " " not in name else None
 
 
@@ -381,7 +381,7 @@ def _protected(text: str) -> list[tuple[int, int]]:
 
 
 def _recorded_date(cell: str) -> dt.date | None:
-    text = _plain(cell)
+    text = plain_text(cell)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
                     "%b %d %Y", "%B %d %Y", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"):
         try:
@@ -401,12 +401,12 @@ def words(text: str) -> frozenset[str]:
                      for w in found if w not in VAGUE)
 
 
-def _similar(a: frozenset, b: frozenset) -> float:
+def similarity(a: frozenset, b: frozenset) -> float:
     """Dice's coefficient: 1 for the same words, 0 for none shared."""
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-class _ProblemIndex:
+class ProblemIndex:
     """The catalog's problems by the words of their titles, to find the one a task names."""
 
     def __init__(self, catalog: Catalog):
