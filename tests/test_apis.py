@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from tests.helpers import REPO, copy_journal
-from torchleet_journal.pages import apis
+from torchleet_journal.model import apis
 from torchleet_journal.torch_api import LIST
 
 KNOWN = apis.known_names()
@@ -109,7 +109,7 @@ def test_docs_urls():
 
 
 def test_the_api_list_is_the_installed_torchs():
-    """torchleet_journal/pages/torch_api.txt is what `python -m torchleet_journal.torch_api` makes from this torch."""
+    """torchleet_journal/model/torch_api.txt is what `python -m torchleet_journal.torch_api` makes from this torch."""
     from importlib.metadata import version
 
     header = LIST.read_text(encoding="utf-8").splitlines()[0]
@@ -118,7 +118,7 @@ def test_the_api_list_is_the_installed_torchs():
                     "python -m torchleet_journal.torch_api")
     done = subprocess.run([sys.executable, "-m", "torchleet_journal.torch_api", "--check"], cwd=REPO,
                           capture_output=True, text=True)
-    assert done.returncode == 0, "torchleet_journal/pages/torch_api.txt is stale: python -m torchleet_journal.torch_api"
+    assert done.returncode == 0, "torchleet_journal/model/torch_api.txt is stale: python -m torchleet_journal.torch_api"
     assert {"torch.nn.LSTM", "torch.optim.SGD", "torch.utils.data.DataLoader"} <= KNOWN
 
 
@@ -162,9 +162,9 @@ def test_a_cached_build_reads_apis_from_the_cache_and_imports_no_torch(seed, tmp
     script = textwrap.dedent(f"""
         import json, sys
         from pathlib import Path
-        import torchleet_journal.pages.apis
+        import torchleet_journal.model.apis
         from torchleet_journal.build.pipeline import Options, build
-        torchleet_journal.pages.apis.apis_in = None  # a cached day must not be parsed again
+        torchleet_journal.model.apis.apis_in = None  # a cached day must not be parsed again
         report = build(Path({str(root)!r}), Options(site=False))
         heavy = [m for m in ("torch", "matplotlib", "tensorboard") if m in sys.modules]
         print(json.dumps([[d.entry.day for d in report.days if d.ran], heavy]))

@@ -13,8 +13,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tests.helpers import entry_yaml, make_journal
 from torchleet_journal.build.pipeline import Options, build
+from torchleet_journal.model.apis import python_of
 from torchleet_journal.model.ipython import format_time, translate
-from torchleet_journal.pages.apis import python_of
 
 CELLS = [
     "import torch\n%time y = torch.arange(4).sum()\ny",  # 1

@@ -17,10 +17,10 @@ from tests.test_notebook import notebook
 from torchleet_journal import cli
 from torchleet_journal.build.environment import canonical, locked, versions
 from torchleet_journal.build.run_key import stale_reason
+from torchleet_journal.model.apis import imported_modules
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import load_entries
 from torchleet_journal.model.results import load_result
-from torchleet_journal.pages.apis import imported_modules
 
 # tinypkg imports deeppkg (a transitive dependency) and probes for probepkg, as tensorboard
 # probes for boto3: neither is the solution's own import.

@@ -1,6 +1,6 @@
-"""Writes `torchleet_journal/pages/torch_api.txt`: torch's public classes and functions, one dotted name a line.
+"""Writes `torchleet_journal/model/torch_api.txt`: torch's public classes and functions, one dotted name a line.
 
-The API index (`torchleet_journal/pages/apis.py`) reads that list to tell a real torch name from a look-alike
+The API index (`torchleet_journal/model/apis.py`) reads that list to tell a real torch name from a look-alike
 without importing torch, so a cached build stays free of it. This module is the one place
 that imports torch for it, and only when run: `python -m torchleet_journal.torch_api` after a torch
 upgrade, then commit the list (a test checks it against the installed torch).
@@ -14,7 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
-LIST = Path(__file__).parent / "pages" / "torch_api.txt"  # read by pages/apis.py
+LIST = Path(__file__).parent / "model" / "torch_api.txt"  # read by model/apis.py
 # The namespaces a learner reaches for, as PyTorch's documentation groups them. Internal
 # paths (torch.nn.modules.linear) are left out: the docs name the public one.
 NAMESPACES = (

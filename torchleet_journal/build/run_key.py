@@ -17,9 +17,9 @@ from pathlib import Path
 
 from torchleet_journal.base.files import sha256_bytes, sha256_file, tree
 from torchleet_journal.build.environment import LOCK, LOCK_SOURCE, canonical, installed, locked, packages_of
+from torchleet_journal.model.apis import imported_modules
 from torchleet_journal.model.entries import Entry
 from torchleet_journal.model.results import PASSED, TIMED_OUT, Result
-from torchleet_journal.pages.apis import imported_modules
 
 CODE_SUFFIXES = (".py", ".ipynb")
 SHOWN = 3  # packages named in a reason line; the rest are counted

@@ -22,9 +22,9 @@ from torchleet_journal.intake.table import (
     Plan,
     capped,
 )
+from torchleet_journal.model.apis import imported_modules, string_literals
 from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entries import SOLUTION_SUFFIXES, day_slug, mistakes_in
-from torchleet_journal.pages.apis import imported_modules, string_literals
 
 # --- placing the files ---------------------------------------------------------------------
 

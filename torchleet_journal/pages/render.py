@@ -33,7 +33,7 @@ from torchleet_journal.base.layout import (
     template_folders,
 )
 from torchleet_journal.base.source_cache import read_each
-from torchleet_journal.model import markup, source
+from torchleet_journal.model import apis, markup, source
 from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entries import Entry, tag_key
 from torchleet_journal.model.metrics import headline_tag, summary
@@ -42,7 +42,7 @@ from torchleet_journal.model.results import RAN_ON, Result, day_dir, first_image
 from torchleet_journal.model.siteconfig import page_url, read_config
 from torchleet_journal.model.source import parse
 from torchleet_journal.model.status import status_of
-from torchleet_journal.pages import apis, export, feed, journey
+from torchleet_journal.pages import export, feed, journey
 from torchleet_journal.pages.template_cache import template_cache
 from torchleet_journal.review import cards as review
 

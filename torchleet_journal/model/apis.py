@@ -2,7 +2,7 @@
 
 Found by reading the solution's code with `ast`, never by running or importing it: names are
 resolved through the imports that bind them (`import torch.nn as nn`, `from torch import
-optim`, `from torch.nn import *`), and kept only when `torchleet_journal/pages/torch_api.txt`, the list of
+optim`, `from torch.nn import *`), and kept only when `torchleet_journal/model/torch_api.txt`, the list of
 torch's public names, has them, so a local variable called `torch` or a typo is not listed.
 The answer is cached by the solution's hash: a cached build parses nothing.
 """
