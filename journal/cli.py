@@ -521,6 +521,7 @@ def _serve_build(root: Path, options: Options) -> int:
 
 def cmd_review(args) -> int:
     from . import review
+    from .keypress import one_key
     from .catalog import load_catalog
     from .entries import load_entries
 
@@ -539,7 +540,9 @@ def cmd_review(args) -> int:
         return EXIT_INVALID
     session = review.Session()
     try:
-        review.run_session(root, entries, input, lambda text: print(terminal_safe(text)), session)
+        with one_key() as ask:  # the terminal is as it was again before "stopped" is said
+            review.run_session(root, entries, ask, lambda text: print(terminal_safe(text)),
+                               session)
     except (KeyboardInterrupt, EOFError) as stop:
         print(f"\nstopped; {count(session.answered, 'answer')} saved in {review.LOG}")
         return 130 if isinstance(stop, KeyboardInterrupt) else EXIT_OK
