@@ -521,9 +521,9 @@ def _serve_build(root: Path, options: Options) -> int:
 
 def cmd_review(args) -> int:
     from . import review
-    from .keypress import one_key
     from .catalog import load_catalog
     from .entries import load_entries
+    from .keypress import one_key
 
     root = args.root.resolve()
     entries = load_entries(root, load_catalog())
