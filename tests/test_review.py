@@ -378,7 +378,7 @@ def test_pages_show_due_counts_states_and_retention_and_escape_the_gaps(root):
     table = page[page.index("## Every card"):]
     assert table.count("<tr><td>") == 4
     assert ('<tr><td><a href="days/day-02.html">2</a></td><td>Gap of day 2</td><td><span class='
-            '"jl-review jl-review-new">new</span></td><td>2025-01-02</td><td>0</td></tr>') in table
+            '"jl-review jl-review-new">new</span></td><td>2025-01-02</td><td>0</td><td>–</td></tr>') in table
     assert "Week of 2025-02-10: 0 of 1 recalled" in page and \
         "Week of 2025-01-27: 1 of 1 recalled" not in page  # the first answer is learning
     index = docs["index.md"]
