@@ -20,8 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import (apis, card_back, charts, export, feed, journey, markup, review, review_stats,
-               source)
+from . import apis, card_back, charts, export, feed, journey, markup, review, review_stats, source
 from .card_html import back_html
 from .catalog import Catalog
 from .entries import Entry, tag_key
