@@ -50,7 +50,7 @@ def _code(excerpt: Excerpt, inline_styles: bool) -> str:
 def _lexer():
     from pygments.lexers import PythonLexer
 
-    return PythonLexer()
+    return PythonLexer(stripnl=False)  # an excerpt may start on a blank line: keep its number
 
 
 def _formatter(inline_styles: bool) -> Callable:

@@ -49,12 +49,19 @@ def test_the_review_page_and_the_deck_carry_the_same_back_the_deck_with_the_figu
     back = site_back(page, "difference between <code>unsqueeze</code> and <code>view</code>")
     assert back.startswith("<details><summary>Answer</summary>"), "closed until opened"
     assert '<p class="jl-back-where"><code>solutions/day05&#95;deep&#95;nn.py</code></p>' in back
-    assert '<span class="linenos">20</span>' in back and '<span class="hll">' in back
+    marked = back[back.index('<span class="hll">'):]
+    assert marked.startswith('<span class="hll"><span class="linenos">20</span>')
+    assert "unsqueeze" in marked[:marked.index("\n")]
     assert ('<a href="https://pytorch.org/docs/stable/generated/torch.Tensor.unsqueeze.html">'
             'torch.Tensor.unsqueeze</a>') in back
     assert "https://discuss.pytorch.org/t/what-is-the-difference-between-view-and-unsqueeze/1155/6" \
         in back
     assert '<img src="days/day-05/figure-01.png" alt="" loading="lazy">' in back
+    # Day 1's excerpt starts on a blank line (54): the numbers still match the file's.
+    first = site_back(page, "Custom loss function definition")
+    marked = first[first.index('<span class="hll">'):]
+    assert marked.startswith('<span class="hll"><span class="linenos">56</span>')
+    assert "MSELoss" in marked[:marked.index("\n")]
 
     target = tmp_path / "deck.apkg"
     anki.write_deck(root, target)
