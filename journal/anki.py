@@ -24,7 +24,7 @@ import genanki
 import markdown
 
 from . import card_back, markup, review
-from .card_html import back_html
+from .card_html import back_html, highlighted
 from .catalog import load_catalog
 from .entries import Entry, load_entries
 from .render import first_image
@@ -58,12 +58,13 @@ def write_deck(root: Path, target: Path) -> tuple[int, int]:
     figures = {entry.day: _figure(root, entry) for entry in entries}
     cards = review.cards_of(entries)
     answers = card_back.backs(root, cards, figures={day: f and f[1] for day, f in figures.items()})
+    code = highlighted(root, answers.values(), inline_styles=True)
     for card in cards:
         figure = figures[card.entry.day]
         deck.add_note(genanki.Note(
             model=MODEL, guid=genanki.guid_for(card.id), sort_field=card.id,
             tags=[re.sub(r"\s+", "_", tag) for tag in card.entry.tags],  # Anki's have no spaces
-            fields=[front(card), back(card, answers[card.id], config.site_url,
+            fields=[front(card), back(card, answers[card.id], code, config.site_url,
                                       figure and _media_name(*figure)), card.id]))
     media = {_media_name(*f): day_dir(root, day) / f[1] for day, f in figures.items() if f}
     _package(genanki.Package(deck), media, target)
@@ -94,15 +95,15 @@ def front(card: review.Card) -> str:
             f'<div class="gap">{note_html(card.gap)}</div>')
 
 
-def back(card: review.Card, answer: card_back.Back, site_url: str | None,
-         figure: str | None) -> str:
+def back(card: review.Card, answer: card_back.Back, code: dict[card_back.Excerpt, str],
+         site_url: str | None, figure: str | None) -> str:
     """The card's back (`journal.card_back`), as the site shows it but with code coloured
     inline and the figure a media file of the deck; then a link to the day's page."""
     entry = card.entry
     page = page_url(f"days/{entry.slug}.md")
     where = markup.link(f"Day {entry.day}'s page", site_url.rstrip("/") + "/" + page) \
         if site_url else f"Day {entry.day}'s page: <code>site/{html.escape(page)}</code>"
-    return (back_html(answer, figure, note_html, inline_styles=True) or "<p>(none noted)</p>") \
+    return (back_html(answer, figure, note_html, code) or "<p>(none noted)</p>") \
         + f"<p>{where}</p>"
 
 

@@ -118,9 +118,10 @@ def _api_like(text: str) -> bool:
     return "." in text or "_" in text or text.endswith("(") or any(c.isupper() for c in text[1:])
 
 
-def parts_of(name: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)  # every card of a day reads the same identifiers
+def parts_of(name: str) -> frozenset[str]:
     """An identifier's words, stemmed: `plot_surface` -> {plot, surfac}, `MSELoss` -> {mse, loss}."""
-    return {stem(part) for part in _PARTS.findall(name) if len(part) > 1 or name == part}
+    return frozenset(stem(part) for part in _PARTS.findall(name) if len(part) > 1 or name == part)
 
 
 def stem(word: str) -> str:
@@ -232,12 +233,16 @@ def _lines_shape(lines) -> bool:
 # --- matching ------------------------------------------------------------------------------
 
 
-def _hits(lines: list[list], terms: Terms) -> list[list]:
+def _line_parts(lines: list[list]) -> list[frozenset[str]]:
+    """Each line's identifiers' parts (`parts_of`), read once for all the cards of a day."""
+    return [frozenset().union(*(parts_of(n) for n in line[2])) for line in lines]
+
+
+def _hits(lines: list[list], parts: list[frozenset[str]], terms: Terms) -> list[list]:
     """The lines that use the gap's names, best first: a name as written weighs three times a
     word, and a name or word the solution uses on many lines weighs little (as in tf-idf)."""
     if not lines:
         return []
-    parts = [set().union(*(parts_of(n) for n in line[2])) if line[2] else set() for line in lines]
     names_df: dict[str, int] = {}
     words_df: dict[str, int] = {}
     for line, words in zip(lines, parts):
@@ -321,11 +326,12 @@ def backs(root: Path, cards: Iterable, sources: dict[int, str] | None = None,
     lines = read_each(root, "card-lines", _salt(), readable, code_lines, _lines_shape)
     if figures is None:
         figures = {day: first_figure(root, day) for day in entries}
+    parts = {day: _line_parts(day_lines) for day, day_lines in lines.items()}
     found = {}
     for card in cards:
         entry = card.entry
         terms = terms_of(card.gap)
-        hits = _hits(lines.get(entry.day, []), terms)
+        hits = _hits(lines.get(entry.day, []), parts.get(entry.day, []), terms)
         text = texts[entry.day]
         code = _excerpts(entry.solution, text, entry.is_notebook, hits) if text else []
         resources = [Link(r.title, r.url) for r in entry.resources

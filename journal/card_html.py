@@ -10,17 +10,20 @@ is escaped here: code by Pygments, file names and titles by `markup.plain`, URLs
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from . import markup
 from .card_back import Back, Excerpt
+from .source_cache import read_each
 
 
 def back_html(back: Back, figure: str | None, note: Callable[[str], str],
-              inline_styles: bool = False) -> str:
+              code: dict[Excerpt, str]) -> str:
     """The back as one block of HTML. `figure`: the image's URL (None: no figure shown);
-    `note`: a learning's Markdown as HTML."""
-    parts = [_code(excerpt, inline_styles) for excerpt in back.code]
+    `note`: a learning's Markdown as HTML; `code`: each excerpt as `highlighted` made it."""
+    parts = [code[excerpt] for excerpt in back.code]
     if back.docs:
         parts.append(_links("Docs", [markup.link(d.title, d.url) for d in back.docs]))
     if back.resources:
@@ -30,6 +33,27 @@ def back_html(back: Back, figure: str | None, note: Callable[[str], str],
     if figure:
         parts.append(f'<p><img src="{markup.attribute(figure)}" alt="" loading="lazy"></p>')
     return "".join(parts)
+
+
+def highlighted(root: Path, backs: Iterable[Back], inline_styles: bool) -> dict[Excerpt, str]:
+    """Each excerpt of `backs` as highlighted HTML. Pygments takes milliseconds an excerpt, at
+    every build for every card: what it made is kept in .journal/ by the excerpt's text."""
+    excerpts = {excerpt: (json.dumps([excerpt.where, excerpt.first, excerpt.lines, excerpt.hits]),
+                          inline_styles) for back in backs for excerpt in back.code}
+    name = "card-code-anki" if inline_styles else "card-code-site"
+    return read_each(root, name, _pygments_version(), excerpts,
+                     lambda text, inline: _code(Excerpt(*_tuples(json.loads(text))), inline),
+                     lambda html: isinstance(html, str))
+
+
+def _tuples(fields: list) -> list:
+    return [tuple(f) if isinstance(f, list) else f for f in fields]
+
+
+def _pygments_version() -> str:
+    from importlib.metadata import version
+
+    return f"pygments-{version('pygments')}-1"
 
 
 def _links(title: str, items: list[str]) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from . import apis, card_back, charts, export, feed, journey, markup, review, review_stats, source
-from .card_html import back_html
+from .card_html import back_html, highlighted
 from .catalog import Catalog
 from .entries import Entry, tag_key
 from .errors import InputError
@@ -412,8 +412,10 @@ def card_backs(root: Path, days: list, cards: list[review.Scheduled],
     figures = {day: name if name and (day_dir(root, day) / name).is_file() else None
                for day, name in names.items()}
     answers = card_back.backs(root, [s.card for s in cards], sources, figures)
+    code = highlighted(root, answers.values(), inline_styles=False)
     return {s.card.id: back_html(answers[s.card.id], figures[s.card.entry.day] and markup.file_url(
-        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), markup.inline) for s in cards}
+        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), markup.inline, code)
+        for s in cards}
 
 
 def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **more) -> str:
