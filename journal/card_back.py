@@ -321,28 +321,52 @@ def backs(root: Path, cards: Iterable, sources: dict[int, str] | None = None,
     cards = list(cards)
     entries = {card.entry.day: card.entry for card in cards}
     texts = {day: _read(root, entry, sources) for day, entry in entries.items()}
-    readable = {day: (text, entries[day].is_notebook) for day, text in texts.items()
-                if text is not None}
-    lines = read_each(root, "card-lines", _salt(), readable, code_lines, _lines_shape)
+    hits = _hits_of(root, cards, texts)
     if figures is None:
         figures = {day: first_figure(root, day) for day in entries}
-    parts = {day: _line_parts(day_lines) for day, day_lines in lines.items()}
     found = {}
     for card in cards:
         entry = card.entry
         terms = terms_of(card.gap)
-        hits = _hits(lines.get(entry.day, []), parts.get(entry.day, []), terms)
         text = texts[entry.day]
-        code = _excerpts(entry.solution, text, entry.is_notebook, hits) if text else []
+        lines = hits.get(card.id, [])
+        code = _excerpts(entry.solution, text, entry.is_notebook, lines) if text else []
         resources = [Link(r.title, r.url) for r in entry.resources
                      if _shares(f"{r.title} {r.url}", terms)]
         learnings = [t for t in entry.learnings if _shares(t, terms)] or list(entry.learnings)
         figure = figures.get(entry.day)
         if figure:
             figure = (day_dir(root, entry.day) / figure).relative_to(root).as_posix()
-        found[card.id] = Back(tuple(code), tuple(_docs(hits, terms)), tuple(resources),
+        found[card.id] = Back(tuple(code), tuple(_docs(lines, terms)), tuple(resources),
                               tuple(learnings), figure, f"days/{entry.slug}.md")
     return found
+
+
+def _hits_of(root: Path, cards: list, texts: dict[int, str | None]) -> dict[str, list[list]]:
+    """Each card's hit lines (`_hits`), kept in .journal/ by its gap and its solution's hash.
+
+    A build that changed neither finds them there and does not even load the solutions' lines.
+    """
+    from .files import sha256_bytes
+
+    hashes = {day: sha256_bytes(text.encode("utf-8")) for day, text in texts.items() if text}
+    wanted = {card.id: (f"{hashes[card.entry.day]}\n{card.gap}", card.entry.is_notebook)
+              for card in cards if card.entry.day in hashes}
+    day_of = {key: card.entry.day for card in cards if card.id in wanted
+              for key in [wanted[card.id][0]]}
+
+    @functools.cache
+    def lines_and_parts() -> dict[int, tuple[list[list], list[frozenset[str]]]]:
+        notebooks = {card.entry.day: card.entry.is_notebook for card in cards}
+        readable = {day: (texts[day], notebooks[day]) for day in hashes}
+        lines = read_each(root, "card-lines", _salt(), readable, code_lines, _lines_shape)
+        return {day: (found, _line_parts(found)) for day, found in lines.items()}
+
+    def find(key: str, _notebook: bool) -> list[list]:
+        lines, parts = lines_and_parts()[day_of[key]]
+        return _hits(lines, parts, terms_of(key.partition("\n")[2]))
+
+    return read_each(root, "card-hits", _salt(), wanted, find, _lines_shape)
 
 
 def _read(root: Path, entry: Entry, sources: dict[int, str] | None) -> str | None:

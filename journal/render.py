@@ -413,9 +413,9 @@ def card_backs(root: Path, days: list, cards: list[review.Scheduled],
                for day, name in names.items()}
     answers = card_back.backs(root, [s.card for s in cards], sources, figures)
     code = highlighted(root, answers.values(), inline_styles=False)
+    note = functools.cache(markup.inline)  # a day's cards share its learnings
     return {s.card.id: back_html(answers[s.card.id], figures[s.card.entry.day] and markup.file_url(
-        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), markup.inline, code)
-        for s in cards}
+        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), note, code) for s in cards}
 
 
 def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **more) -> str:
