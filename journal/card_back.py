@@ -387,8 +387,7 @@ def _salt() -> str:
 
 def first_figure(root: Path, day: int) -> str | None:
     """The day's first figure's file name, if its stored result has one that is a file."""
-    from .render import first_image
-    from .results import read_result
+    from .results import first_image, read_result
 
     result, _ = read_result(root, day)
     name = first_image(result)

@@ -28,7 +28,7 @@ from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
-from .results import RAN_ON, Result, day_dir
+from .results import RAN_ON, Result, day_dir, first_image
 from .siteconfig import page_url, read_config
 from .source import parse
 from .source_cache import read_each
@@ -444,14 +444,6 @@ def where_it_ran(result: Result) -> str:
     said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
     words = "ran on " + ", ".join(said) if said else "ran elsewhere"
     return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
-
-
-def first_image(result: Result | None) -> str | None:
-    """The picture that stands for a day: its first figure, else its first metric chart."""
-    if result is None:
-        return None
-    figures = list(result.figures) + result.cell_figures()
-    return (figures or list(result.charts.values()) or [None])[0]
 
 
 def thumbnail(root: Path, day) -> Path | None:
