@@ -283,6 +283,21 @@ def test_three_answers_in_a_terminal_are_three_log_lines_and_three_fewer_due(roo
     assert cli(root, "review", "--list").stdout.splitlines()[-1] == "1 due"
 
 
+def test_a_back_from_hostile_code_reaches_the_terminal_without_its_escapes(root):
+    hostile = "from torch.utils.data import DataLoader  # \x1b]0;pwned\x07\x1b[2J\n"
+    write(root / "solutions/day01.py", hostile + (root / "solutions/day01.py").read_text())
+    terminal = Terminal(root)
+    terminal.wait_for("[1/4]")
+    terminal.type("3")
+    terminal.wait_for("[2/4]")
+    terminal.type("\n")  # the `Dataset` and `DataLoader` card: its back shows line 1
+    terminal.wait_for("1 Again · 2 Hard")
+    assert ">   1  from torch.utils.data import DataLoader  # \r\n" in terminal.seen
+    assert "pwned" not in terminal.seen and "\x1b]" not in terminal.seen and "\x1b[2J" not in terminal.seen
+    terminal.type("q")
+    assert terminal.exit_status() == 0
+
+
 def test_keys_that_mean_nothing_are_ignored_and_ctrl_d_stops_keeping_answers(root):
     terminal = Terminal(root)
     terminal.wait_for("[1/4]")
