@@ -355,7 +355,7 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     cards = review.page_context(reviews, today)
     # The Review page shows a due gap twice (due, and in the table of all): made once each.
     cards["gap_html"] = {s.card.id: markup.inline(s.card.gap) for s in cards["cards"]}
-    cards.update(review_stats.figures(reviews, today))
+    cards.update(review_stats.figures(reviews, today, root))
     sources, used, said = read_solutions(root, entries)
     cards["back_html"] = card_backs(root, days, cards["cards"], sources)
     context = {"coverage": journey.coverage(entries, catalog, passed),

@@ -13,6 +13,7 @@ Nothing here runs before there is an answer: a journal without reviews does not 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from .review import KNOWN_DAYS, Answer, Deck, Scheduled, end_of, scheduler
 
@@ -67,12 +68,41 @@ def known_since(answers: list[Answer]) -> dt.date | None:
     return since
 
 
-def figures(reviews: Deck, today: dt.date) -> dict:
-    """What the Review page and day pages add to `review.page_context`, as of `today`."""
+def _known_since_each(root: Path | None, histories: dict[str, list[Answer]]) -> dict:
+    """`known_since` of each history, kept in .journal/ by the history's lines with `root`
+    (as `review` keeps its replays): a year of known cards is replayed once, not every build."""
+    if root is None or not histories:
+        return {card: known_since(history) for card, history in histories.items()}
+    from .review import _fsrs_version, _parse
+    from .source_cache import read_each
+
+    lines = {card: ("".join(a.line() for a in history), False)
+             for card, history in histories.items()}
+    found = read_each(root, "known-since", f"fsrs-{_fsrs_version()}", lines,
+                      lambda text, _: _iso(known_since([_parse(x) for x in text.splitlines()])),
+                      lambda value: value is None or isinstance(value, str) and _is_date(value))
+    return {card: value and dt.date.fromisoformat(value) for card, value in found.items()}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day and day.isoformat()
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def figures(reviews: Deck, today: dt.date, root: Path | None = None) -> dict:
+    """What the Review page and day pages add to `review.page_context`, as of `today`; with
+    `root`, what was replayed before is read from the journal's cache."""
     moment = end_of(today)
     recalled, total = true_retention(reviews.answers)
-    known = {s.card.id: known_since(s.answers) for s in reviews.cards
-             if s.state(moment) == "known"}
+    known = _known_since_each(root, {s.card.id: s.answers for s in reviews.cards
+                                     if s.state(moment) == "known"})
     return {"retrievability": retrievability(reviews.cards, moment),
             "true_retention": {"recalled": recalled, "answers": total},
             "leeches": leeches(reviews.cards), "failures": {s.card.id: failures(s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import sqlite3
 import zipfile
@@ -143,3 +144,8 @@ def test_a_known_gap_says_since_when_on_its_day_page(tmp_path):
     day = docs["days/day-01.md"]
     assert '<span class="jl-review jl-review-known">known since 2025-02-05</span>' in day
     assert '<span class="jl-review jl-review-known">known since 2025-02-05</span>' in docs["review.md"]
+    # Kept in .journal/ by the card's history; a damaged cache is read afresh, not trusted.
+    cache = root / ".journal/known-since.json"
+    assert list(json.loads(cache.read_text()).values()) == ["2025-02-05"]
+    write(cache, json.dumps({key: "2099-13-01" for key in json.loads(cache.read_text())}))
+    assert "known since 2025-02-05" in pages(root, dt.date(2025, 3, 20))["days/day-01.md"]
