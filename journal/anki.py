@@ -100,7 +100,7 @@ def back(card: review.Card, answer: card_back.Back, code: dict[card_back.Excerpt
     """The card's back (`journal.card_back`), as the site shows it but with code coloured
     inline and the figure a media file of the deck; then a link to the day's page."""
     entry = card.entry
-    page = page_url(f"days/{entry.slug}.md")
+    page = page_url(answer.page)
     where = markup.link(f"Day {entry.day}'s page", site_url.rstrip("/") + "/" + page) \
         if site_url else f"Day {entry.day}'s page: <code>site/{html.escape(page)}</code>"
     return (back_html(answer, figure, note_html, code) or "<p>(none noted)</p>") \

@@ -51,7 +51,7 @@ _SPAN = re.compile(r"`([^`\n]*)`")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 # Code-like text outside backticks: dotted names, snake_case, CamelCase, or a call's `name(`.
 _API_LIKE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\(?")
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_IDENTIFIER = re.compile(r"(?<!\w)[A-Za-z_]\w*")  # `1D` holds none
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -103,11 +103,13 @@ class Terms:
 
 
 def terms_of(gap: str) -> Terms:
-    names: set[str] = set()
-    spans = _SPAN.findall(gap)
+    """The names and words of a gap: backticked spans and code-like words give names (a
+    keyword is none: `if` is on too many lines to point at one)."""
     outside = _SPAN.sub(" ", gap)
-    for text in [*spans, *(m.group() for m in _API_LIKE.finditer(outside) if _api_like(m.group()))]:
-        names.update(n for n in _IDENTIFIER.findall(text) if not keyword.iskeyword(n))
+    names = {n for span in _SPAN.findall(gap) for n in _IDENTIFIER.findall(span)}
+    names |= {n for m in _API_LIKE.finditer(outside) if _api_like(m.group())
+              for n in _IDENTIFIER.findall(m.group()) if len(n) > 1}  # not e.g.'s e and g
+    names = {n for n in names if not keyword.iskeyword(n)}
     plain = [w for w in _WORD.findall(outside.casefold()) if w not in STOPWORDS and len(w) > 1]
     words = {stem(w) for w in plain} | {part for name in names for part in parts_of(name)}
     words |= {alias for word in list(words) for alias in synonyms().get(word, ())}

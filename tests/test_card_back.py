@@ -144,5 +144,6 @@ def test_words_are_stemmed_alike_and_the_synonym_table_is_read():
     assert card_back.parts_of("MSELoss") == {"mse", "loss"}
     terms = card_back.terms_of("threshold for Huber loss")
     assert "delta" in terms.words, "gap_words.txt: threshold stands for delta"
-    terms = card_back.terms_of("Performing element-wise `if` and `else` on `torch.where`")
-    assert terms.names == {"torch", "where"}, "keywords are no names to look for"
+    terms = card_back.terms_of("Performing element-wise `if` and `else` on `torch.where`, "
+                               "e.g. two `1D` vectors")
+    assert terms.names == {"torch", "where"}, "keywords, e.g.'s letters and 1D are no names"
