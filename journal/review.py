@@ -363,7 +363,8 @@ def run_session(root: Path, entries: list[Entry], ask: Callable[[str], str],
     if not queue:
         say("nothing is due: every gap has been reviewed as often as it needs for now")
         return
-    answers = card_back.backs(root, [s.card for s in queue])
+    # Every card's, not only the due ones': the backs' cache in .journal/ keeps what it is given.
+    answers = card_back.backs(root, [s.card for s in reviews.cards])
     for position, scheduled in enumerate(queue, 1):
         say(front(scheduled.card, position, len(queue)))
         reply = ask("[Enter] show the answer · 1-4 grade · q quit: ").strip().lower()
