@@ -523,6 +523,7 @@ def cmd_review(args) -> int:
     from . import review
     from .catalog import load_catalog
     from .entries import load_entries
+    from .keypress import one_key
 
     root = args.root.resolve()
     entries = load_entries(root, load_catalog())
@@ -539,7 +540,9 @@ def cmd_review(args) -> int:
         return EXIT_INVALID
     session = review.Session()
     try:
-        review.run_session(root, entries, input, lambda text: print(terminal_safe(text)), session)
+        with one_key() as ask:  # the terminal is as it was again before "stopped" is said
+            review.run_session(root, entries, ask, lambda text: print(terminal_safe(text)),
+                               session)
     except (KeyboardInterrupt, EOFError) as stop:
         print(f"\nstopped; {count(session.answered, 'answer')} saved in {review.LOG}")
         return 130 if isinstance(stop, KeyboardInterrupt) else EXIT_OK

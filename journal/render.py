@@ -20,14 +20,15 @@ from pathlib import Path
 
 import jinja2
 
-from . import apis, charts, export, feed, journey, markup, review, source
+from . import apis, card_back, charts, export, feed, journey, markup, review, review_stats, source
+from .card_html import back_html, highlighted
 from .catalog import Catalog
 from .entries import Entry, tag_key
 from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
 from .notebook import cells_of, without_outputs
-from .results import RAN_ON, Result, day_dir
+from .results import RAN_ON, Result, day_dir, first_image
 from .siteconfig import page_url, read_config
 from .source import parse
 from .source_cache import read_each
@@ -350,10 +351,13 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
     passed = {d.entry.day for d in days if d.status.solved}
-    cards = review.page_context(reviews if reviews is not None else review.deck(root, entries),
-                                today)
+    reviews = reviews if reviews is not None else review.deck(root, entries)
+    cards = review.page_context(reviews, today)
     # The Review page shows a due gap twice (due, and in the table of all): made once each.
     cards["gap_html"] = {s.card.id: markup.inline(s.card.gap) for s in cards["cards"]}
+    cards.update(review_stats.figures(reviews, today, root))
+    sources, used, said = read_solutions(root, entries)
+    cards["back_html"] = card_backs(root, days, cards["cards"], sources)
     context = {"coverage": journey.coverage(entries, catalog, passed),
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
@@ -378,7 +382,6 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
     docs["review.md"] = render(root, "review.md.j2", **context)
-    sources, used, said = read_solutions(root, entries)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
     atom = feed.atom(entries, config)
@@ -391,13 +394,28 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
             **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry),
-            gap_states=review.gap_states(day.entry, cards))
+            gap_states=review.gap_states(day.entry, cards),
+            gap_since=review_stats.gap_known_since(day.entry, cards))
         docs.update(day_files(root, day))
     assets = root / TEMPLATES / ASSETS
     for path in sorted(assets.rglob("*")):
         if path.is_file():
             docs[f"{ASSETS}/{path.relative_to(assets).as_posix()}"] = path
     return docs
+
+
+def card_backs(root: Path, days: list, cards: list[review.Scheduled],
+               sources: dict[int, str]) -> dict[str, str]:
+    """Each card's back (`journal.card_back`) as the Review page shows it, by card id; the
+    figure is the copy of it the day's page has (`day_files`)."""
+    names = {d.entry.day: first_image(d.result) for d in days}
+    figures = {day: name if name and (day_dir(root, day) / name).is_file() else None
+               for day, name in names.items()}
+    answers = card_back.backs(root, [s.card for s in cards], sources, figures)
+    code = highlighted(root, answers.values(), inline_styles=False)
+    note = functools.cache(markup.inline)  # a day's cards share its learnings
+    return {s.card.id: back_html(answers[s.card.id], figures[s.card.entry.day] and markup.file_url(
+        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), note, code) for s in cards}
 
 
 def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **more) -> str:
@@ -426,14 +444,6 @@ def where_it_ran(result: Result) -> str:
     said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
     words = "ran on " + ", ".join(said) if said else "ran elsewhere"
     return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
-
-
-def first_image(result: Result | None) -> str | None:
-    """The picture that stands for a day: its first figure, else its first metric chart."""
-    if result is None:
-        return None
-    figures = list(result.figures) + result.cell_figures()
-    return (figures or list(result.charts.values()) or [None])[0]
 
 
 def thumbnail(root: Path, day) -> Path | None:

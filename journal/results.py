@@ -103,6 +103,14 @@ def day_dir(root: Path, day: int) -> Path:
     return root / RESULTS_DIR / day_slug(day)
 
 
+def first_image(result: Result | None) -> str | None:
+    """The picture that stands for a day: its first figure, else its first metric chart."""
+    if result is None:
+        return None
+    figures = list(result.figures) + result.cell_figures()
+    return (figures or list(result.charts.values()) or [None])[0]
+
+
 def load_result(root: Path, day: int) -> Result | None:
     """The day's stored result, or None when there is none or it cannot be trusted."""
     return read_result(root, day)[0]
