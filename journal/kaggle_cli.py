@@ -68,8 +68,9 @@ def find(environ: dict[str, str] | None = None) -> Kaggle:
 def _secrets(environ: dict[str, str]) -> tuple[str, ...]:
     """The token's values wherever the CLI may read them: its variables and its files."""
     found = [environ.get(name, "") for name in SECRET_VARIABLES]
-    folders = [environ.get("KAGGLE_CONFIG_DIR", ""), os.path.expanduser("~/.kaggle"),
-               os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"),
+    home = environ.get("HOME") or os.path.expanduser("~")
+    folders = [environ.get("KAGGLE_CONFIG_DIR", ""), os.path.join(home, ".kaggle"),
+               os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
                             "kaggle")]
     for folder in filter(None, folders):
         found.append(_read_small(Path(folder) / "access_token").strip())
@@ -110,12 +111,12 @@ def _last_line(text: str) -> str:
 
 
 def _check_token(code: int, text: str) -> None:
-    if code != 0 and NO_TOKEN in text:
-        raise TokenRefused("the Kaggle CLI has no token it can use (none set up, or Kaggle "
-                           f"refused it); {SET_UP}")
     if code != 0 and REFUSED.search(text):
         raise TokenRefused(f"Kaggle refused the token ({_last_line(text)}); make a new one at "
                            f"https://www.kaggle.com/settings/api and {SET_UP}")
+    if code != 0 and NO_TOKEN in text:  # the CLI prints this on a 401 too
+        raise TokenRefused("the Kaggle CLI has no token it can use (none set up, or Kaggle "
+                           f"refused it); {SET_UP}")
 
 
 def username(kaggle: Kaggle) -> str:

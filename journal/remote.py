@@ -47,7 +47,7 @@ CAPTURE_CELL = f'''{export.JOURNAL_CELL}: run on Kaggle by `build.py remote`, th
 # writes each cell it runs, with what the cell showed and how it ended, to {RECORD}
 # in its working folder: `python build.py remote DAY --kaggle --fetch` reads it back.
 def _journal_capture(meta):
-    import base64, datetime, json, os, traceback
+    import base64, datetime, json, os, platform, sys, traceback
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -78,6 +78,10 @@ def _journal_capture(meta):
             return
         cell = run["cells"][-1]
         cell["ended"] = now()
+        torch = sys.modules.get("torch")  # what a run that stops early still says of itself
+        run["ran"] = {{"where": "Kaggle" if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") else
+                      "Jupyter", "python": platform.python_version(),
+                      "torch": getattr(torch, "__version__", "")}}
         error = result.error_in_exec or result.error_before_exec
         if error is not None:
             stack = error.__traceback__.tb_next if error.__traceback__ else None  # IPython's frame
@@ -94,6 +98,8 @@ def _journal_capture(meta):
 _journal_capture({{META}})
 del _journal_capture
 '''
+STOPPED_RECORD = (f"{export.JOURNAL_CELL}: where the run ran, as its first cell saw it (the "
+                  "last cell never ran)")
 
 
 class Refused(Exception):
@@ -242,9 +248,13 @@ def _poll(root: Path, kaggle: Kaggle, runs: list[Run], say, lock) -> list[str]:
                     f"its timeout of {run.timeout:g} s; stopped waiting, the run goes on: "
                     f"{_fetch_hint(run.entry)}")
         if waiting:
-            time.sleep(pause)
+            _pause(pause)
             pause = min(pause * 1.5, MAX_POLL)
     return outcomes
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _fetch_hint(entry: Entry) -> str:
@@ -316,6 +326,14 @@ def ran_notebook(root: Path, entry: Entry, output: Path, slug: str, state: str,
     solution = [cell for cell in cells if not _journal(cell)]
     if printed and solution:
         solution[-1]["outputs"].insert(0, _stream(printed))
+    recorded = any(export.RECORD_MIME in output.get("data", {}) for cell in cells
+                   for output in cell["outputs"] if isinstance(output.get("data"), dict))
+    if not recorded and isinstance(record.get("ran"), dict):
+        # The last cell never ran (the run failed first): what the first cell saw instead.
+        cells.append({"cell_type": "code", "execution_count": len(cells) + 1, "id": "ran-record",
+                      "metadata": {}, "source": STOPPED_RECORD, "outputs": [
+                          {"output_type": "display_data", "metadata": {},
+                           "data": {export.RECORD_MIME: record["ran"]}}]})
     return _as_notebook(record["journal"], cells)
 
 
