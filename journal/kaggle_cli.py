@@ -155,9 +155,14 @@ def parse_status(text: str) -> str | None:
     return found.group(1).lower() if found else None
 
 
-def output(kaggle: Kaggle, ref: str, folder: Path) -> None:
-    """Download what the run wrote to its working folder, and its log as SLUG.log, into `folder`."""
-    code, text = _call(kaggle, "kernels", "output", ref, "-p", str(folder), "--force")
+def output(kaggle: Kaggle, ref: str, folder: Path, record: str) -> None:
+    """Download file `record` the run wrote to its working folder (every file it wrote, with an
+    older CLI), and the run's log as SLUG.log, into `folder`."""
+    # Only the journal's record, where the CLI can be told (2.x): a run that downloaded a data
+    # set into its working folder would otherwise send it all back. The log comes either way.
+    _, usage = _call(kaggle, "kernels", "output", "--help", timeout=120)
+    only = ["--file-pattern", f"^{re.escape(record)}$"] if "--file-pattern" in usage else []
+    code, text = _call(kaggle, "kernels", "output", ref, "-p", str(folder), "--force", *only)
     _check_token(code, text)
     if code != 0:
         raise KaggleError(f"`kaggle kernels output {ref}` failed: {_last_line(text)}")

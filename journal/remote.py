@@ -53,14 +53,15 @@ def _journal_capture(meta):
     shell = get_ipython()
     run = {{"journal": meta, "cells": []}}
     publish = shell.display_pub.publish
+    path = os.path.abspath({RECORD!r})  # the working folder, whatever the run's os.chdir
 
     def now():
         return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
     def save():
-        with open({RECORD!r} + ".part", "w") as handle:
+        with open(path + ".part", "w") as handle:
             json.dump(run, handle)
-        os.replace({RECORD!r} + ".part", {RECORD!r})
+        os.replace(path + ".part", path)
 
     def before(info):
         run["cells"].append({{"source": info.raw_cell, "outputs": [], "started": now()}})
@@ -279,7 +280,7 @@ def _bring_back(root: Path, kaggle: Kaggle, run: Run, failure: str, say, lock) -
     with tempfile.TemporaryDirectory(prefix="journal-output-") as folder:
         out = Path(folder)
         try:
-            kaggle_cli.output(kaggle, run.ref, out / "output")
+            kaggle_cli.output(kaggle, run.ref, out / "output", RECORD)
             notebook = ran_notebook(root, entry, out / "output", run.ref.split("/")[1],
                                     run.state, failure)
         except (KaggleError, Refused) as error:

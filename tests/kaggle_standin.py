@@ -2,7 +2,7 @@
 
 It implements what `build.py remote` calls, as kaggle/api/kaggle_api_extended.py does:
 `config view`, `kernels push -p DIR`, `kernels status USER/SLUG` and
-`kernels output USER/SLUG -p OUT [--force]`. The "server" is a folder (KAGGLE_STANDIN_HOME).
+`kernels output USER/SLUG -p OUT [--force] [--file-pattern RE]` (and its `--help`). The "server" is a folder (KAGGLE_STANDIN_HOME).
 A push checks kernel-metadata.json as the CLI does, clears the notebook's outputs and joins its
 sources as the CLI does, then runs it at once with nbclient in a working folder of its own,
 with no KAGGLE_ token in its environment and KAGGLE_KERNEL_RUN_TYPE set, as Kaggle runs it.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -72,8 +73,13 @@ def main(argv: list[str]) -> int:
         return push(user, Path(args[1]))
     if command == ["kernels", "status"] and len(args) == 1:
         return status(args[0])
+    if command == ["kernels", "output"] and args == ["--help"]:
+        print("usage: kaggle kernels output [-h] [-p PATH] [-w] [-o] [-q] [--file-pattern "
+              "FILE_PATTERN] [kernel]")
+        return 0
     if command == ["kernels", "output"] and args[1:2] == ["-p"]:
-        return output(args[0], Path(args[2]))
+        pattern = args[args.index("--file-pattern") + 1] if "--file-pattern" in args else ""
+        return output(args[0], Path(args[2]), pattern)
     print(f"usage: kaggle: not a command the stand-in knows: {argv}", file=sys.stderr)
     return 2
 
@@ -164,14 +170,14 @@ def status(ref: str) -> int:
     return 0
 
 
-def output(ref: str, target: Path) -> int:
+def output(ref: str, target: Path, pattern: str) -> int:
     kernel = server() / ref.partition("/")[2]
     if not kernel.is_dir():
         print("404 Client Error: Not Found", file=sys.stderr)
         return 1
     target.mkdir(parents=True, exist_ok=True)
     for path in (kernel / "working").rglob("*"):
-        if path.is_file():
+        if path.is_file() and re.search(pattern, path.name):
             place = target / path.relative_to(kernel / "working")
             place.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, place)

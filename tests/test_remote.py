@@ -185,15 +185,18 @@ def test_data_files_that_cannot_reach_the_notebook(kaggle, tmp_path):
 # --- a run that outlasts its timeout ---------------------------------------------------------
 
 
-def test_a_timeout_stops_waiting_and_fetch_brings_the_run_back(kaggle, tmp_path, monkeypatch):
-    root = make_journal(tmp_path, days={1: toy_solution()})
+def test_a_timeout_stops_waiting_and_fetch_brings_the_runs_back(kaggle, tmp_path, monkeypatch):
+    root = make_journal(tmp_path)  # two toy days, run at once
     monkeypatch.setenv("KAGGLE_STANDIN_HANG", "1")
-    code, out, err = remote_cli(root, "1", "--kaggle", "--timeout", "1")
-    assert (code, err, load_result(root, 1)) == (1, [], None)
-    assert out[-1].startswith("day-01: still running on Kaggle after 0:0")
-    assert out[-1].endswith(", over its timeout of 1 s; stopped waiting, the run goes on: "
-                            "`python build.py remote 1 --kaggle --fetch` brings it back once "
-                            "it ends")
+    code, out, err = remote_cli(root, "1,2", "--kaggle", "--timeout", "1")
+    assert (code, err, load_result(root, 1), load_result(root, 2)) == (1, [], None, None)
+    assert out[:2] == [f"day-0{day}: pushed to Kaggle as learner/torchleet-journal-day-0{day} "
+                       "(private)" for day in (1, 2)]
+    for day in (1, 2):
+        said = [line for line in out if line.startswith(f"day-0{day}: still running")]
+        assert len(said) == 1 and said[0].endswith(
+            ", over its timeout of 1 s; stopped waiting, the run goes on: `python build.py "
+            f"remote {day} --kaggle --fetch` brings it back once it ends")
     # Ctrl-C while waiting: stopped, said how to come back, nothing lost.
     monkeypatch.setattr(remote, "_pause", lambda seconds: (_ for _ in ()).throw(
         KeyboardInterrupt))
@@ -201,14 +204,17 @@ def test_a_timeout_stops_waiting_and_fetch_brings_the_run_back(kaggle, tmp_path,
     assert code == 130 and out[-1] == (
         "day-01: stopped waiting; the run goes on on Kaggle: `python build.py remote 1 --kaggle "
         "--fetch` brings it back once it ends")
-    monkeypatch.undo()  # the run ends now (no KAGGLE_STANDIN_HANG)
+    monkeypatch.undo()  # the runs end now (no KAGGLE_STANDIN_HANG)
     monkeypatch.setenv("KAGGLE_STANDIN_OLD", "1")  # `has status "complete"`, as older CLIs say
-    code, out, err = remote_cli(root, "1", "--kaggle", "--fetch")
+    code, out, err = remote_cli(root, "1,2", "--kaggle", "--fetch")
     assert (code, err) == (0, [])
-    assert out[0].startswith("day-01: complete on Kaggle (")
-    assert out[1].startswith("day-01: stored the run that ran on Kaggle, CPU, torch ")
-    result = load_result(root, 1)
-    assert result.ok and list(result.scalars) == ["Loss/train"] and result.figures
+    assert [line.split(" (")[0] for line in out if "complete" in line] == [
+        "day-01: complete on Kaggle", "day-02: complete on Kaggle"]
+    stored = [line for line in out if ": stored the run that ran on Kaggle, CPU, torch " in line]
+    assert [line[:6] for line in stored] == ["day-01", "day-02"]
+    for day in (1, 2):
+        result = load_result(root, day)
+        assert result.ok and list(result.scalars) == ["Loss/train"] and result.figures
 
 
 # --- the CLI's words -------------------------------------------------------------------------
