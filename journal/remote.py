@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import export, kaggle_cli
+from . import export, kaggle_cli, publish
 from .catalog import load_catalog
 from .entries import Entry, day_slug, load_entries
 from .errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
@@ -104,12 +104,12 @@ STOPPED_RECORD = (f"{export.JOURNAL_CELL}: where the run ran, as its first cell 
 
 
 class Refused(Exception):
-    """One line, exit 2: nothing was pushed for any day, nothing written."""
+    """One line, exit 2: a mistake found before anything was pushed, or a refused token."""
 
 
 @dataclass
 class Run:
-    """One day on Kaggle: what it is, where, and what was last said of it."""
+    """One day on Kaggle: what it is, where, what was last said of it and how it ended here."""
 
     entry: Entry
     ref: str  # USER/SLUG
@@ -117,13 +117,14 @@ class Run:
     started: float
     state: str = ""
     said_at: float = 0.0
+    outcome: str = ""  # "ok", "failed" (or left running) or "refused", once it is settled
 
 
 def remote(root: Path, days: frozenset[int], fetch: bool, timeout: float | None,
            say: Callable[[str], None], lock) -> int:
     """Run `days` on Kaggle (or, with `fetch`, wait for their runs there) and store each as the
-    day's run. Returns the exit status; raises Refused or InputError, having pushed and
-    written nothing, for a mistake found before anything leaves the machine."""
+    day's run. Returns the exit status; raises Refused or InputError, having written nothing,
+    for a mistake found before anything leaves the machine or a token Kaggle refuses."""
     from .pipeline import DEFAULT_TIMEOUT  # the build's own default; pipeline imports render
 
     root = root.resolve()
@@ -135,34 +136,24 @@ def remote(root: Path, days: frozenset[int], fetch: bool, timeout: float | None,
         raise Refused(str(error)) from None
     config = read_config(root)
     notebooks = {} if fetch else {entry.day: _notebook(root, entry, config) for entry in entries}
-    runs = []
-    for entry in entries:
-        ref = f"{user}/{_slug(config.site_name or root.name, entry)}"
-        run = Run(entry, ref, timeout or entry.timeout or DEFAULT_TIMEOUT, time.monotonic())
-        if not fetch:
-            try:
-                _push(kaggle, ref, entry, notebooks[entry.day])
-            except TokenRefused as error:
-                raise Refused(str(error)) from None
-            except KaggleError as error:
-                say(f"{entry.slug}: not run on Kaggle: {error}")
-                continue
-            say(f"{entry.slug}: pushed to Kaggle as {ref} (private"
-                f"{', GPU' if entry.requires == 'cuda' else ''})")
-            run.started = time.monotonic()  # its time counts from the push
-        runs.append(run)
+    runs = [Run(entry, f"{user}/{_slug(config.site_name or root.name, entry)}",
+                timeout or entry.timeout or DEFAULT_TIMEOUT, time.monotonic())
+            for entry in entries]
     try:
-        outcomes = _poll(root, kaggle, runs, say, lock)
+        for run in runs if not fetch else ():
+            _push(kaggle, run, notebooks[run.entry.day], say)
+        _poll(root, kaggle, [run for run in runs if not run.outcome], say, lock)
     except KeyboardInterrupt:
-        waiting = [run for run in runs if run.state not in kaggle_cli.ENDED]
-        for run in waiting:
-            say(f"{run.entry.slug}: stopped waiting; the run goes on on Kaggle: "
-                f"{_fetch_hint(run.entry)}")
+        for run in runs:
+            if not run.outcome and run.state not in kaggle_cli.ENDED:
+                say(f"{run.entry.slug}: stopped waiting; the run goes on on Kaggle: "
+                    f"{_fetch_hint(run.entry)}")
+            elif not run.outcome:  # it ended, and was not brought back yet
+                say(f"{run.entry.slug}: stopped before it was stored: {_fetch_hint(run.entry)}")
         return 130
-    if len(outcomes) < len(entries):
-        return EXIT_FAILED  # a push failed
+    outcomes = {run.outcome for run in runs}
     return EXIT_INVALID if "refused" in outcomes else \
-        EXIT_OK if all(o == "ok" for o in outcomes) else EXIT_FAILED
+        EXIT_OK if outcomes == {"ok"} else EXIT_FAILED
 
 
 def _days(root: Path, days: frozenset[int]) -> list[Entry]:
@@ -182,9 +173,10 @@ def _notebook(root: Path, entry: Entry, config) -> dict:
     left = export.left_behind(root, entry, result, config)
     if left:
         rel, why = next(iter(left.items()))
+        fix = "set repo_url in mkdocs.yml to the journal's GitHub repository and push it there" \
+            if why.startswith(publish.TOO_LARGE) else "commit it to the journal's repository"
         raise Refused(f"{rel}: day {entry.day} reads it, and the notebook cannot bring it to "
-                      f"Kaggle ({why}); set repo_url in mkdocs.yml to the journal's GitHub "
-                      "repository and push it there, or make the file smaller")
+                      f"Kaggle ({why}); {fix}, or have the solution read it from a URL")
     try:
         source = (root / entry.solution).read_bytes()
     except OSError as error:
@@ -206,9 +198,10 @@ def _slug(name: str, entry: Entry) -> str:
     return f"{base}-{entry.slug}"
 
 
-def _push(kaggle: Kaggle, ref: str, entry: Entry, notebook: dict) -> None:
-    slug = ref.split("/", 1)[1]
-    metadata = {"id": ref, "title": slug.replace("-", " "), "code_file": f"{slug}.ipynb",
+def _push(kaggle: Kaggle, run: Run, notebook: dict, say) -> None:
+    """Upload the day's notebook with its kernel-metadata.json and start its run."""
+    entry, slug = run.entry, run.ref.split("/", 1)[1]
+    metadata = {"id": run.ref, "title": slug.replace("-", " "), "code_file": f"{slug}.ipynb",
                 "language": "python", "kernel_type": "notebook", "is_private": True,
                 "enable_gpu": entry.requires == "cuda", "enable_tpu": False,
                 "enable_internet": True, "dataset_sources": [], "competition_sources": [],
@@ -219,39 +212,45 @@ def _push(kaggle: Kaggle, ref: str, entry: Entry, notebook: dict) -> None:
                                                     encoding="utf-8")
         (Path(folder) / "kernel-metadata.json").write_text(json.dumps(metadata, indent=1),
                                                            encoding="utf-8")
-        kaggle_cli.push(kaggle, Path(folder))
+        try:
+            kaggle_cli.push(kaggle, Path(folder))
+        except TokenRefused as error:
+            raise Refused(str(error)) from None
+        except KaggleError as error:
+            say(f"{entry.slug}: not run on Kaggle: {error}")
+            run.outcome = "failed"
+            return
+    say(f"{entry.slug}: pushed to Kaggle as {run.ref} (private"
+        f"{', GPU' if entry.requires == 'cuda' else ''})")
+    run.started = time.monotonic()  # its time counts from the push
 
 
-def _poll(root: Path, kaggle: Kaggle, runs: list[Run], say, lock) -> list[str]:
+def _poll(root: Path, kaggle: Kaggle, runs: list[Run], say, lock) -> None:
     """Check each run's state until it ends or its time is up; bring back those that end."""
-    outcomes, waiting, pause = [], list(runs), FIRST_POLL
-    while waiting:
-        for run in list(waiting):
+    pause = FIRST_POLL
+    while waiting := [run for run in runs if not run.outcome]:
+        for run in waiting:
             elapsed = time.monotonic() - run.started
             try:
                 state, failure = kaggle_cli.status(kaggle, run.ref)
             except KaggleError as error:
                 say(f"{run.entry.slug}: {error}; {_fetch_hint(run.entry)}")
-                outcomes.append("refused" if isinstance(error, TokenRefused) else "failed")
-                waiting.remove(run)
+                run.outcome = "refused" if isinstance(error, TokenRefused) else "failed"
                 continue
             if state != run.state or time.monotonic() - run.said_at >= SAY_EVERY:
                 say(f"{run.entry.slug}: {state.replace('_', ' ')} on Kaggle "
                     f"({_clock(elapsed)})")
                 run.state, run.said_at = state, time.monotonic()
             if state in kaggle_cli.ENDED:
-                waiting.remove(run)
-                outcomes.append(_bring_back(root, kaggle, run, failure, say, lock))
+                run.outcome = _bring_back(root, kaggle, run, failure, say, lock)
             elif elapsed > run.timeout:
-                waiting.remove(run)
-                outcomes.append("failed")
+                run.outcome = "failed"
                 say(f"{run.entry.slug}: still {state} on Kaggle after {_clock(elapsed)}, over "
                     f"its timeout of {run.timeout:g} s; stopped waiting, the run goes on: "
                     f"{_fetch_hint(run.entry)}")
-        if waiting:
+        if any(not run.outcome for run in runs):
             _pause(pause)
             pause = min(pause * 1.5, MAX_POLL)
-    return outcomes
 
 
 def _pause(seconds: float) -> None:
