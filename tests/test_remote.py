@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import os
 import shutil
 import sys
@@ -235,3 +236,26 @@ def test_the_token_is_scrubbed_from_the_files_the_cli_reads_it_from(tmp_path):
                               "HOME": str(tmp_path / "home"), "KAGGLE_API_TOKEN": "short"})
     assert kaggle.scrub("key 0123456789abcdef, token KGAT_fedcba9876543210, short") == \
         "key ***, token ***, short"  # a value too short to be a token blanks no word
+
+
+def test_a_run_that_failed_before_the_journals_cell_keeps_its_logs_last_error_line(tmp_path):
+    from journal.catalog import load_catalog
+    from journal.entries import load_entries
+    from journal.ingest import ingest
+
+    root = make_journal(tmp_path)
+    entry = load_entries(root, load_catalog())[0]
+    output = tmp_path / "output"  # what `kaggle kernels output` brought: the log, no record
+    output.mkdir()
+    (output / "journal-day-01.log").write_text(json.dumps([
+        {"stream_name": "stderr", "time": 0.4, "data": "[NbConvertApp] Converting notebook\n"},
+        {"stream_name": "stderr", "time": 2.1, "data": "Traceback (most recent call last):\n"},
+        {"stream_name": "stderr", "time": 2.1,
+         "data": "OSError: [Errno 28] No space left on device\n"}]))
+    notebook = remote.ran_notebook(root, entry, output, "journal-day-01", "error", "")
+    (tmp_path / "ran.ipynb").write_text(json.dumps(notebook))
+    _, result, _ = ingest(root, tmp_path / "ran.ipynb", 1)
+    assert (result.status, result.reason) == ("failed", "OSError: [Errno 28] No space left on device")
+    assert result.log_head.startswith("Traceback (most recent call last):\n")
+    with pytest.raises(remote.Refused, match="its output has no journal-run.json"):
+        remote.ran_notebook(root, entry, output, "journal-day-01", "complete", "")
