@@ -123,9 +123,12 @@ def username(kaggle: Kaggle) -> str:
     """The learner's Kaggle user name, as the CLI's configuration gives it."""
     code, text = _call(kaggle, "config", "view", timeout=120)
     _check_token(code, text)
+    if code != 0:  # a broken install, say (a module missing)
+        raise KaggleError(f"`kaggle config view` failed: {_last_line(text)}; pip install "
+                          "--upgrade kaggle")
     found = USERNAME.search(text)
     name = found.group(1) if found else ""
-    if code != 0 or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
         raise TokenRefused(f"the Kaggle CLI names no user ({_last_line(text)}); {SET_UP}")
     return name
 
