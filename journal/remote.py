@@ -87,7 +87,8 @@ def _journal_capture(meta):
         if error is not None:
             stack = error.__traceback__.tb_next if error.__traceback__ else None  # IPython's frame
             cell["error"] = {{"ename": type(error).__name__, "evalue": str(error),
-                             "traceback": traceback.format_exception(type(error), error, stack)}}
+                             "traceback": "".join(traceback.format_exception(
+                                 type(error), error, stack)).splitlines()}}
         save()
 
     shell.display_pub.publish = shown
@@ -338,18 +339,22 @@ def ran_notebook(root: Path, entry: Entry, output: Path, slug: str, state: str,
 
 
 def _record(path: Path) -> dict | None:
-    """The capture cell's record, checked to be its shape (else None: there is no record)."""
+    """The capture cell's record (None if the run left none), checked to be its shape."""
+    broken = Refused(f"its {RECORD} is not the record the journal's first cell writes; push "
+                     "the day again")
     try:
         if path.stat().st_size > MAX_RECORD:
             raise Refused(f"its {RECORD} is over {MAX_RECORD >> 20} MB")
         record = notebook_json(path.read_text(encoding="utf-8"))  # bounded depth, a list of cells
-    except (OSError, UnicodeDecodeError, ValueError):
+    except FileNotFoundError:
         return None
-    cells = record["cells"]
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise broken from None
     if not isinstance(record.get("journal"), dict) or not all(
             isinstance(c, dict) and isinstance(c.get("source"), str)
-            and isinstance(c.get("outputs"), list) for c in cells):
-        return None
+            and isinstance(c.get("outputs"), list)
+            and all(isinstance(o, dict) for o in c["outputs"]) for c in record["cells"]):
+        raise broken
     return record
 
 

@@ -259,3 +259,9 @@ def test_a_run_that_failed_before_the_journals_cell_keeps_its_logs_last_error_li
     assert result.log_head.startswith("Traceback (most recent call last):\n")
     with pytest.raises(remote.Refused, match="its output has no journal-run.json"):
         remote.ran_notebook(root, entry, output, "journal-day-01", "complete", "")
+    for broken in ('{"journal": {"day": 1}, "cells": [{"source": "x", "outputs": [1]}]}',
+                   "[" * 100_000, "{\"journal\": {}, \"cells\": 3}"):
+        (output / "journal-run.json").write_text(broken)
+        with pytest.raises(remote.Refused, match="its journal-run.json is not the record the "
+                           "journal's first cell writes; push the day again"):
+            remote.ran_notebook(root, entry, output, "journal-day-01", "complete", "")
