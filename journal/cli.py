@@ -1,5 +1,5 @@
 """The command line: `build` (the default), `status`, `new`, `serve`, `init`, `import`, `review`,
-`anki` and `ingest`.
+`anki`, `ingest` and `remote`.
 
 The only module that prints or picks an exit code: 0 all good, 1 a solution failed (the site
 is still built), 2 invalid input (nothing written), 3 another build is running here, 4 a file
@@ -26,7 +26,8 @@ from .render import CONFIG, count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
 
-COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest")
+COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest",
+            "remote")
 
 
 class Busy(Exception):
@@ -188,6 +189,15 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("notebook", type=Path, help="the notebook, run and downloaded (.ipynb)")
     ingest.add_argument("--day", type=_positive_int, help="the day it is (default: the day its "
                         "metadata names)")
+    remote = command("remote", cmd_remote, "run days on Kaggle with your own token and store "
+                     "each run as the day's")
+    remote.add_argument("days", type=_days, help="the days, e.g. 8 or 5,8")
+    remote.add_argument("--kaggle", action="store_true", required=True,
+                        help="run them on Kaggle, through its CLI (pip install kaggle)")
+    remote.add_argument("--fetch", action="store_true", help="push nothing: wait for the "
+                        "days' latest runs there and bring them back")
+    remote.add_argument("--timeout", type=_seconds, help="seconds to wait for a run before "
+                        "leaving it to --fetch (default: the entry's timeout:, else 600)")
     return parser
 
 
@@ -472,6 +482,20 @@ def cmd_ingest(args) -> int:
         return EXIT_INVALID
     print(terminal_safe(outcome(entry, result, notes)))  # it quotes the run's failure, if any
     return EXIT_OK if status_of(entry, result).as_expected else EXIT_FAILED
+
+
+def cmd_remote(args) -> int:
+    """A line per day as its run goes; exit 0 when all came back as expected, 1 if not."""
+    from .remote import Refused, remote
+
+    try:
+        return remote(args.root, args.days, args.fetch, args.timeout, _say_out, journal_lock)
+    except Refused as error:
+        _say(f"build.py remote: {error}; nothing was run or written")
+    except InputError as error:
+        for mistake in error.mistakes:
+            _say(f"{mistake}; nothing was run or written")
+    return EXIT_INVALID
 
 
 def cmd_import(args) -> int:
