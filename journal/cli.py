@@ -154,8 +154,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                         help="as for build: a day that no longer fits its timeout runs again")
     new = command("new", cmd_new, "start the next day: an entry and a solution skeleton")
-    new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
-    new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
+    new.add_argument("task", nargs="?", help='what the day is about, e.g. "Implement a CNN on '
+                     'CIFAR-10" (default: the title of --problem, else of the next problem of '
+                     'the sets the journal follows)')
+    new.add_argument("--problem", help="a problem id from a set's catalog, e.g. v1-8 or np-12")
     new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
     new.add_argument("--notebook", action="store_true",
                      help="write the solution as a Jupyter notebook (.ipynb) instead of a script")
@@ -401,6 +403,9 @@ def _bar(done: int, total: int, width: int = 12) -> str:
 
 def cmd_status(args) -> int:
     """Each day fresh or out of date with the reason, as the next build would decide."""
+    from .catalog import load_catalog
+    from .journey import next_problems
+
     days = survey(args.root.resolve(), Options(timeout=args.timeout), Progress(sys.stderr))
     width = max((len(status_label(d.entry, d.result)) for d in days), default=0)
     counts = {"fresh": 0, "out of date": 0, "not run here": 0}
@@ -415,6 +420,9 @@ def cmd_status(args) -> int:
     tally = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "not run here")
     hint = " (`python build.py` runs them)" if counts["out of date"] else ""
     _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {tally}{hint}")
+    for problem in next_problems([d.entry for d in days], load_catalog(args.root.resolve())):
+        _say_out(f"next {problem.set} problem: {problem.id} {problem.title} ({problem.difficulty});"
+                 " `python build.py new` starts it")
     return EXIT_OK
 
 
@@ -525,7 +533,7 @@ def cmd_review(args) -> int:
     from .entries import load_entries
 
     root = args.root.resolve()
-    entries = load_entries(root, load_catalog())
+    entries = load_entries(root, load_catalog(root))
     if args.list:
         reviews = review.deck(root, entries)
         for problem in reviews.problems:

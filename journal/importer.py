@@ -118,7 +118,7 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     """Import the progress table at `table` into the journal at `root`; with `dry_run`, only
     say what would be done. Raises InputError (nothing written) for any mistake."""
     display = str(table)
-    catalog = load_catalog()
+    catalog = load_catalog(root)
     text = _read(table, display)
     header, rows = read_table(text, display)
     days, skipped = _days(header, rows, display, catalog)
