@@ -171,6 +171,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--author", help="your name (default: git's user.name)")
     init.add_argument("--repo", help="its GitHub repository, owner/name or URL; sets repo_url "
                       "and site_url (default: your-github-user/<folder name>)")
+    init.add_argument("--problem-set", help="the problem set it follows: torchleet (default), "
+                      "numpy-100 or tensor-puzzles")
     log = command("import", cmd_import, "turn a hand-kept progress table (Markdown) and its "
                   "notebooks into entries")
     log.add_argument("table", type=Path, help="the Markdown file with the progress table")
@@ -451,7 +453,8 @@ def cmd_init(args) -> int:
 
     ask = init.terminal_ask if init.interactive() else None
     try:
-        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask)
+        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask,
+                               args.problem_set)
         init.check_target(args.dir)  # before anything is written
     except InputError as error:  # one line: nothing here was run, and nothing was written
         print(error.mistakes[0], file=sys.stderr)

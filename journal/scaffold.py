@@ -215,7 +215,8 @@ def _date(text: str | None, entry_rel: str) -> dt.date:
 
 def _next_problem(root: Path, catalog: Catalog, entry_rel: str) -> Problem:
     """The first problem with no day yet on the path of the first followed set that has one."""
-    upcoming = next_problems(load_entries(root, catalog), catalog)
+    entries = load_entries(root, catalog) if (root / "entries").is_dir() else []  # a first day
+    upcoming = next_problems(entries, catalog)
     if upcoming:
         return upcoming[0]
     raise InputError.one(entry_rel, 3, f"every problem of {', '.join(catalog.followed)} already "
