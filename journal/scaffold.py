@@ -17,8 +17,8 @@ import yaml
 from .catalog import Catalog, Problem, load_catalog
 from .entries import ENTRY_NAME, day_slug, load_entries, mistakes_in
 from .errors import InputError, Mistake, shown
-from .journey import next_problems
 from .files import write_atomic
+from .journey import next_problems
 
 # Words a task often starts with that say nothing about the day; left out of file names.
 FILLER = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "from", "with", "using",

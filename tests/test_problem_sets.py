@@ -213,7 +213,7 @@ def test_init_a_set_then_three_new_days_walk_it_and_its_page_counts_them(tmp_pat
     assert [d.status.solved for d in report.days] == [True] * 3
     page = (root / f"docs/{name}.md").read_text(encoding="utf-8")
     assert f"**3 of {total}**" in page
-    assert f"**Next:** " in page and f"{prefix}-4: " in page
+    assert "**Next:** " in page and f"{prefix}-4: " in page
     day = (root / "docs/days/day-01.md").read_text(encoding="utf-8")
     assert ("compare with the reference" in day) == (name == "numpy-100")
     assert not (root / "docs/torchleet.md").exists(), "a page only for the sets followed"
