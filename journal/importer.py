@@ -120,7 +120,9 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     display = str(table)
     catalog = load_catalog(root)
     text = _read(table, display)
-    header, rows = read_table(text, display)
+    from .day_log import read_day_log  # a log of day headings (#100DaysOfCode), else a table
+
+    header, rows = read_day_log(text, display, today) or read_table(text, display)
     days, skipped = _days(header, rows, display, catalog)
     folder = (solutions or table.parent).resolve()
     if not folder.is_dir():
