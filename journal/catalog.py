@@ -11,8 +11,10 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import yaml
 
 from .entry_file import Unreadable, read_yaml
 from .errors import InputError, Mistake, shown
@@ -124,6 +126,12 @@ class Catalog:
             return sorted(problems, key=lambda p: rank.get(p.difficulty, len(rank)))
         return problems
 
+    def following(self) -> Catalog:
+        """This catalog with only the problems of the sets the journal follows: what a log's
+        task is matched against (a Tensor-Puzzles "sum" is no TorchLeet learner's day)."""
+        problems = {pid: p for pid, p in self.problems.items() if p.set in self.followed}
+        return replace(self, problems=problems)
+
     def next_problem(self, name: str, done: set[str]) -> Problem | None:
         """The first problem on the set's path that is not in `done`."""
         return next((p for p in self.path(name) if p.id not in done), None)
@@ -151,7 +159,7 @@ def _shipped() -> tuple[dict[str, ProblemSet], dict[str, Problem]]:
     for name in (DEFAULT_SET, "numpy-100", "tensor-puzzles"):
         path = SHIPPED / f"{name}.yaml"
         problem_set, own = read_catalog(path.read_bytes(), f"journal/catalogs/{path.name}",
-                                        sets, problems)
+                                        sets, problems, trusted=True)
         sets[problem_set.name] = problem_set
         problems.update(own)
     return sets, problems
@@ -192,14 +200,28 @@ def _followed(root: Path, sets: dict[str, ProblemSet]) -> tuple[tuple[str, ...],
 
 
 def read_catalog(raw: bytes, rel: str, sets: dict[str, ProblemSet],
-                 known: dict[str, Problem]) -> tuple[ProblemSet, dict[str, Problem]]:
-    """One catalog file, checked against the sets already read; InputError lists its mistakes."""
+                 known: dict[str, Problem], trusted: bool = False) -> tuple[ProblemSet, dict[str, Problem]]:
+    """One catalog file, checked against the sets already read; InputError lists its mistakes.
+
+    `trusted`: the engine's own file, read by libyaml without keeping lines (half the time of
+    every build's load); read again with them only to say where a mistake is.
+    """
+    if trusted:
+        try:
+            return _checked(rel, sets, known, None, yaml.load(raw, Loader=yaml.CSafeLoader))
+        except (InputError, yaml.YAMLError):
+            pass
     try:
         node, data = read_yaml(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError.one(rel, 1, "a catalog must be UTF-8 text; save it as UTF-8") from None
     except Unreadable as error:
         raise InputError.one(rel, error.line, error.message) from None
+    return _checked(rel, sets, known, node, data)
+
+
+def _checked(rel: str, sets: dict, known: dict, node,
+             data) -> tuple[ProblemSet, dict[str, Problem]]:
     if not isinstance(data, dict) or not isinstance(data.get("set"), dict) or \
             not isinstance(data.get("problems"), list):
         raise InputError.one(rel, 1, "a catalog is a `set:` mapping and a `problems:` list; "

@@ -118,7 +118,7 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     """Import the progress table at `table` into the journal at `root`; with `dry_run`, only
     say what would be done. Raises InputError (nothing written) for any mistake."""
     display = str(table)
-    catalog = load_catalog(root)
+    catalog = load_catalog(root).following()
     text = _read(table, display)
     from .day_log import read_day_log  # a log of day headings (#100DaysOfCode), else a table
 
