@@ -8,7 +8,8 @@
 
 Each day heading becomes one row of the table `journal/importer.py` reads, its bold labels
 the columns (the table's own header names, and this template's), so everything after reading
-(files, dates, checks, the all-or-nothing write) is the table import's own.
+(files, dates, checks, the all-or-nothing write) is the table import's own. The importer passes
+its own reading of a column name and of a date, so both are read one way.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from .errors import InputError
-from .importer import HEADER, Header, _header_name, _recorded_date
 
 MAX_LINE = 20_000  # characters; every pattern below runs on lines no longer than this
 # `### Day 12: June 27, Monday` or `## Day 3 - A CNN on CIFAR-10`: a number, then a date or a title
@@ -28,17 +29,28 @@ HEADING = re.compile(r"^#{1,6}[ \t]")
 LABEL = re.compile(r"^(\*\*|__)([^*_\n]{1,60})(\*\*|__)[ \t]*:?[ \t]*(.*)$")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 FENCE = re.compile(r"^[ \t]*(```|~~~)")
-# This template's labels, besides the table reader's column names (journal/importer.py).
-LABELS = {**HEADER, "today s progress": "task", "todays progress": "task", "progress": "task",
+# This template's labels (as words: "Link(s) to work" is "link s to work"), besides the table
+# reader's column names (journal/importer.py).
+LABELS = {"today s progress": "task", "todays progress": "task", "progress": "task",
           "thoughts": "learnings", "thought": "learnings", "link to work": "resources",
           "links to work": "resources", "link s to work": "resources", "work": "resources"}
 FIELDS = ("day", "task", "learnings", "gaps", "resources", "date", "difficulty", "solution")
 PROGRESS = "Progress"  # what a progress paragraph says after its first sentence
 
 
-def read_day_log(text: str, display: str, today: dt.date | None = None):
-    """The log as (Header, rows) the way `importer.read_table` gives a table, or None when
-    the text has no day heading with a bold label under it (then it is read as a table)."""
+Row = tuple[int, list[str]]  # a row's line and its cells
+HeaderParts = tuple[int, dict[str, int], dict[int, str], int]  # importer.Header's fields
+
+
+def read_day_log(text: str, display: str, column: Callable[[str], str | None],
+                 date: Callable[[str], dt.date | None],
+                 today: dt.date | None = None) -> tuple[HeaderParts, list[Row]] | None:
+    """The log as the header and rows `importer.read_table` gives for a table, or None when
+    the text has no day heading with a bold label under it (then it is read as a table).
+
+    `column(label)`: the field a table column of that name fills, if any; `date(text)`: a
+    date as the table reader reads one.
+    """
     lines = _visible(text.splitlines(), display)
     days, day, label = [], None, None
     for number, line in enumerate(lines, 1):
@@ -51,8 +63,8 @@ def read_day_log(text: str, display: str, today: dt.date | None = None):
         elif HEADING.match(line) or day is None:
             continue
         elif found := LABEL.match(line.strip()):
-            label = LABELS.get(_header_name(found.group(2)), " ".join(found.group(2).split()))
-            label = label.rstrip(":").strip() or "Notes"
+            name = found.group(2).rstrip(": \t")
+            label = column(name) or LABELS.get(_words(name)) or " ".join(name.split()) or "Notes"
             _add(day["fields"].setdefault(label, []), found.group(4), new=True)
         elif line.strip():
             items = day["fields"].setdefault(label or "learnings", [])
@@ -62,7 +74,11 @@ def read_day_log(text: str, display: str, today: dt.date | None = None):
     days = [d for d in days if d["fields"] and d["number"].lstrip("0")]  # Day 0: the examples
     if not days:
         return None
-    return _table(days, today or dt.date.today())
+    return _table(days, date, today or dt.date.today())
+
+
+def _words(label: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", label.lower()).split())
 
 
 def _visible(lines: list[str], display: str) -> list[str]:
@@ -105,27 +121,30 @@ def _add(items: list[str], text: str, new: bool) -> None:
         items[-1] += " " + text
 
 
-def _table(days: list[dict], today: dt.date) -> tuple[Header, list[tuple[int, list[str]]]]:
-    found = [(day["line"], _cells(day, today)) for day in days]
+def _table(days: list[dict], date: Callable, today: dt.date) -> tuple[HeaderParts, list[Row]]:
+    found = [(day["line"], _cells(day, date, today)) for day in days]
     extra = list(dict.fromkeys(label for _, cells in found for label in cells
                                if label not in FIELDS and cells[label]))
-    header = Header(days[0]["line"], {name: index for index, name in enumerate(FIELDS)},
-                    {len(FIELDS) + i: name for i, name in enumerate(extra)},
-                    len(FIELDS) + len(extra))
+    header = (days[0]["line"], {name: index for index, name in enumerate(FIELDS)},
+              {len(FIELDS) + i: name for i, name in enumerate(extra)}, len(FIELDS) + len(extra))
     return header, [(line, [cells.get(name, "") for name in FIELDS + tuple(extra)])
                     for line, cells in found]
 
 
-def _cells(day: dict, today: dt.date) -> dict[str, str]:
+def _cells(day: dict, read_date: Callable, today: dt.date) -> dict[str, str]:
     """A day's cells by column: its heading's date or title, and each label's items."""
     fields = {label: [i for i in items if i] for label, items in day["fields"].items()}
-    date, title = _date_or_title(day["title"], today)
+    date, title = _date_or_title(day["title"], read_date, today)
     progress = " ".join(fields.pop("task", []))
     first, rest = _first_sentence(progress)
     note = progress if title else rest  # a progress paragraph past the task, kept as a note
     cells = {"day": day["number"], "task": title or first,
              "date": date.isoformat() if date else "", PROGRESS: _cell([note])}
-    cells.update((label, _cell(items)) for label, items in fields.items())
+    for label, items in fields.items():
+        if label in ("date", "difficulty", "solution"):  # one value, read as the table's cell
+            cells[label] = " ".join(items) or cells.get(label, "")
+        elif label != "day":  # the heading's number is the day
+            cells[label] = _cell(items)
     return cells
 
 
@@ -144,13 +163,14 @@ def _first_sentence(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
-def _date_or_title(heading: str, today: dt.date) -> tuple[dt.date | None, str]:
+def _date_or_title(heading: str, read_date: Callable,
+                   today: dt.date) -> tuple[dt.date | None, str]:
     """What follows "Day N" in a heading: a date (a year-less "June 27, Monday" takes the
     latest past year whose June 27 was a Monday), else the day's title."""
     text = heading.strip().lstrip(":.-–— \t").split("(")[0].strip()
     if not text:
         return None, ""
-    found = _recorded_date(text)
+    found = read_date(text)
     if found:
         return found, ""
     parts = [p.strip() for p in text.split(",")]

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from journal import day_log
+from journal import day_log, importer
 from journal.catalog import load_catalog
 from journal.cli import main
 from journal.entries import Resource, load_entries
@@ -51,6 +51,16 @@ needed a smaller rate.
 **Thoughts:** The gradient is capped at delta.
 """
 TODAY = dt.date(2026, 12, 6)
+
+
+def read(text: str):
+    """The log read as the importer reads it: its column names and dates."""
+    return day_log.read_day_log(text, "log.md", lambda label: importer.HEADER.get(
+        importer._header_name(label)), importer._recorded_date, TODAY)
+
+
+def date_or_title(heading: str):
+    return day_log._date_or_title(heading, importer._recorded_date, TODAY)
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -101,15 +111,25 @@ def test_the_imported_journal_builds_and_the_log_is_left_as_it_was(imported):
 
 
 def test_a_year_less_date_takes_the_latest_past_year_with_its_weekday():
-    assert day_log._date_or_title(": June 27, Monday", TODAY) == (dt.date(2022, 6, 27), "")
-    assert day_log._date_or_title(": Dec 7, 2025", TODAY) == (dt.date(2025, 12, 7), "")
-    assert day_log._date_or_title(" - CNN on CIFAR-10", TODAY) == (None, "CNN on CIFAR-10")
+    assert date_or_title(": June 27, Monday") == (dt.date(2022, 6, 27), "")
+    assert date_or_title(": Dec 7, 2025") == (dt.date(2025, 12, 7), "")
+    assert date_or_title(" - CNN on CIFAR-10") == (None, "CNN on CIFAR-10")
 
 
 def test_text_with_no_day_heading_and_label_is_left_to_the_table_reader():
-    assert day_log.read_day_log("| Day | Task |\n|---|---|\n| 1 | x |\n", "t.md") is None
-    assert day_log.read_day_log("### Day 1\n\nplain words, no label\n", "t.md") is not None
-    assert day_log.read_day_log("```\n### Day 1\n**Thoughts:** x\n```\n", "t.md") is None
+    assert read("| Day | Task |\n|---|---|\n| 1 | x |\n") is None
+    assert read("### Day 1\n\nplain words, no label\n") is not None
+    assert read("```\n### Day 1\n**Thoughts:** x\n```\n") is None
+
+
+def test_a_label_named_as_a_table_column_fills_that_field_and_never_the_day():
+    _, rows = read("### Day 4: 2026-01-05\n**Task:** A CNN\n**Day:** 9\n**Date:** 2026-01-07\n"
+                   "**TIL:** pooling halves, the size\n**Mood:** fine\n")
+    (line, cells), = rows
+    header = read("### Day 4\n**Mood:** fine\n")[0]
+    assert line == 1 and cells[:6] == ["4", "A CNN", "pooling halves, the size<br>", "", "",
+                                       "2026-01-07"]
+    assert cells[8:] == ["fine<br>"] and header[2] == {8: "Mood"}
 
 
 @pytest.mark.parametrize("log, line, message", [
@@ -138,5 +158,5 @@ def test_a_bad_log_is_located_exit_2_and_nothing_written(tmp_path, log, line, me
 def test_each_pattern_is_linear_on_an_adversarial_line(line):
     text = "### Day 1\n**Thoughts:** x\n" + (line + "\n") * 20
     started = time.perf_counter()
-    day_log.read_day_log(text, "log.md", TODAY)
+    read(text)
     assert time.perf_counter() - started < 1.0
