@@ -442,6 +442,11 @@ def cmd_new(args) -> int:
     entry_path, solution_path = new_day(root, args.task, args.problem, args.date, args.notebook)
     entry, solution = (p.relative_to(root).as_posix() for p in (entry_path, solution_path))
     print(f"created {entry}\ncreated {solution}\n")
+    if args.task is None:  # the day took a problem's title: say which problem it is
+        import yaml
+
+        header = yaml.load(entry_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        _say_out(f"the day's problem: {header.get('problem')} {header['task']}\n")
     print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"
           f"      write your solution in {solution}, and note gaps and learnings in {entry}\n"
           f"      as you go: the page follows every save.")

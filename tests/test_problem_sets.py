@@ -4,12 +4,14 @@ the mistakes a catalog or the setting can hold, and `new` walking a set's path."
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import re
 import shutil
 
 import pytest
 
+from journal import render
 from journal.catalog import load_catalog
 from journal.cli import main
 from journal.entries import load_entries
@@ -133,6 +135,18 @@ def test_a_journals_own_catalog_is_followed_and_walked_like_a_shipped_one(own):
                                         "already has a day; say what the next one is about")
 
 
+def test_an_own_sets_titles_reach_its_page_as_text(own):
+    hostile = (OWN.replace("title: My course", "title: <script>alert(1)</script>")
+               .replace("title: Tensors", "title: '<img src=x onerror=alert(1)>'"))
+    write(own / "catalogs/my-course.yaml", hostile)
+    docs = render.render_docs(own, [], load_catalog(own), today=dt.date(2026, 1, 5))
+    page, home = docs["my-course.md"], docs["index.md"]
+    assert "<script>alert" not in page + home and "<img src=x" not in page + home
+    assert "# Progress through &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert ('**Next:** <a href="https://example.org/course/tensors.html">mc-1: &lt;img src=x '
+            'onerror=alert(1)&gt;</a> (week-1)') in page
+
+
 BAD = [
     ("duplicate-id", OWN.replace("id: mc-2", "id: mc-1"), 12,
      "duplicate id 'mc-1' (first on line 8); give each problem its own id"),
@@ -228,6 +242,11 @@ def test_new_with_no_task_on_the_seed_journal_takes_torchleets_next_problem(tmp_
     entry = load_entries(root, load_catalog(root))[-1]
     assert (entry.day, entry.problem, entry.task, entry.difficulty) == (
         9, "v1-8", "Implement a CNN on CIFAR-10", "easy")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["status", "--root", str(root)]) == 0
+    assert out.getvalue().splitlines()[-1] == ("next torchleet problem: v1-9 Implement an RNN "
+                                               "from Scratch (easy); `python build.py new` starts it")
     following(root, "[torchleet/llm-path]")  # a track: its own order, from its first step
     assert quietly(["new", "--root", str(root), "--date", "2026-01-06"]) == (0, "")
     entry = load_entries(root, load_catalog(root))[-1]
