@@ -173,9 +173,10 @@ def _parser() -> argparse.ArgumentParser:
                       "and site_url (default: your-github-user/<folder name>)")
     init.add_argument("--problem-set", help="the problem set it follows: torchleet (default), "
                       "numpy-100 or tensor-puzzles")
-    log = command("import", cmd_import, "turn a hand-kept progress table (Markdown) and its "
-                  "notebooks into entries")
-    log.add_argument("table", type=Path, help="the Markdown file with the progress table")
+    log = command("import", cmd_import, "turn a hand-kept progress table or day-by-day log "
+                  "(Markdown) and its notebooks into entries")
+    log.add_argument("table", type=Path, help="the Markdown file: a progress table, or a "
+                     "heading per day (### Day 1: June 27, Monday) as #100DaysOfCode logs have")
     log.add_argument("--solutions", type=Path, help="the folder of its notebooks and scripts "
                      "(default: the table's folder)")
     log.add_argument("--start", type=_iso_date, help="without git history, day 1's date "
