@@ -36,6 +36,7 @@ REPO_PATH = re.compile(r"^[A-Za-z0-9_.~%+/-][^\s\"'<>\\`]{0,499}$")
 SCHEME = re.compile(r"^[^/#]*:")
 MAX_TITLE = 300
 MAX_PROBLEMS = 5000
+MAX_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,25 @@ def load_catalog(root: Path | None = None) -> Catalog:
     sets, problems = dict(_shipped()[0]), dict(_shipped()[1])
     if root is not None:
         for path in sorted((root / OWN).glob("*.yaml")):
-            problem_set, own = read_catalog(path.read_bytes(), f"{OWN}/{path.name}", sets, problems)
+            rel = f"{OWN}/{path.name}"
+            problem_set, own = read_catalog(_read(path, rel), rel, sets, problems)
             sets[problem_set.name] = problem_set
             problems.update(own)
     followed, tracks = _followed(root, sets) if root is not None else ((DEFAULT_SET,), {})
     return Catalog(problems, sets, followed, tracks)
+
+
+def _read(path: Path, rel: str) -> bytes:
+    """A catalog file's bytes, bounded: a link to /dev/zero or a huge file is one line too."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise InputError.one(rel, 1, f"cannot read the catalog: {error.strerror}; check the "
+                             "file") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError.one(rel, 1, f"a catalog may be at most {MAX_BYTES >> 20} MiB; split it")
+    return raw
 
 
 @functools.lru_cache(maxsize=1)

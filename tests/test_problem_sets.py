@@ -163,6 +163,8 @@ BAD = [
      "'v1-8' is a problem id of the set 'torchleet'; give this set's problems ids of their own"),
     ("page-name", OWN.replace("name: my-course", "name: index"), 1,
      "set.name must be lower-case letters, digits and dashes"),
+    ("too-big", OWN + "#" * (4 << 20), 1, "a catalog may be at most 4 MiB; split it"),
+    ("alias", OWN.replace("tier: week-2", "tier: &t week-2\n  tracks: *t"), 15, "YAML aliases are not allowed"),
 ]
 
 
