@@ -138,7 +138,7 @@ def new_day(root: Path, task: str | None, problem: str | None, date: str | None,
     catalog = load_catalog(root)
     if task is None:
         problem = problem or _next_problem(root, catalog, entry_rel).id
-        task = catalog.problems[problem].title if problem in catalog.problems else ""
+        task = catalog.problems[_problem(catalog, problem, entry_rel)["problem"]].title
     task = " ".join(task.split())
     if not task:
         raise InputError.one(entry_rel, 3, "the task is empty; say what the day is about, e.g. "

@@ -249,6 +249,10 @@ def test_new_with_no_task_on_the_seed_journal_takes_torchleets_next_problem(tmp_
         assert main(["status", "--root", str(root)]) == 0
     assert out.getvalue().splitlines()[-1] == ("next torchleet problem: v1-9 Implement an RNN "
                                                "from Scratch (easy); `python build.py new` starts it")
+    code, err = quietly(["new", "--problem", "np-101", "--root", str(root)])
+    assert (code, err.splitlines()[0]) == (2, "entries/day-10.yaml:5: --problem 'np-101' is not "
+                                              "an id of any problem set's catalog; did you mean "
+                                              "np-11, np-10, np-100?")
     following(root, "[torchleet/llm-path]")  # a track: its own order, from its first step
     assert quietly(["new", "--root", str(root), "--date", "2026-01-06"]) == (0, "")
     entry = load_entries(root, load_catalog(root))[-1]
