@@ -52,7 +52,7 @@ def write_deck(root: Path, target: Path) -> tuple[int, int]:
     Returns how many notes and figures it holds. Written beside `target` and renamed into place,
     so a deck Anki is reading is never half-written.
     """
-    entries = load_entries(root, load_catalog())
+    entries = load_entries(root, load_catalog(root))
     config = read_config(root)
     deck = genanki.Deck(DECK_ID, f"{config.site_name or 'Journal'}: gaps")
     figures = {entry.day: _figure(root, entry) for entry in entries}

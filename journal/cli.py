@@ -155,8 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                         help="as for build: a day that no longer fits its timeout runs again")
     new = command("new", cmd_new, "start the next day: an entry and a solution skeleton")
-    new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
-    new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
+    new.add_argument("task", nargs="?", help='what the day is about, e.g. "Implement a CNN on '
+                     'CIFAR-10" (default: the title of --problem, else of the next problem of '
+                     'the sets the journal follows)')
+    new.add_argument("--problem", help="a problem id from a set's catalog, e.g. v1-8 or np-12")
     new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
     new.add_argument("--notebook", action="store_true",
                      help="write the solution as a Jupyter notebook (.ipynb) instead of a script")
@@ -170,9 +172,12 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--author", help="your name (default: git's user.name)")
     init.add_argument("--repo", help="its GitHub repository, owner/name or URL; sets repo_url "
                       "and site_url (default: your-github-user/<folder name>)")
-    log = command("import", cmd_import, "turn a hand-kept progress table (Markdown) and its "
-                  "notebooks into entries")
-    log.add_argument("table", type=Path, help="the Markdown file with the progress table")
+    init.add_argument("--problem-set", help="the problem set it follows: torchleet (default), "
+                      "numpy-100 or tensor-puzzles")
+    log = command("import", cmd_import, "turn a hand-kept progress table or day-by-day log "
+                  "(Markdown) and its notebooks into entries")
+    log.add_argument("table", type=Path, help="the Markdown file: a progress table, or a "
+                     "heading per day (### Day 1: June 27, Monday) as #100DaysOfCode logs have")
     log.add_argument("--solutions", type=Path, help="the folder of its notebooks and scripts "
                      "(default: the table's folder)")
     log.add_argument("--start", type=_iso_date, help="without git history, day 1's date "
@@ -411,6 +416,9 @@ def _bar(done: int, total: int, width: int = 12) -> str:
 
 def cmd_status(args) -> int:
     """Each day fresh or out of date with the reason, as the next build would decide."""
+    from .catalog import load_catalog
+    from .journey import next_problems
+
     days = survey(args.root.resolve(), Options(timeout=args.timeout), Progress(sys.stderr))
     width = max((len(status_label(d.entry, d.result)) for d in days), default=0)
     counts = {"fresh": 0, "out of date": 0, "not run here": 0}
@@ -425,6 +433,9 @@ def cmd_status(args) -> int:
     tally = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "not run here")
     hint = " (`python build.py` runs them)" if counts["out of date"] else ""
     _say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {tally}{hint}")
+    for problem in next_problems([d.entry for d in days], load_catalog(args.root.resolve())):
+        _say_out(f"next {problem.set} problem: {problem.id} {problem.title} ({problem.difficulty});"
+                 " `python build.py new` starts it")
     return EXIT_OK
 
 
@@ -442,6 +453,11 @@ def cmd_new(args) -> int:
     entry_path, solution_path = new_day(root, args.task, args.problem, args.date, args.notebook)
     entry, solution = (p.relative_to(root).as_posix() for p in (entry_path, solution_path))
     print(f"created {entry}\ncreated {solution}\n")
+    if args.task is None:  # the day took a problem's title: say which problem it is
+        import yaml
+
+        header = yaml.load(entry_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        _say_out(f"the day's problem: {header.get('problem')} {header['task']}\n")
     print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"
           f"      write your solution in {solution}, and note gaps and learnings in {entry}\n"
           f"      as you go: the page follows every save.")
@@ -453,7 +469,8 @@ def cmd_init(args) -> int:
 
     ask = init.terminal_ask if init.interactive() else None
     try:
-        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask)
+        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask,
+                               args.problem_set)
         init.check_target(args.dir)  # before anything is written
     except InputError as error:  # one line: nothing here was run, and nothing was written
         print(error.mistakes[0], file=sys.stderr)
@@ -550,7 +567,7 @@ def cmd_review(args) -> int:
     from .keypress import one_key
 
     root = args.root.resolve()
-    entries = load_entries(root, load_catalog())
+    entries = load_entries(root, load_catalog(root))
     if args.list:
         reviews = review.deck(root, entries)
         for problem in reviews.problems:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .apis import imported_modules, string_literals
 from .catalog import TIERS, Catalog, load_catalog
+from .day_log import read_day_log
 from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .errors import InputError, Mistake, shown
 from .notebook import cells_of
@@ -118,9 +119,12 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     """Import the progress table at `table` into the journal at `root`; with `dry_run`, only
     say what would be done. Raises InputError (nothing written) for any mistake."""
     display = str(table)
-    catalog = load_catalog()
+    catalog = load_catalog(root).following()
     text = _read(table, display)
-    header, rows = read_table(text, display)
+    # A log of day headings (#100DaysOfCode) is read into rows with this table's column names.
+    days_log = read_day_log(text, display, lambda label: HEADER.get(_header_name(label)),
+                            _recorded_date, today)
+    header, rows = (Header(*days_log[0]), days_log[1]) if days_log else read_table(text, display)
     days, skipped = _days(header, rows, display, catalog)
     folder = (solutions or table.parent).resolve()
     if not folder.is_dir():

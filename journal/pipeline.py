@@ -90,7 +90,7 @@ def build(root: Path, options: Options, events: Events | None = None,
           catalog: Catalog | None = None) -> Report:
     events = events or Events()
     root = root.resolve()
-    catalog = catalog or load_catalog()
+    catalog = catalog or load_catalog(root)
     entries = load_entries(root, catalog)  # raises InputError before anything is written
     _check_only(options, entries)
     site.check_readme(root)
@@ -136,7 +136,7 @@ def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
     of date exactly when `build.py` would run it. Invalid input raises before anything is written.
     """
     root = root.resolve()
-    catalog = catalog or load_catalog()
+    catalog = catalog or load_catalog(root)
     entries = load_entries(root, catalog)
     render.check_templates(root)
     _check_output_folders(root)
@@ -153,7 +153,7 @@ def survey(root: Path, options: Options, events: Events | None = None,
     Runs nothing, writes nothing, imports no torch. Invalid input raises InputError."""
     root = root.resolve()
     events = events or Events()
-    entries = load_entries(root, catalog or load_catalog())
+    entries = load_entries(root, catalog or load_catalog(root))
     days = _stored(root, entries, events)
     _plan(root, entries, days, options, versions())
     _warn_unlocked(root, days, events)

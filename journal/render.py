@@ -22,7 +22,7 @@ import jinja2
 
 from . import apis, card_back, charts, export, feed, journey, markup, review, review_stats, source
 from .card_html import back_html, highlighted
-from .catalog import Catalog
+from .catalog import DEFAULT_SET, Catalog
 from .entries import Entry, tag_key
 from .errors import InputError
 from .files import sha256_file
@@ -37,7 +37,7 @@ from .template_cache import template_cache
 
 TEMPLATES = "site_templates"
 # The templates the build renders pages from (they include the others).
-PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
+PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "problem_set.md.j2", "tags.md.j2",
                   "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
                   "notebook_cells.md.j2", "apis.md.j2", "review.md.j2")
 ASSETS = "assets"
@@ -358,11 +358,12 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     cards.update(review_stats.figures(reviews, today, root))
     sources, used, said = read_solutions(root, entries)
     cards["back_html"] = card_backs(root, days, cards["cards"], sources)
-    context = {"coverage": journey.coverage(entries, catalog, passed),
+    coverages = journey.coverages(entries, catalog, passed)
+    context = {"coverage": coverages[0], "coverages": coverages,
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
                "tags": journey.by_tag(entries), "site": read_config(root), "reviews": cards}
-    drawn = journey_charts(root, entries, context["coverage"])
+    drawn = journey_charts(root, entries, coverages)
     context["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
     context["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
     docs: dict[str, str | Path] = {context["charts"][kind]: drawn[kind] for kind in drawn}
@@ -377,7 +378,11 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
                               due=journey.due_for_review(entries, today))
     docs["days/index.md"] = render(root, "progress_page.md.j2", days=days, table=progress_table(
         root, days, link="{slug}.md", badges=True))
-    docs["torchleet.md"] = render(root, "torchleet.md.j2", **context)
+    for covered in coverages:  # a page per set followed: torchleet.md, numpy-100.md, ...
+        problem_set = catalog.sets[covered.set]
+        docs[problem_set.page] = render(root, "problem_set.md.j2", problem_set=problem_set,
+                                        track=catalog.tracks.get(covered.set),
+                                        **{**context, "coverage": covered})
     docs["tags.md"] = render(root, "tags.md.j2", **context)
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
@@ -428,9 +433,10 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
     last_good = Result.from_dict(last_good) if last_good else None
     captions = figure_captions(day.result, more.pop("titles", None), more.pop("cell_titles", None))
     captions.update(figure_captions(last_good))
+    problem = catalog.problems.get(entry.problem)
     return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
-                  last_good=last_good, captions=captions,
-                  problem=catalog.problems.get(entry.problem), source=source,
+                  last_good=last_good, captions=captions, problem=problem,
+                  problem_set=problem and catalog.sets.get(problem.set), source=source,
                   solution_name=Path(entry.solution).name,
                   before=before and before.entry, after=after and after.entry, **more)
 
@@ -461,10 +467,17 @@ def thumbnail(root: Path, day) -> Path | None:
 
 
 def journey_charts(root: Path, entries: list[Entry],
-                   covered: journey.Coverage) -> dict[str, Path]:
-    """The tier bars and the activity calendar, by kind: files in the chart cache (drawn if new)."""
-    tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
-    drawn = {"tiers": charts.cached(root, "tiers", tiers, charts.tier_bars)}
+                   coverages: list[journey.Coverage]) -> dict[str, Path]:
+    """Each followed set's tier bars and the activity calendar, by kind: files in the chart
+    cache (drawn if new)."""
+    drawn = {}
+    for covered in coverages:
+        tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
+        # TorchLeet's keeps the cache name it always had: an old journal draws nothing anew.
+        # `cached` deletes a kind's older files by `kind-*`; a set's name has no dot, so no
+        # kind here starts another's.
+        name = "tiers" if covered.set == DEFAULT_SET else f"{covered.set}.tiers"
+        drawn[f"tiers-{covered.set}"] = charts.cached(root, name, tiers, charts.tier_bars)
     activity = journey.activity(e.date for e in entries)
     if activity:
         counts = [[d.isoformat(), n] for d, n in activity.items()]

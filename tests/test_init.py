@@ -44,7 +44,7 @@ def test_init_lays_down_the_machinery_and_no_days(fresh):
     assert made[0] == 0, made[1]
     for path in ("build.py", "requirements.in", "requirements.txt", "requirements-dev.txt",
                  "pyproject.toml", "journal/cli.py",
-                 "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
+                 "journal/catalogs/torchleet.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
                  ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
         assert path in files, path

@@ -91,7 +91,9 @@ def test_status_lists_each_day_fresh_or_why_and_runs_nothing(journal, site, caps
     out = capsys.readouterr().out.splitlines()
     assert out == ["day-01  ✅ passed  out of date: tinypkg 1.0 → 2.0",
                    "day-02  ✅ passed  out of date: solutions/helper.py changed",
-                   "2 days: 0 fresh, 2 out of date (`python build.py` runs them)"]
+                   "2 days: 0 fresh, 2 out of date (`python build.py` runs them)",
+                   "next torchleet problem: v1-1 Implement Linear Regression (basic); "
+                   "`python build.py new` starts it"]
     assert (journal / "results/day-01/result.json").read_bytes() == stored
 
 
