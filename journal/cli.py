@@ -200,6 +200,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds a solution may run (default: %(default)g); an entry's "
                         "`timeout:` wins")
     parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
+    parser.add_argument("--publish", action="store_true", help="run a day only when its code, "
+                        "data or settings changed or it has no stored run; publish one made "
+                        "with other versions, Python or OS as stored (the Pages workflow)")
 
 
 def _positive_int(text: str) -> int:
@@ -256,7 +259,7 @@ def _days(text: str) -> frozenset[int]:
 
 def _options(args) -> Options:
     return Options(jobs=args.jobs, force=args.force, only=args.only, timeout=args.timeout,
-                   site=not args.no_site)
+                   site=not args.no_site, publish=args.publish)
 
 
 # --- build ---------------------------------------------------------------------------------
@@ -325,6 +328,12 @@ class Progress(Events):
                        f"({len(cached)} cached)")
             for line in why_lines(to_run):
                 self._line(f"  {line}")
+
+    def as_stored(self, days: list[Day]) -> None:
+        self._line("published as stored, made with other versions than here (--publish does "
+                   "not run " + ("it):" if len(days) == 1 else "them):"))
+        for line in why_lines(days):
+            self._line(f"  {line}")
 
     def finished(self, day: Day, done: int, total: int) -> None:
         result = day.result

@@ -27,7 +27,8 @@ PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes
 # What a new journal copies as it is: the build, its templates, its requirements, its workflow.
 MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
              "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
-             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
+             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore",
+             ".python-version")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -64,10 +65,11 @@ Write your solution in the file `new` printed, and note gaps and learnings in th
 go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
 and `results/` after each build.
 
-`requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
-the versions your results were made with and trains nothing. To add or upgrade a package, edit
-`requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
-status` says which days a build would run, and why.
+`requirements.txt` is a lock (`uv pip compile`, from `requirements.in`), one for Linux, macOS
+and Windows, so another machine installs the versions your results were made with and trains
+nothing. To add or upgrade a package, edit `requirements.in`, then
+`uv pip compile requirements.in -o requirements.txt && pip install -r requirements.txt`;
+`python build.py status` says which days a build would run, and why.
 
 To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
 Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.
