@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import fcntl
 import ipaddress
 import os
 import sys
@@ -22,6 +21,7 @@ from .entries import Entry, day_slug
 from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
+from .portable import try_lock
 from .render import CONFIG, count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
@@ -271,9 +271,7 @@ def journal_lock(root: Path):
     lock_dir = root / ".journal"
     lock_dir.mkdir(exist_ok=True)
     with open(lock_dir / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise Busy(f"{root}: a build is already running here (pid {holder}); wait for it "
