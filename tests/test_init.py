@@ -46,7 +46,7 @@ def test_init_lays_down_the_machinery_and_no_days(fresh):
                  "pyproject.toml", "journal/cli.py",
                  "journal/catalog.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
-                 ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
+                 ".gitignore", ".gitattributes", "mkdocs.yml", "README.md", ".python-version"):
         assert path in files, path
     # docs/ holds only what keeps it in git, empty: plain mkdocs needs the folder to exist
     assert [f for f in files if f.startswith(("results/", "docs/", "site/"))] == ["docs/.gitignore"]
