@@ -141,4 +141,4 @@ def test_defaults_and_answers_on_a_terminal(tmp_path):
 def test_this_journal_ignores_the_virtualenv_the_readme_suggests():
     done = subprocess.run(["git", "check-ignore", "-q", ".venv/lib/torch/__init__.py"], cwd=REPO)
     assert done.returncode == 0
-    assert "python -m venv .venv" in (REPO / "README.md").read_text()
+    assert "-m venv .venv" in (REPO / "README.md").read_text()
