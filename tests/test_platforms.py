@@ -209,3 +209,24 @@ def with_silence(function, *args) -> None:
         function(*args)
     except OSError:
         pass
+
+
+# --- no symlinks (Windows without Developer Mode): large files are copied ---------------------
+
+
+def test_without_symlinks_a_large_file_is_copied_into_the_runs_folder(tmp_path, monkeypatch):
+    from journal import workdir
+
+    def refused(*args, **kwargs):
+        raise OSError(1314, "A required privilege is not held by the client")
+
+    monkeypatch.setattr(os, "symlink", refused)
+    monkeypatch.setattr(workdir, "LINKED", set())
+    source, target = tmp_path / "solutions", tmp_path / "work"
+    big = os.urandom(workdir.COPY_LIMIT + 1)
+    (source / "data").mkdir(parents=True)
+    (source / "data/big.bin").write_bytes(big)
+    workdir.mirror(source, target)
+    copied = target / "data/big.bin"
+    assert not copied.is_symlink() and copied.read_bytes() == big
+    assert workdir.LINKED == set()  # nothing of the learner's is reachable through it
