@@ -31,8 +31,12 @@ def versions() -> dict[str, str]:
     (a patch release changes no numbers) and torch by its public release (the `+cpu`, CUDA and
     macOS builds of 2.13.0 are one torch: the lock pins the release, each platform installs its
     own build of it)."""
-    return {"python": ".".join(platform.python_version_tuple()[:2]),
-            "torch": release(torch_build())}
+    return {"python": python_minor(), "torch": release(torch_build())}
+
+
+def python_minor() -> str:
+    """This Python's major.minor version (`3.11`), as the run key and `.python-version` hold it."""
+    return ".".join(platform.python_version_tuple()[:2])
 
 
 def release(version: str) -> str:

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .environment import python_minor
 from .errors import InputError, shown
 from .site import END, START
 
@@ -27,8 +28,8 @@ PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes
 # What a new journal copies as it is: the build, its templates, its requirements, its workflow.
 MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
              "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
-             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore",
-             ".python-version")
+             ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
+PYTHON_VERSION = ".python-version"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -180,6 +181,9 @@ def init_journal(target: Path, chosen: Settings, source: Path = PROJECT) -> list
             else:
                 shutil.copy2(src, dst)
         _ignore_venv(scratch / ".gitignore")
+        # The journal's Python is the one its learner runs: its results will be made with it,
+        # and the workflows set up the same (python-version-file).
+        (scratch / PYTHON_VERSION).write_text(python_minor() + "\n", encoding="utf-8")
         (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
         (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
         for folder in ("entries", "solutions"):  # kept in git while still empty

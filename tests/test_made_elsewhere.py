@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from journal import cli, pipeline
-from journal.environment import machine, release, torch_build, versions
+from journal.environment import machine, python_minor, release, torch_build, versions
 from tests.helpers import REPO, install_package, make_journal, write
 
 DAY = "import tinypkg\nprint('tinypkg', tinypkg.VERSION)\n"
@@ -132,6 +132,14 @@ def test_build_py_without_its_packages_says_what_to_install(tmp_path):
 
 def workflow(name: str) -> dict:
     return yaml.safe_load((REPO / ".github/workflows" / name).read_text())
+
+
+def test_init_names_the_python_it_runs_with(tmp_path):
+    from journal import init
+
+    made = init.init_journal(tmp_path / "mine", init.Settings("T", "A", "a", "b"))
+    assert ".python-version" in made
+    assert (tmp_path / "mine/.python-version").read_text() == python_minor() + "\n"
 
 
 def test_both_workflows_read_the_journals_python_and_tests_run_on_three_systems():
