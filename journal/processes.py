@@ -49,11 +49,19 @@ def die_with(parent: int, sig: int = KILL) -> bool:
 
 
 def watch_parent(parent: int) -> threading.Thread:
-    """Where prctl is missing: a daemon thread that ends this process once `parent` is gone
-    (its parent pid changes when it dies), a fifth of a second later at most."""
+    """Where prctl is missing: a daemon thread that ends this process once `parent` is gone.
+    On POSIX an orphan's parent pid changes, seen a fifth of a second later at most; Windows
+    never re-parents, so there the thread waits on the parent's process handle."""
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL)
+        if sys.platform == "win32":
+            import _winapi
+
+            synchronize = 0x00100000  # the right to wait on a process
+            _winapi.WaitForSingleObject(_winapi.OpenProcess(synchronize, False, parent),
+                                        _winapi.INFINITE)
+        else:
+            while os.getppid() == parent:
+                time.sleep(PARENT_POLL)
         os._exit(1)
 
     thread = threading.Thread(target=watch, name="journal-parent-watch", daemon=True)
