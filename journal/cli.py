@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import fcntl
 import ipaddress
 import os
 import sys
@@ -22,6 +21,7 @@ from .entries import Entry, day_slug
 from .errors import EXIT_BUSY, EXIT_CANNOT_WRITE, EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
 from .files import refuse_linked_folders
 from .pipeline import DEFAULT_TIMEOUT, Day, Events, Options, build, survey
+from .portable import try_lock
 from .render import CONFIG, count, status_label
 from .results import NOT_RUN
 from .text import terminal_safe
@@ -215,6 +215,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds a solution may run (default: %(default)g); an entry's "
                         "`timeout:` wins")
     parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
+    parser.add_argument("--publish", action="store_true", help="run a day only when its code, "
+                        "data or settings changed or it has no stored run; publish one made "
+                        "with other versions, Python or OS as stored (the Pages workflow)")
 
 
 def _positive_int(text: str) -> int:
@@ -271,7 +274,7 @@ def _days(text: str) -> frozenset[int]:
 
 def _options(args) -> Options:
     return Options(jobs=args.jobs, force=args.force, only=args.only, timeout=args.timeout,
-                   site=not args.no_site)
+                   site=not args.no_site, publish=args.publish)
 
 
 # --- build ---------------------------------------------------------------------------------
@@ -283,9 +286,7 @@ def journal_lock(root: Path):
     lock_dir = root / ".journal"
     lock_dir.mkdir(exist_ok=True)
     with open(lock_dir / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise Busy(f"{root}: a build is already running here (pid {holder}); wait for it "
@@ -340,6 +341,12 @@ class Progress(Events):
                        f"({len(cached)} cached)")
             for line in why_lines(to_run):
                 self._line(f"  {line}")
+
+    def as_stored(self, days: list[Day]) -> None:
+        self._line("published as stored, made with other versions than here (--publish does "
+                   "not run " + ("it):" if len(days) == 1 else "them):"))
+        for line in why_lines(days):
+            self._line(f"  {line}")
 
     def finished(self, day: Day, done: int, total: int) -> None:
         result = day.result

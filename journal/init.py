@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import DEFAULT_SET, set_names
+from .environment import python_minor
 from .errors import InputError, shown
 from .site import END, START
 
@@ -29,6 +30,7 @@ PROJECT = Path(__file__).resolve().parent.parent  # the journal this build comes
 MACHINERY = ("journal", "site_templates", "build.py", "requirements.in", "requirements.txt",
              "requirements-dev.in", "requirements-dev.txt", "pyproject.toml",
              ".github/workflows/pages.yml", ".gitignore", ".gitattributes", "docs/.gitignore")
+PYTHON_VERSION = ".python-version"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp")
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -65,10 +67,11 @@ Write your solution in the file `new` printed, and note gaps and learnings in th
 go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
 and `results/` after each build.
 
-`requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
-the versions your results were made with and trains nothing. To add or upgrade a package, edit
-`requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
-status` says which days a build would run, and why.
+`requirements.txt` is a lock (`uv pip compile`, from `requirements.in`), one for Linux, macOS
+and Windows, so another machine installs the versions your results were made with and trains
+nothing. To add or upgrade a package, edit `requirements.in`, then
+`uv pip compile requirements.in -o requirements.txt && pip install -r requirements.txt`;
+`python build.py status` says which days a build would run, and why.
 
 To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
 Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.
@@ -187,6 +190,9 @@ def init_journal(target: Path, chosen: Settings, source: Path = PROJECT) -> list
             else:
                 shutil.copy2(src, dst)
         _ignore_venv(scratch / ".gitignore")
+        # The journal's Python is the one its learner runs: its results will be made with it,
+        # and the workflows set up the same (python-version-file).
+        (scratch / PYTHON_VERSION).write_text(python_minor() + "\n", encoding="utf-8")
         (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
         (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
         for folder in ("entries", "solutions"):  # kept in git while still empty

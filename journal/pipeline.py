@@ -21,7 +21,7 @@ from .environment import distributions, locked, versions
 from .errors import InputError, Mistake
 from .files import refuse_linked_folders, remove_temporaries
 from .results import CHANGED, NOT_RUN, RESULTS_DIR, Result, read_result, store_result
-from .run_key import stale_reason, unlocked_packages, unlocked_warning
+from .run_key import made_elsewhere, stale_reason, unlocked_packages, unlocked_warning
 from .siteconfig import read_config
 from .status import Status, status_of
 
@@ -36,6 +36,9 @@ class Options:
     only: frozenset[int] | None = None
     timeout: float = DEFAULT_TIMEOUT  # --timeout: for days whose entry sets none
     site: bool = True
+    # --publish (the Pages workflow): a day runs only when its code, data or run settings
+    # changed or it has no stored run; one made with other versions is published as stored.
+    publish: bool = False
 
     def timeout_for(self, entry: Entry) -> float:
         """The one effective timeout of a day's run: the entry's `timeout:`, else --timeout."""
@@ -51,6 +54,7 @@ class Day:
     ran: bool = False
     stale: bool = False  # its stored result is not what running the solution now would give
     why: str = ""  # why it runs now (or would run), in a few words; empty when it is fresh
+    as_stored: bool = False  # --publish: made with other versions, published as it was made
 
     @property
     def status(self) -> Status:
@@ -78,6 +82,7 @@ class Events:
     """What the build tells its caller; the CLI overrides these to show progress."""
 
     def plan(self, to_run: list[Day], cached: list[Entry]) -> None: ...
+    def as_stored(self, days: list[Day]) -> None: ...
     def started(self, entry: Entry) -> None: ...
     def finished(self, day: Day, done: int, total: int) -> None: ...
     def tick(self, running: list[tuple[Entry, float]]) -> None: ...
@@ -103,6 +108,9 @@ def build(root: Path, options: Options, events: Events | None = None,
     days = _stored(root, entries, events)
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan([days[e.day] for e in to_run], [e for e in entries if e not in to_run])
+    elsewhere = [day for day in days.values() if day.as_stored]
+    if elsewhere:
+        events.as_stored(elsewhere)
     if to_run:
         # For seconds before the first run starts, the fork server's warm-up keeps one core
         # busy and the other idle: the parent does there what it would otherwise do after.
@@ -232,6 +240,9 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
             continue
         day.why = stale_reason(root, entry, day.result, env, options.timeout_for(entry)) or ""
         if not day.why:
+            continue
+        if options.publish and made_elsewhere(root, entry, day.result, options.timeout_for(entry)):
+            day.as_stored = True  # its page says what it was made with
             continue
         if options.only is None:
             to_run.append(entry)

@@ -24,6 +24,7 @@ from . import apis, card_back, charts, export, feed, journey, markup, review, re
 from .card_html import back_html, highlighted
 from .catalog import DEFAULT_SET, Catalog
 from .entries import Entry, tag_key
+from .environment import canonical
 from .errors import InputError
 from .files import sha256_file
 from .metrics import headline_tag, summary
@@ -444,10 +445,20 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
 
 
 def where_it_ran(result: Result) -> str:
-    """What a page says of a run brought back: "ran on Colab, Tesla T4, torch 2.5.1+cu121, on
-    2026-12-03", or "ran elsewhere" when the notebook did not say."""
-    on = result.ran_on or {}
-    said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
+    """Where and with what a run was made, in one line for its page and the terminal: "ran on
+    Linux x86_64, Python 3.11, torch 2.13.0+cpu, matplotlib 3.11.2, on 2026-12-03" for the
+    build's own runs (the packages its code imports, each at the version it ran with); "ran
+    on Colab, Tesla T4, torch 2.5.1+cu121, on 2026-12-03" for one brought back (or "ran
+    elsewhere" when its notebook did not say)."""
+    on = result.ran_on
+    if on is None:  # the build's own run: where it was made, and the versions that decide it
+        said = [result.platform, result.python and f"Python {result.python}",
+                result.torch and f"torch {result.torch}"]
+        said += [f"{dist} {version}" for dist, version in sorted(result.packages.items())
+                 if canonical(dist) != "torch"]
+    else:
+        said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
+    said = [words for words in said if words]
     words = "ran on " + ", ".join(said) if said else "ran elsewhere"
     return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
 

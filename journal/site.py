@@ -19,7 +19,7 @@ from . import site_state
 from .errors import InputError, Mistake
 from .files import remove_tree, sync_tree, write_atomic, write_if_changed
 from .mkdocs_env import mkdocs_env
-from .processes import die_with
+from .processes import dies_with_this_process
 from .siteconfig import read_config
 
 DOCS, SITE = "docs", "site"
@@ -148,8 +148,7 @@ def _mkdocs(root: Path, options: list[str], staging: Path | None = None):
                *options]
     # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                          preexec_fn=functools.partial(die_with, os.getpid()),
-                          env=mkdocs_env())
+                          **dies_with_this_process(), env=mkdocs_env())
     if done.returncode != 0:
         if staging is not None:
             remove_tree(staging)

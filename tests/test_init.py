@@ -46,7 +46,7 @@ def test_init_lays_down_the_machinery_and_no_days(fresh):
                  "pyproject.toml", "journal/cli.py",
                  "journal/catalogs/torchleet.yaml", "journal/torch_api.txt", "site_templates/day.md.j2",
                  "site_templates/overrides/main.html", ".github/workflows/pages.yml",
-                 ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
+                 ".gitignore", ".gitattributes", "mkdocs.yml", "README.md", ".python-version"):
         assert path in files, path
     # docs/ holds only what keeps it in git, empty: plain mkdocs needs the folder to exist
     assert [f for f in files if f.startswith(("results/", "docs/", "site/"))] == ["docs/.gitignore"]
@@ -141,4 +141,4 @@ def test_defaults_and_answers_on_a_terminal(tmp_path):
 def test_this_journal_ignores_the_virtualenv_the_readme_suggests():
     done = subprocess.run(["git", "check-ignore", "-q", ".venv/lib/torch/__init__.py"], cwd=REPO)
     assert done.returncode == 0
-    assert "python -m venv .venv" in (REPO / "README.md").read_text()
+    assert "-m venv .venv" in (REPO / "README.md").read_text()
