@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from torchleet_journal.base.environment import versions  # noqa: E402
 from torchleet_journal.base.files import sha256_file  # noqa: E402
-from torchleet_journal.build.environment import versions  # noqa: E402
 from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT  # noqa: E402
 from torchleet_journal.build.run_key import cache_key  # noqa: E402
 from torchleet_journal.model.entries import Entry, day_slug  # noqa: E402

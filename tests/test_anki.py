@@ -57,8 +57,8 @@ def test_a_note_per_gap_with_the_same_guids_in_two_exports(tmp_path):
     # The day's first figure is on the back, under a name no other day's figure has.
     assert "journal-day-02-figure-01.png" in media.values()
     day2 = [n for n in first if n[1][2].startswith("d02-")]
-    assert len(day2) == 4 and all('<img src="journal-day-02-figure-01.png" alt="">' in n[1][1]
-                                  for n in day2)
+    assert len(day2) == 4 and all('<img src="journal-day-02-figure-01.png" alt="" loading="lazy">'
+                                  in n[1][1] for n in day2)
     assert all(n[2] == "data" for n in day2), "the entry's tags"
 
 
@@ -79,9 +79,10 @@ def test_entry_text_is_escaped_code_stays_code_and_math_is_mathjax(tmp_path):
     assert emphasis.endswith('<div class="gap"><em>Why</em> <code>view</code> and '
                              '<code>unsqueeze</code> differ</div>')
     back = notes[0][1][1]
-    assert back == ("<b>Learnt</b><ul><li>Learning of day 1 with <code>code</code> and "
-                    "\\(x^2\\)</li></ul><b>Resources</b><ul><li><a href=\"https://pytorch.org/"
-                    "docs/\">Docs</a></li></ul><p><a href=\"https://your-github-user.github.io/"
+    # The back is the card's (torchleet_journal/review/card_back.py): no line of the toy solution and no resource
+    # shares this gap's words, so its learnings, then the day's page.
+    assert back == ("<p><b>Learnt</b></p><ul><li>Learning of day 1 with <code>code</code> and "
+                    "\\(x^2\\)</li></ul><p><a href=\"https://your-github-user.github.io/"
                     "torchleet-journal/days/day-01.html\">Day 1&#39;s page</a></p>")
 
 

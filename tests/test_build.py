@@ -152,8 +152,8 @@ def test_temporaries_left_by_a_killed_write_are_cleared_by_the_next_build(journa
 
 @pytest.mark.parametrize("argv, line", [
     (["biuld"], "build.py: unknown command 'biuld'; did you mean 'build'? the commands are "
-                "build, status, new, serve, init, import, review, anki, ingest (see build.py "
-                "--help)"),
+                "build, status, new, serve, init, import, review, anki, ingest, remote (see "
+                "build.py --help)"),
     (["--timeout", "-3"], "build.py build: error: argument --timeout: must be a number of "
                           "seconds above 0, got '-3'"),
     (["--only", "3,x"], "build.py build: error: argument --only: must be day numbers separated "

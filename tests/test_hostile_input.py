@@ -28,10 +28,10 @@ import yaml
 from tests.helpers import REPO, make_journal, snapshot, write
 from tests.html_scan import BAD_SCHEMES, Page, attribute_problems, parse
 from torchleet_journal.base import files
+from torchleet_journal.base.environment import versions
 from torchleet_journal.base.errors import InputError
 from torchleet_journal.base.files import sha256_file
 from torchleet_journal.build import run_key
-from torchleet_journal.build.environment import versions
 from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT, Options, build
 from torchleet_journal.cli import main
 from torchleet_journal.model import results

@@ -100,7 +100,7 @@ def _refused(root, capsys, *args) -> str:
 
 def test_unknown_problem_is_refused_with_the_closest_ids(tmp_path, capsys):
     line = _refused(make_journal(tmp_path), capsys, TASK, "--problem", "v1-88")
-    assert line == ("entries/day-03.yaml:5: --problem 'v1-88' is not a TorchLeet id; did you "
+    assert line == ("entries/day-03.yaml:5: --problem 'v1-88' is not an id of any problem set's catalog; did you "
                     "mean v1-8, v1-28, v1-18?")
 
 

@@ -74,7 +74,7 @@ def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
     open_part = page[page.index("## Open"):]
     items = [line.strip() for line in open_part.splitlines() if line.strip().startswith("- ")]
     assert len(items) == 82
-    assert ('- <a href="https://github.com/Exorust/TorchLeet/blob/main/torch/easy/cnn/CNN.ipynb">'
+    assert ('- <a href="https://github.com/Exorust/TorchLeet/blob/f7765fa/torch/easy/cnn/CNN.ipynb">'
             "v1-8: Implement a CNN on CIFAR-10</a>") in items
     assert "- v1-18: Implement AlexNet from Scratch" in items, "no notebook, so no link"
     assert "v1-1:" not in open_part
@@ -82,7 +82,19 @@ def test_torchleet_page_lists_the_open_problems_with_their_notebooks(seed):
     assert "| Medium | [Day 8](days/day-08.md) (2025-02-03) |" in solved
     assert (seed.root / "site/torchleet.html").read_text().count("<li>") >= 82
     assert 'alt="Problems solved per tier: basic 7 of 7, easy 0 of 16' in page
+    assert ('**Next:** <a href="https://github.com/Exorust/TorchLeet/blob/f7765fa/torch/easy/cnn/'
+            'CNN.ipynb">v1-8: Implement a CNN on CIFAR-10</a> (easy)') in page
+    assert "| basics | 8 of 21 |" in page, "v1-1..7 and v1-17 are on TorchLeet's basics track"
 
+
+def test_every_seed_day_page_links_its_question_and_the_reference(seed):
+    for day in range(1, 9):
+        page = (seed.root / f"docs/days/day-{day:02d}.md").read_text()
+        header = next(line for line in page.splitlines() if "TorchLeet <a href=" in line)
+        question, reference = (href.split('"')[0] for href in header.split('href="')[1:3])
+        assert question.startswith("https://github.com/Exorust/TorchLeet/blob/f7765fa/torch/")
+        assert reference == question.replace(".ipynb", "_SOLN.ipynb"), header
+        assert ">compare with the reference</a>" in header
 
 def test_tags_and_gaps_pages_link_their_days(seed):
     tags = (seed.root / "docs/tags.md").read_text()

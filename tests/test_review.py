@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import fsrs
 import pytest
 
 from tests.helpers import REPO, entry_yaml, make_journal, write
+from tests.site_helpers import copy_committed_journal
 from torchleet_journal.build.pipeline import Day
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import load_entries
@@ -269,12 +271,12 @@ def test_three_answers_in_a_terminal_are_three_log_lines_and_three_fewer_due(roo
     terminal.type("\n")
     terminal.wait_for("Learnt: Learning of day 1 with `code` and $x^2$")
     for position in (2, 3, 4):
-        terminal.type("3\n")
+        terminal.type("3")  # one key, no Enter
         terminal.wait_for(f"[{position}/4]")
         if position < 4:
             terminal.wait_for("show the answer")
             terminal.seen = terminal.seen[-200:]
-    terminal.type("q\n")
+    terminal.type("q")
     terminal.wait_for("3 answered; 1 due")
     assert terminal.exit_status() == 0
     lines = log_lines(root)
@@ -282,18 +284,87 @@ def test_three_answers_in_a_terminal_are_three_log_lines_and_three_fewer_due(roo
     assert cli(root, "review", "--list").stdout.splitlines()[-1] == "1 due"
 
 
-def test_ctrl_c_mid_session_keeps_every_answer_already_given(root):
+def test_a_back_from_hostile_code_reaches_the_terminal_without_its_escapes(root):
+    hostile = "from torch.utils.data import DataLoader  # \x1b]0;pwned\x07\x1b[2J\n"
+    write(root / "solutions/day01.py", hostile + (root / "solutions/day01.py").read_text())
     terminal = Terminal(root)
     terminal.wait_for("[1/4]")
-    terminal.type("1\n")
+    terminal.type("3")
+    terminal.wait_for("[2/4]")
+    terminal.type("\n")  # the `Dataset` and `DataLoader` card: its back shows line 1
+    terminal.wait_for("1 Again · 2 Hard")
+    assert ">   1  from torch.utils.data import DataLoader  # \r\n" in terminal.seen
+    assert "pwned" not in terminal.seen and "\x1b]" not in terminal.seen and "\x1b[2J" not in terminal.seen
+    terminal.type("q")
+    assert terminal.exit_status() == 0
+
+
+def test_keys_that_mean_nothing_are_ignored_and_ctrl_d_stops_keeping_answers(root):
+    terminal = Terminal(root)
+    terminal.wait_for("[1/4]")
+    terminal.type("x7 2")  # neither a grade nor Enter: nothing happens until the 2
+    terminal.wait_for("[2/4]")
+    terminal.wait_reading()
+    terminal.type("\x04")  # Ctrl-D: the end of input, as it ends a line-mode session
+    terminal.wait_for("stopped; 1 answer saved in reviews/log.tsv")
+    assert terminal.exit_status() == 0
+    assert [line.split("\t")[2] for line in log_lines(root)] == ["2"]
+
+
+def test_ctrl_c_mid_session_keeps_every_answer_and_gives_the_terminal_back(root):
+    terminal = Terminal(root)
+    terminal.wait_for("[1/4]")
+    terminal.type("1")
     terminal.wait_for("[2/4]")
     terminal.type("\n")
     terminal.wait_for("1 Again · 2 Hard")
     terminal.wait_reading()
+    cbreak = termios.tcgetattr(terminal.fd)[3]
+    assert not cbreak & (termios.ICANON | termios.ECHO), "one key a grade: no line editing"
     terminal.type("\x03")  # Ctrl-C while the second card's back is shown
     terminal.wait_for("stopped; 1 answer saved in reviews/log.tsv")
+    lflag = termios.tcgetattr(terminal.fd)[3]
+    assert lflag & termios.ICANON and lflag & termios.ECHO, "the terminal is given back as it was"
     assert terminal.exit_status() == 130
     assert len(log_lines(root)) == 1 and log_lines(root)[0].endswith("\t1")
+
+
+def test_on_the_seed_enter_shows_day_5s_own_line_and_docs_and_3_alone_grades(tmp_path):
+    root = copy_committed_journal(tmp_path)
+    (root / review.LOG).unlink(missing_ok=True)
+    gap = "difference between `unsqueeze` and `view`"
+    card = review.card_id(5, gap)
+    # Every other card answered Easy an hour ago, but for day 6's first: two are due, this first.
+    entries = entries_of(root)
+    now = review.now()
+    following = review.card_id(6, entries[5].gaps[0])
+    for other in review.cards_of(entries):
+        if other.id not in (card, following):
+            review.append(root, review.Answer(other.id, now - dt.timedelta(hours=1), 4))
+    terminal = Terminal(root)
+    terminal.wait_for("[1/2] Day 5")
+    terminal.wait_for("Gap: difference between `unsqueeze` and `view`")
+    terminal.wait_for("show the answer")
+    terminal.type("\n")
+    terminal.wait_for("Page: site/days/day-05.html")
+    shown = terminal.seen
+    assert "Your code, solutions/day05_deep_nn.py:" in shown
+    assert ">  20      y = (X[:, 0] + 2 * X[:, 1] + torch.randn(n)).unsqueeze(1)" in shown
+    assert ("Docs: torch.Tensor.unsqueeze <https://pytorch.org/docs/stable/generated/"
+            "torch.Tensor.unsqueeze.html>") in shown
+    assert ("Read: Excellent discussion on view and unsqueeze <https://discuss.pytorch.org/t/"
+            "what-is-the-difference-between-view-and-unsqueeze/1155/6>") in shown
+    assert "Figure: results/day-05/figure-01.png" in shown
+    before = len(log_lines(root))
+    terminal.wait_reading()
+    terminal.type("3")  # no Enter
+    terminal.wait_for("[2/2] Day 6")  # graded, and the next card shows
+    assert len(log_lines(root)) == before + 1
+    terminal.type("q")
+    terminal.wait_for("1 answered; 1 due")
+    assert terminal.exit_status() == 0
+    assert len(log_lines(root)) == before + 1
+    assert log_lines(root)[-1].startswith(f"{card}\t") and log_lines(root)[-1].endswith("\t3")
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -323,7 +394,7 @@ def test_pages_show_due_counts_states_and_retention_and_escape_the_gaps(root):
     table = page[page.index("## Every card"):]
     assert table.count("<tr><td>") == 4
     assert ('<tr><td><a href="days/day-02.html">2</a></td><td>Gap of day 2</td><td><span class='
-            '"jl-review jl-review-new">new</span></td><td>2025-01-02</td><td>0</td></tr>') in table
+            '"jl-review jl-review-new">new</span></td><td>2025-01-02</td><td>0</td><td>–</td></tr>') in table
     assert "Week of 2025-02-10: 0 of 1 recalled" in page and \
         "Week of 2025-01-27: 1 of 1 recalled" not in page  # the first answer is learning
     index = docs["index.md"]

@@ -15,7 +15,7 @@ import pytest
 from tests.helpers import REPO, install_package, make_journal, write
 from tests.test_notebook import notebook
 from torchleet_journal import cli
-from torchleet_journal.build.environment import canonical, locked, versions
+from torchleet_journal.base.environment import canonical, locked, release, versions
 from torchleet_journal.build.run_key import stale_reason
 from torchleet_journal.model.apis import imported_modules
 from torchleet_journal.model.catalog import load_catalog
@@ -91,7 +91,9 @@ def test_status_lists_each_day_fresh_or_why_and_runs_nothing(journal, site, caps
     out = capsys.readouterr().out.splitlines()
     assert out == ["day-01  ✅ passed  out of date: tinypkg 1.0 → 2.0",
                    "day-02  ✅ passed  out of date: solutions/helper.py changed",
-                   "2 days: 0 fresh, 2 out of date (`python build.py` runs them)"]
+                   "2 days: 0 fresh, 2 out of date (`python build.py` runs them)",
+                   "next torchleet problem: v1-1 Implement Linear Regression (basic); "
+                   "`python build.py new` starts it"]
     assert (journal / "results/day-01/result.json").read_bytes() == stored
 
 
@@ -118,7 +120,8 @@ def test_a_package_the_lock_leaves_out_is_named_with_the_fix(journal, site, caps
     write(journal / "requirements.txt", "tinypkg==1.0\n")
     _, said = build_lines(journal, capsys)
     assert ("warning: solutions/day02.py imports helperpkg, which requirements.txt does not pin: "
-            "add it to requirements.in, then run `pip-compile requirements.in` and commit both, "
+            "add it to requirements.in, then run `uv pip compile requirements.in -o requirements.txt` "
+            "and commit both, "
             "or other machines may run this day again\n") in said
     assert "day01.py imports" not in said
 
@@ -227,16 +230,16 @@ def test_every_committed_result_was_made_with_the_locked_versions():
         assert {d: pins.get(d) for d in made_with} == made_with, (
             f"{path.parent.name} was made with other versions than requirements.txt pins: "
             "install the lock in a fresh virtualenv, run `python build.py --force`, commit")
-        assert stored["torch"] == pins["torch"]
+        assert release(stored["torch"]) == pins["torch"]
 
 
 def test_the_dev_lock_agrees_with_the_lock_and_the_lock_has_every_requirement():
     pins, dev = lock_pins("requirements.txt"), lock_pins("requirements-dev.txt")
     assert {d: v for d, v in dev.items() if d in pins and pins[d] != v} == {}, \
-        "run `pip-compile requirements-dev.in` after changing requirements.txt"
+        "run `uv pip compile requirements-dev.in -o requirements-dev.txt` after changing requirements.txt"
     wanted = re.findall(r"^([A-Za-z0-9._-]+)", (REPO / "requirements.in").read_text(), re.M)
     assert [name for name in wanted if canonical(name) not in pins] == [], \
-        "run `pip-compile` after changing requirements.in"
+        "run `uv pip compile requirements.in -o requirements.txt` after changing requirements.in"
 
 
 def test_status_on_a_journal_never_built_and_a_cuda_day_here(tmp_path, capsys):

@@ -2,6 +2,6 @@
 
 import sys
 
-from torchleet_journal.cli import main
+from torchleet_journal.start import main
 
 sys.exit(main())

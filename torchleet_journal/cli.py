@@ -1,5 +1,5 @@
 """The command line: `build` (the default), `status`, `new`, `serve`, `init`, `import`, `review`,
-`anki` and `ingest`. A thin door: it parses, imports the command's module in commands/ and
+`anki`, `ingest` and `remote`. A thin door: it parses, imports the command's module in commands/ and
 calls it; the command bodies live there.
 
 The command line (with commands/) is the only place that prints or picks an exit code: 0 all good, 1 a solution failed (the site
@@ -24,10 +24,18 @@ from torchleet_journal.base.files import refuse_linked_folders
 from torchleet_journal.base.layout import CONFIG, STATE
 from torchleet_journal.base.lock import Busy
 from torchleet_journal.build.pipeline import DEFAULT_TIMEOUT
-from torchleet_journal.commands.args import add_build_options, dev_addr, iso_date, positive_int, seconds
+from torchleet_journal.commands.args import (
+    add_build_options,
+    day_numbers,
+    dev_addr,
+    iso_date,
+    positive_int,
+    seconds,
+)
 from torchleet_journal.commands.say import cannot_write, refused, say
 
-COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest")
+COMMANDS = ("build", "status", "new", "serve", "init", "import", "review", "anki", "ingest",
+            "remote")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,8 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT,
                         help="as for build: a day that no longer fits its timeout runs again")
     new = command("new", ("intake", "cmd_new"), "start the next day: an entry and a solution skeleton")
-    new.add_argument("task", help='what the day is about, e.g. "Implement a CNN on CIFAR-10"')
-    new.add_argument("--problem", help="TorchLeet id from the catalog, e.g. v1-8")
+    new.add_argument("task", nargs="?", help='what the day is about, e.g. "Implement a CNN on '
+                     'CIFAR-10" (default: the title of --problem, else of the next problem of '
+                     'the sets the journal follows)')
+    new.add_argument("--problem", help="a problem id from a set's catalog, e.g. v1-8 or np-12")
     new.add_argument("--date", help="the day's date, YYYY-MM-DD (default: today)")
     new.add_argument("--notebook", action="store_true",
                      help="write the solution as a Jupyter notebook (.ipynb) instead of a script")
@@ -140,9 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--author", help="your name (default: git's user.name)")
     init.add_argument("--repo", help="its GitHub repository, owner/name or URL; sets repo_url "
                       "and site_url (default: your-github-user/<folder name>)")
-    log = command("import", ("intake", "cmd_import"), "turn a hand-kept progress table (Markdown) and its "
-                  "notebooks into entries")
-    log.add_argument("table", type=Path, help="the Markdown file with the progress table")
+    init.add_argument("--problem-set", help="the problem set it follows: torchleet (default), "
+                      "numpy-100 or tensor-puzzles")
+    log = command("import", ("intake", "cmd_import"), "turn a hand-kept progress table or day-by-day log "
+                  "(Markdown) and its notebooks into entries")
+    log.add_argument("table", type=Path, help="the Markdown file: a progress table, or a "
+                     "heading per day (### Day 1: June 27, Monday) as #100DaysOfCode logs have")
     log.add_argument("--solutions", type=Path, help="the folder of its notebooks and scripts "
                      "(default: the table's folder)")
     log.add_argument("--start", type=iso_date, help="without git history, day 1's date "
@@ -159,4 +172,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("notebook", type=Path, help="the notebook, run and downloaded (.ipynb)")
     ingest.add_argument("--day", type=positive_int, help="the day it is (default: the day its "
                         "metadata names)")
+    remote = command("remote", ("remote", "cmd_remote"), "run days on Kaggle with your own token "
+                     "and store each run as the day's")
+    remote.add_argument("days", type=day_numbers, help="the days, e.g. 8 or 5,8")
+    remote.add_argument("--kaggle", action="store_true", required=True,
+                        help="run them on Kaggle, through its CLI (pip install kaggle)")
+    remote.add_argument("--fetch", action="store_true", help="push nothing: wait for the "
+                        "days' latest runs there and bring them back")
+    remote.add_argument("--timeout", type=seconds, help="seconds to wait for a run before "
+                        "leaving it to --fetch (default: the entry's timeout:, else 600)")
     return parser

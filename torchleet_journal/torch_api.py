@@ -27,10 +27,14 @@ NAMESPACES = (
     "torch.sparse", "torch.nested", "torch.masked", "torch.profiler", "torch.hub", "torch.onnx",
     "torch.distributed", "torch.library", "torch.signal.windows", "torch.accelerator",
 )
+# Classes whose methods have a documentation page each (torch.Tensor.unsqueeze): a review
+# card links the methods its gap names and its solution calls (`x.unsqueeze(1)`).
+CLASSES = ("torch.Tensor",)
 
 
 def public_names() -> list[str]:
-    """Every public class and function of NAMESPACES, as `namespace.name`, sorted."""
+    """Every public class and function of NAMESPACES and method of CLASSES, as a dotted
+    name, sorted."""
     import torch  # noqa: F401  (the point of this module)
 
     names = set()
@@ -49,6 +53,12 @@ def public_names() -> list[str]:
                 # Re-exported helpers from elsewhere (typing.Any, contextlib...) are not torch's.
                 if origin.startswith("torch") or (exported is not None and name in exported):
                     names.add(f"{namespace}.{name}")
+        for path in CLASSES:
+            owner = importlib.import_module(path.rpartition(".")[0])
+            cls = getattr(owner, path.rpartition(".")[2])
+            # C methods have no __module__: a public callable of the class is the class's own.
+            names |= {f"{path}.{name}" for name in dir(cls)
+                      if not name.startswith("_") and callable(getattr(cls, name, None))}
     return sorted(names)
 
 

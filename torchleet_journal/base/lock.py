@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from pathlib import Path
 
 from torchleet_journal.base.layout import STATE
+from torchleet_journal.base.portable import try_lock
 
 
 class Busy(Exception):
@@ -20,9 +20,7 @@ def journal_lock(root: Path):
     lock_dir = root / STATE
     lock_dir.mkdir(exist_ok=True)
     with open(lock_dir / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise Busy(f"{root}: a build is already running here (pid {holder}); wait for it "

@@ -5,6 +5,12 @@ fork, `start_new_session=True`). The build finds them by ancestry instead: the f
 each run's child are child subreapers (Linux's PR_SET_CHILD_SUBREAPER), so an orphan is
 re-parented to the run's child while that lives, and to the fork server after, never to init.
 Every process a run started therefore stays in a tree the runner can walk in /proc.
+
+Elsewhere each piece has a fallback: without /proc (macOS) the tree is read from `ps`; without
+prctl (macOS, Windows) a run's child watches for its parent's death from a thread, and orphans
+go to init, where the run's process group (its own, from setsid) still reaches them; without
+SIGSTOP, SIGKILL or process groups (Windows) a tree is ended by `taskkill /T`, which follows
+the same ancestry.
 """
 
 from __future__ import annotations
@@ -13,6 +19,10 @@ import atexit
 import ctypes
 import os
 import signal
+import subprocess
+import sys
+import threading
+import time
 import warnings
 from typing import Iterable
 
@@ -20,17 +30,52 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 KILL_ROUNDS = 100  # a tree that keeps forking is frozen within this many scans
 DEAD = ("Z", "X")  # a zombie has ended already: nothing to kill, only to reap
+PROC = "/proc"
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # on Windows, os.kill(pid, SIGTERM) terminates
+STOP = getattr(signal, "SIGSTOP", None)  # none on Windows
+PARENT_POLL = 0.2  # seconds between a watching thread's looks at its parent
 
 
-def die_with(parent: int, sig: int = signal.SIGKILL) -> None:
+def die_with(parent: int, sig: int = KILL) -> bool:
     """In a child: have Linux send `sig` when `parent` dies, and exit now if it already has.
 
-    Elsewhere (no prctl) this does nothing: children then end only when they finish.
+    Elsewhere (no prctl) this does nothing and returns False: see `watch_parent`.
     """
     if not _prctl(PR_SET_PDEATHSIG, sig):
-        return
+        return False
     if os.getppid() != parent:  # the parent died before the request was made
         os._exit(1)
+    return True
+
+
+def watch_parent(parent: int) -> threading.Thread:
+    """Where prctl is missing: a daemon thread that ends this process once `parent` is gone.
+    On POSIX an orphan's parent pid changes, seen a fifth of a second later at most; Windows
+    never re-parents, so there the thread waits on the parent's process handle."""
+    def watch() -> None:
+        if sys.platform == "win32":
+            import _winapi
+
+            synchronize = 0x00100000  # the right to wait on a process
+            _winapi.WaitForSingleObject(_winapi.OpenProcess(synchronize, False, parent),
+                                        _winapi.INFINITE)
+        else:
+            while os.getppid() == parent:
+                time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="journal-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def dies_with_this_process() -> dict:
+    """The subprocess.Popen arguments that end a command with this process (a killed build
+    takes mkdocs with it); none where there is no preexec_fn (Windows)."""
+    if os.name != "posix":
+        return {}
+    parent = os.getpid()
+    return {"preexec_fn": lambda: die_with(parent)}
 
 
 def become_subreaper() -> None:
@@ -56,6 +101,8 @@ def _end_what_is_left(server: int) -> None:
 
 
 def _prctl(option: int, value: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         return ctypes.CDLL(None).prctl(option, value, 0, 0, 0) == 0
     except (OSError, AttributeError):
@@ -63,11 +110,12 @@ def _prctl(option: int, value: int) -> bool:
 
 
 def parents() -> dict[int, int]:
-    """Every live process's parent, from one scan of /proc (empty where there is none)."""
+    """Every live process's parent, from one scan of /proc; from `ps` where there is no /proc
+    (macOS); empty where there is neither (Windows)."""
     try:
-        names = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        names = [int(name) for name in os.listdir(PROC) if name.isdigit()]
     except OSError:
-        return {}
+        return _ps_parents()
     found = {}
     for pid in names:
         stat = _stat(pid)
@@ -76,8 +124,26 @@ def parents() -> dict[int, int]:
     return found
 
 
+def _ps_parents() -> dict[int, int]:
+    """Every live process's parent as `ps` lists them (POSIX's own columns: pid, ppid, state)."""
+    try:
+        listed = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "stat="],
+                                capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    found = {}
+    for line in listed.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0].isdigit() and fields[1].isdigit() \
+                and fields[2][:1] not in DEAD:
+            found[int(fields[0])] = int(fields[1])
+    return found
+
+
 def alive(pid: int) -> bool:
     """Whether `pid` is a live process (a zombie waiting to be reaped is not)."""
+    if not os.path.isdir(PROC):
+        return pid in parents()
     stat = _stat(pid)
     return stat is not None and stat[0] not in DEAD
 
@@ -85,7 +151,7 @@ def alive(pid: int) -> bool:
 def _stat(pid: int) -> tuple[str, int] | None:
     """A process's state letter and parent pid, or None if it is gone."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
+        with open(f"{PROC}/{pid}/stat", "rb") as handle:
             fields = handle.read().rsplit(b")", 1)[1].split()  # the name may hold ")"
     except (OSError, IndexError):
         return None
@@ -127,14 +193,23 @@ def kill_tree(roots: Iterable[int], spare: Iterable[int] = ()) -> None:
         new = tree - stopped
         if not new:
             break
-        _signal(new, signal.SIGSTOP)
+        if STOP is not None:
+            _signal(new, STOP)
         stopped |= new
-    _signal(stopped | (roots - spare - {os.getpid()}), signal.SIGKILL)
-    for root in roots - spare:  # and the group each root leads: all there is without /proc
+    for root in roots - spare:  # the group each root leads: all there is without /proc
+        _kill_group(root)  # (first: Windows follows a tree from its root, which must live)
+    _signal(stopped | (roots - spare - {os.getpid()}), KILL)
+
+
+def _kill_group(root: int) -> None:
+    """Kill the process group `root` leads; on Windows, which has none, its tree by ancestry."""
+    if hasattr(os, "killpg"):
         try:
-            os.killpg(root, signal.SIGKILL)
+            os.killpg(root, KILL)
         except (ProcessLookupError, PermissionError):
             pass
+    elif os.name == "nt":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(root)], capture_output=True)
 
 
 def _signal(pids: Iterable[int], sig: int) -> None:

@@ -16,6 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from torchleet_journal.base.environment import machine, torch_build
 from torchleet_journal.base.files import sha256_file
 from torchleet_journal.build.clean import scrubber
 from torchleet_journal.build.hints import failure_hint
@@ -50,7 +51,8 @@ def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -
     result.exit_code, result.signal = outcome.exit_code, outcome.signal
     result.wall_time = round(outcome.wall_time, 3)
     result.ran_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    result.python, result.torch = env["python"], env["torch"]
+    # Where it was made, for its page: the key holds torch's release, the page its build.
+    result.python, result.torch, result.platform = env["python"], torch_build(), machine()
     result.log, result.log_head, result.log_tail, result.log_lines = None, "", "", 0
     result.last_good = None
     result.ran_on = None  # it ran here: only `build.py ingest` says a run was elsewhere

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
+from torchleet_journal.base.environment import versions
 from torchleet_journal.base.errors import InputError, shown
 from torchleet_journal.base.files import refuse_linked_folders, sha256_bytes, sha256_file
 from torchleet_journal.base.layout import STATE
 from torchleet_journal.base.text import terminal_safe
 from torchleet_journal.build.clean import scrubber
-from torchleet_journal.build.environment import versions
 from torchleet_journal.build.run_key import cache_key, packages_imported
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Entry, load_entries
@@ -82,7 +82,7 @@ def ingest(root: Path, path: Path, day: int | None = None) -> tuple[Entry, Resul
     root = root.resolve()
     name = str(path)
     notebook = _read(path)
-    entries = {entry.day: entry for entry in load_entries(root, load_catalog())}
+    entries = {entry.day: entry for entry in load_entries(root, load_catalog(root))}
     entry = _which_day(name, notebook, day, entries)
     source = (root / entry.solution).read_bytes()
     pairs = _paired(name, notebook, entry, source)

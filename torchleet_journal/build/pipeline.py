@@ -16,11 +16,11 @@ from pathlib import Path
 
 from torchleet_journal.base import charts
 from torchleet_journal.base.engine import remember
+from torchleet_journal.base.environment import distributions, locked, versions
 from torchleet_journal.base.errors import InputError, Mistake
 from torchleet_journal.base.files import refuse_linked_folders, remove_temporaries
 from torchleet_journal.base.layout import STATE
-from torchleet_journal.build.environment import distributions, locked, versions
-from torchleet_journal.build.run_key import stale_reason, unlocked_packages, unlocked_warning
+from torchleet_journal.build.run_key import made_elsewhere, stale_reason, unlocked_packages, unlocked_warning
 from torchleet_journal.model.catalog import Catalog, load_catalog
 from torchleet_journal.model.entries import Entry, day_slug, load_entries
 from torchleet_journal.model.results import CHANGED, NOT_RUN, RESULTS_DIR, Result, read_result, store_result
@@ -41,6 +41,9 @@ class Options:
     only: frozenset[int] | None = None
     timeout: float = DEFAULT_TIMEOUT  # --timeout: for days whose entry sets none
     site: bool = True
+    # --publish (the Pages workflow): a day runs only when its code, data or run settings
+    # changed or it has no stored run; one made with other versions is published as stored.
+    publish: bool = False
 
     def timeout_for(self, entry: Entry) -> float:
         """The one effective timeout of a day's run: the entry's `timeout:`, else --timeout."""
@@ -56,6 +59,7 @@ class Day:
     ran: bool = False
     stale: bool = False  # its stored result is not what running the solution now would give
     why: str = ""  # why it runs now (or would run), in a few words; empty when it is fresh
+    as_stored: bool = False  # --publish: made with other versions, published as it was made
 
     @property
     def status(self) -> Status:
@@ -83,6 +87,7 @@ class Events:
     """What the build tells its caller; the CLI overrides these to show progress."""
 
     def plan(self, to_run: list[Day], cached: list[Entry]) -> None: ...
+    def as_stored(self, days: list[Day]) -> None: ...
     def started(self, entry: Entry) -> None: ...
     def finished(self, day: Day, done: int, total: int) -> None: ...
     def tick(self, running: list[tuple[Entry, float]]) -> None: ...
@@ -95,7 +100,7 @@ def build(root: Path, options: Options, events: Events | None = None,
           catalog: Catalog | None = None) -> Report:
     events = events or Events()
     root = root.resolve()
-    catalog = catalog or load_catalog()
+    catalog = catalog or load_catalog(root)
     entries = load_entries(root, catalog)  # raises InputError before anything is written
     _check_only(options, entries)
     site.check_readme(root)
@@ -108,6 +113,9 @@ def build(root: Path, options: Options, events: Events | None = None,
     days = _stored(root, entries, events)
     to_run, skipped = _plan(root, entries, days, options, env)
     events.plan([days[e.day] for e in to_run], [e for e in entries if e not in to_run])
+    elsewhere = [day for day in days.values() if day.as_stored]
+    if elsewhere:
+        events.as_stored(elsewhere)
     if to_run:
         # For seconds before the first run starts, the fork server's warm-up keeps one core
         # busy and the other idle: the parent does there what it would otherwise do after.
@@ -142,7 +150,7 @@ def render_stored(root: Path, catalog: Catalog | None = None) -> Report:
     of date exactly when `build.py` would run it. Invalid input raises before anything is written.
     """
     root = root.resolve()
-    catalog = catalog or load_catalog()
+    catalog = catalog or load_catalog(root)
     entries = load_entries(root, catalog)
     render.check_templates(root)
     _check_output_folders(root)
@@ -159,7 +167,7 @@ def survey(root: Path, options: Options, events: Events | None = None,
     Runs nothing, writes nothing, imports no torch. Invalid input raises InputError."""
     root = root.resolve()
     events = events or Events()
-    entries = load_entries(root, catalog or load_catalog())
+    entries = load_entries(root, catalog or load_catalog(root))
     days = _stored(root, entries, events)
     _plan(root, entries, days, options, versions())
     _warn_unlocked(root, days, events)
@@ -238,6 +246,9 @@ def _plan(root: Path, entries: list[Entry], days: dict[int, Day], options: Optio
             continue
         day.why = stale_reason(root, entry, day.result, env, options.timeout_for(entry)) or ""
         if not day.why:
+            continue
+        if options.publish and made_elsewhere(root, entry, day.result, options.timeout_for(entry)):
+            day.as_stored = True  # its page says what it was made with
             continue
         if options.only is None:
             to_run.append(entry)

@@ -15,8 +15,17 @@ import json
 import sys
 from pathlib import Path
 
+from torchleet_journal.base.environment import (
+    LOCK,
+    LOCK_COMMAND,
+    LOCK_SOURCE,
+    canonical,
+    installed,
+    locked,
+    packages_of,
+    release,
+)
 from torchleet_journal.base.files import sha256_bytes, sha256_file, tree
-from torchleet_journal.build.environment import LOCK, LOCK_SOURCE, canonical, installed, locked, packages_of
 from torchleet_journal.model.apis import imported_modules
 from torchleet_journal.model.entries import Entry
 from torchleet_journal.model.results import PASSED, TIMED_OUT, Result
@@ -105,15 +114,33 @@ def stale_reason(root: Path, entry: Entry, result: Result | None, env: dict[str,
     return _other_change(root, entry, result, env, packages, timeout)
 
 
+def made_elsewhere(root: Path, entry: Entry, result: Result | None, timeout: float) -> bool:
+    """Whether `result` is what running `entry` would give in the environment it was made in:
+    its code, data and run settings unchanged, only Python, torch or the packages it imports
+    differ here (or a module it missed can now be imported). Publishing shows such a run as
+    stored, saying what it was made with, instead of training it again on another machine."""
+    if result is None or not result.key or entry.solution not in result.deps:
+        return False
+    if result.status != TIMED_OUT and result.wall_time > timeout:
+        return False
+    for rel, digest in result.deps.items():
+        if not (root / rel).is_file() or sha256_file(root / rel) != digest:
+            return False
+    made_with = {"python": result.python, "torch": release(result.torch)}
+    return cache_key(root, entry, result.deps, made_with, result.status, timeout,
+                     result.packages) == result.key
+
+
 def _other_change(root: Path, entry: Entry, result: Result, env: dict[str, str],
                   packages: dict[str, str], timeout: float) -> str:
     """Which input besides the files changed: versions first, then the run's settings."""
     if result.python and result.python != env["python"]:
         return f"Python {result.python} → {env['python']} (its stored run was made with Python " \
                f"{result.python}: a virtualenv of that Python reuses it)"
-    if result.torch and result.torch != env["torch"]:
-        return f"torch {result.torch} → {env['torch']}" + \
-            _lock_hint(root, {"torch": result.torch}, {"torch": env["torch"]})
+    if result.torch and release(result.torch) != env["torch"]:
+        made = release(result.torch)
+        return f"torch {made} → {env['torch']}" + \
+            _lock_hint(root, {"torch": made}, {"torch": env["torch"]})
     moved = [dist for dist, version in packages.items() if version != result.packages[dist]]
     if moved:
         named = ", ".join(f"{d} {result.packages[d]} → {packages[d]}" for d in moved[:SHOWN])
@@ -152,7 +179,7 @@ def unlocked_warning(solution: str, dists: list[str]) -> str:
     names = ", ".join(dists)
     return (f"{solution} imports {names}, which {LOCK} does not pin: add "
             f"{'it' if len(dists) == 1 else 'them'} to {LOCK_SOURCE}, then run "
-            f"`pip-compile {LOCK_SOURCE}` and commit both, or other machines may run this day again")
+            f"`{LOCK_COMMAND}` and commit both, or other machines may run this day again")
 
 
 def _importable(module: str) -> bool:

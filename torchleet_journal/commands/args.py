@@ -17,6 +17,9 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds a solution may run (default: %(default)g); an entry's "
                         "`timeout:` wins")
     parser.add_argument("--no-site", action="store_true", help="stop after rendering docs/")
+    parser.add_argument("--publish", action="store_true", help="run a day only when its code, "
+                        "data or settings changed or it has no stored run; publish one made "
+                        "with other versions, Python or OS as stored (the Pages workflow)")
 
 
 def positive_int(text: str) -> int:
@@ -73,4 +76,4 @@ def day_numbers(text: str) -> frozenset[int]:
 
 def build_options(args) -> Options:
     return Options(jobs=args.jobs, force=args.force, only=args.only, timeout=args.timeout,
-                   site=not args.no_site)
+                   site=not args.no_site, publish=args.publish)

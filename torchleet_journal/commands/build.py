@@ -42,6 +42,9 @@ def build_once(root: Path, options: Options) -> int:
 
 def cmd_status(args) -> int:
     """Each day fresh or out of date with the reason, as the next build would decide."""
+    from torchleet_journal.model.catalog import load_catalog
+    from torchleet_journal.pages.journey import next_problems
+
     days = survey(args.root.resolve(), Options(timeout=args.timeout), Progress(sys.stderr))
     width = max((len(status_label(d.entry, d.result)) for d in days), default=0)
     counts = {"fresh": 0, "out of date": 0, "not run here": 0}
@@ -56,6 +59,9 @@ def cmd_status(args) -> int:
     tally = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state != "not run here")
     hint = " (`python build.py` runs them)" if counts["out of date"] else ""
     say_out(f"{len(days)} day{'' if len(days) == 1 else 's'}: {tally}{hint}")
+    for problem in next_problems([d.entry for d in days], load_catalog(args.root.resolve())):
+        say_out(f"next {problem.set} problem: {problem.id} {problem.title} ({problem.difficulty});"
+                " `python build.py new` starts it")
     from torchleet_journal.base.engine import stale_overrides
 
     for line in stale_overrides(args.root.resolve()):

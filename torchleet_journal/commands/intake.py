@@ -13,6 +13,7 @@ from torchleet_journal.base.errors import (
 )
 from torchleet_journal.base.lock import journal_lock
 from torchleet_journal.base.text import terminal_safe
+from torchleet_journal.commands.say import say_out
 
 
 def cmd_new(args) -> int:
@@ -22,6 +23,11 @@ def cmd_new(args) -> int:
     entry_path, solution_path = new_day(root, args.task, args.problem, args.date, args.notebook)
     entry, solution = (p.relative_to(root).as_posix() for p in (entry_path, solution_path))
     print(f"created {entry}\ncreated {solution}\n")
+    if args.task is None:  # the day took a problem's title: say which problem it is
+        import yaml
+
+        header = yaml.load(entry_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        say_out(f"the day's problem: {header.get('problem')} {header['task']}\n")
     print(f"next: `python build.py serve` shows the new day with its plot and metric at once;\n"
           f"      write your solution in {solution}, and note gaps and learnings in {entry}\n"
           f"      as you go: the page follows every save.")
@@ -33,7 +39,8 @@ def cmd_init(args) -> int:
 
     ask = init.terminal_ask if init.interactive() else None
     try:
-        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask)
+        chosen = init.settings(args.dir, args.title, args.author, args.repo, ask,
+                               args.problem_set)
         init.check_target(args.dir)  # before anything is written
     except InputError as error:  # one line: nothing here was run, and nothing was written
         print(error.mistakes[0], file=sys.stderr)

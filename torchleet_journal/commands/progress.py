@@ -32,6 +32,12 @@ class Progress(Events):
             for line in why_lines(to_run):
                 self._line(f"  {line}")
 
+    def as_stored(self, days: list[Day]) -> None:
+        self._line("published as stored, made with other versions than here (--publish does "
+                   "not run " + ("it):" if len(days) == 1 else "them):"))
+        for line in why_lines(days):
+            self._line(f"  {line}")
+
     def finished(self, day: Day, done: int, total: int) -> None:
         result = day.result
         bar = _bar(done, total)

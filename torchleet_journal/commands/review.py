@@ -14,12 +14,13 @@ from torchleet_journal.pages.render import count
 
 
 def cmd_review(args) -> int:
+    from torchleet_journal.base.keypress import one_key
     from torchleet_journal.model.catalog import load_catalog
     from torchleet_journal.model.entries import load_entries
     from torchleet_journal.review import cards as review
 
     root = args.root.resolve()
-    entries = load_entries(root, load_catalog())
+    entries = load_entries(root, load_catalog(root))
     if args.list:
         reviews = review.deck(root, entries)
         for problem in reviews.problems:
@@ -33,7 +34,9 @@ def cmd_review(args) -> int:
         return EXIT_INVALID
     session = review.Session()
     try:
-        review.run_session(root, entries, input, lambda text: print(terminal_safe(text)), session)
+        with one_key() as ask:  # the terminal is as it was again before "stopped" is said
+            review.run_session(root, entries, ask, lambda text: print(terminal_safe(text)),
+                               session)
     except (KeyboardInterrupt, EOFError) as stop:
         print(f"\nstopped; {count(session.answered, 'answer')} saved in {review.LOG}")
         return 130 if isinstance(stop, KeyboardInterrupt) else EXIT_OK

@@ -15,9 +15,19 @@ from pathlib import Path
 
 from torchleet_journal.base.errors import InputError
 from torchleet_journal.intake.dating import date_days
+from torchleet_journal.intake.day_log import read_day_log
 from torchleet_journal.intake.matching import candidate_files, match_files, numbers_text, rel_in
 from torchleet_journal.intake.placing import check_and_write, place_files
-from torchleet_journal.intake.table import Plan, read_table, read_table_file, rows_to_days
+from torchleet_journal.intake.table import (
+    HEADER,
+    Header,
+    Plan,
+    header_name,
+    read_table,
+    read_table_file,
+    recorded_date,
+    rows_to_days,
+)
 from torchleet_journal.model.catalog import load_catalog
 
 
@@ -27,9 +37,12 @@ def import_log(root: Path, table: Path, solutions: Path | None = None,
     """Import the progress table at `table` into the journal at `root`; with `dry_run`, only
     say what would be done. Raises InputError (nothing written) for any mistake."""
     display = str(table)
-    catalog = load_catalog()
+    catalog = load_catalog(root).following()
     text = read_table_file(table, display)
-    header, rows = read_table(text, display)
+    # A log of day headings (#100DaysOfCode) is read into rows with this table's column names.
+    days_log = read_day_log(text, display, lambda label: HEADER.get(header_name(label)),
+                            recorded_date, today)
+    header, rows = (Header(*days_log[0]), days_log[1]) if days_log else read_table(text, display)
     days, skipped = rows_to_days(header, rows, display, catalog)
     folder = (solutions or table.parent).resolve()
     if not folder.is_dir():

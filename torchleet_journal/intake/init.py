@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from torchleet_journal.base.engine import DISTRIBUTION, version
+from torchleet_journal.base.environment import python_minor
 from torchleet_journal.base.errors import InputError, shown
+from torchleet_journal.model.catalog import DEFAULT_SET, set_names
 from torchleet_journal.website.site import END, START
 
 STARTER = Path(__file__).resolve().with_name("starter")  # what a new journal starts from
@@ -34,16 +36,18 @@ STARTER_FILES = {"build.py": "build.py", ".github/workflows/pages.yml": "pages.y
                  ".gitignore": "gitignore", ".gitattributes": "gitattributes",
                  "docs/.gitignore": "docs-gitignore", "site_templates/README.md": "site_templates-README.md"}
 LOCK = "requirements.lock"  # the engine's own lock (this repository's requirements.txt)
+PYTHON_VERSION = ".python-version"
 REQUIREMENTS_IN = """\
-# What this journal needs. `requirements.txt` is the lock made from this file by pip-compile:
-# the exact versions the committed results were made with.
-# To upgrade the engine (it re-runs no day; a day re-runs only if what it imports changed):
-#   pip-compile --upgrade-package {engine} && pip install -r requirements.txt
+# What this journal needs. `requirements.txt` is the lock made from this file by `uv pip
+# compile`: the exact versions the committed results were made with, one lock for Linux, macOS
+# and Windows. To upgrade the engine (it re-runs no day; a day re-runs only if what it imports
+# changed):
+#   uv pip compile requirements.in -o requirements.txt -P {engine} && pip install -r requirements.txt
 {engine}=={version}
-# torch is pinned: that CPU build is what the journal's solutions and results were made with.
+# torch is pinned by its public release: the torch the journal's results were made with.
 {torch}
-# The lock's own tool: `pip-compile` writes requirements.txt from this file.
-pip-tools>=7.4
+# The lock's own tool: `uv pip compile` writes requirements.txt from this file.
+uv>=0.5
 """
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -80,13 +84,14 @@ Write your solution in the file `new` printed, and note gaps and learnings in th
 go. `python build.py` runs what changed and builds `site/`; commit `entries/`, `solutions/`
 and `results/` after each build.
 
-`requirements.txt` is a lock (pip-compile, from `requirements.in`), so another machine installs
-the versions your results were made with and trains nothing. To add or upgrade a package, edit
-`requirements.in`, then `pip-compile && pip install -r requirements.txt`; `python build.py
-status` says which days a build would run, and why. The build itself is the package
-`torchleet-journal`: upgrade it with `pip-compile --upgrade-package torchleet-journal && pip
-install -r requirements.txt` (it re-runs no day). To change a page, copy its template from the
-installed package's `site_templates/` into yours and edit it there.
+`requirements.txt` is a lock (`uv pip compile`, from `requirements.in`), one for Linux, macOS
+and Windows, so another machine installs the versions your results were made with and trains
+nothing. To add or upgrade a package, edit `requirements.in`, then
+`uv pip compile requirements.in -o requirements.txt && pip install -r requirements.txt`;
+`python build.py status` says which days a build would run, and why. The build itself is the
+package `torchleet-journal`: upgrade it with `uv pip compile requirements.in -o requirements.txt
+-P torchleet-journal && pip install -r requirements.txt` (it re-runs no day). To change a page,
+copy its template from the installed package's `site_templates/` into yours and edit it there.
 
 To publish: push to `{repo_url}`, then on GitHub choose **Settings → Pages → Source: GitHub
 Actions**; `.github/workflows/pages.yml` builds and deploys on every push to `main`.
@@ -104,6 +109,7 @@ class Settings:
     author: str
     owner: str
     repo: str
+    problem_set: str = "torchleet"
 
     @property
     def repo_url(self) -> str:
@@ -137,7 +143,7 @@ def default_author() -> str:
 
 
 def settings(target: Path, title: str | None, author: str | None, repo: str | None,
-             ask=None) -> Settings:
+             ask=None, problem_set: str | None = None) -> Settings:
     """The new journal's settings: those given, else asked (`ask(question, default)`, when a
     terminal is attached), else the defaults."""
     def pick(given, question, default):
@@ -150,7 +156,14 @@ def settings(target: Path, title: str | None, author: str | None, repo: str | No
     repo_text = pick(repo, "GitHub repository (owner/name)",
                      f"{PLACEHOLDER_OWNER}/{_repo_name(target.name)}")
     owner, name = parse_repo(repo_text)
-    return Settings(title, author, owner, name)
+    return Settings(title, author, owner, name, _problem_set(problem_set or DEFAULT_SET))
+
+
+def _problem_set(name: str) -> str:
+    if name not in set_names():
+        raise InputError.one("--problem-set", 1, f"unknown problem set {shown(name)}; the sets "
+                             f"are {', '.join(set_names())}")
+    return name
 
 
 def _yaml_text(option: str, value: str) -> str:
@@ -196,8 +209,9 @@ def init_journal(target: Path, chosen: Settings, source: Path = STARTER) -> list
         lock = (source / LOCK).read_text(encoding="utf-8")
         (scratch / "requirements.in").write_text(requirements_in(lock), encoding="utf-8")
         (scratch / "requirements.txt").write_text(requirements_txt(lock), encoding="utf-8")
-        (scratch / ".python-version").write_text(f"{sys.version_info[0]}.{sys.version_info[1]}\n",
-                                                 encoding="utf-8")
+        # The journal's Python is the one its learner runs: its results will be made with it,
+        # and the workflows set up the same (python-version-file).
+        (scratch / PYTHON_VERSION).write_text(python_minor() + "\n", encoding="utf-8")
         (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
         (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
         for folder in ("entries", "solutions"):  # kept in git while still empty
@@ -247,6 +261,9 @@ def mkdocs_config(chosen: Settings, source: Path = STARTER) -> str:
         return json.dumps(value, ensure_ascii=False)
 
     description = f"A day-by-day journal of learning PyTorch, by {chosen.author}."
+    # The set it follows (the nav is not copied: MkDocs lists its progress page by itself)
+    rest = re.sub(r"^(  problem_sets: ).*$", lambda m: m.group(1) + f"[{chosen.problem_set}]",
+                  rest, count=1, flags=re.M)
 
     return (f"# The journal's site. docs/ is generated by `python build.py`; edit entries/ and\n"
             f"# site_templates/, never docs/.\n"

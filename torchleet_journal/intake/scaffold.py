@@ -16,8 +16,9 @@ import yaml
 
 from torchleet_journal.base.errors import InputError, Mistake, shown
 from torchleet_journal.base.files import write_atomic
-from torchleet_journal.model.catalog import load_catalog
-from torchleet_journal.model.entries import ENTRY_NAME, day_slug, mistakes_in
+from torchleet_journal.model.catalog import Catalog, Problem, load_catalog
+from torchleet_journal.model.entries import ENTRY_NAME, day_slug, load_entries, mistakes_in
+from torchleet_journal.pages.journey import next_problems
 
 # Words a task often starts with that say nothing about the day; left out of file names.
 FILLER = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "from", "with", "using",
@@ -125,14 +126,19 @@ def notebook_text(day: int, task: str) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def new_day(root: Path, task: str, problem: str | None, date: str | None,
+def new_day(root: Path, task: str | None, problem: str | None, date: str | None,
             notebook: bool = False) -> tuple[Path, Path]:
     """Write the next day's entry and solution skeleton (a notebook if asked) under `root`.
 
-    Returns both paths.
+    With no task, the day is the problem's (`problem`, else the next one on the path of the
+    sets the journal follows) and takes its title. Returns both paths.
     """
     day = next_day(root)
     entry_rel = f"entries/{day_slug(day)}.yaml"
+    catalog = load_catalog(root)
+    if task is None:
+        problem = problem or _next_problem(root, catalog, entry_rel).id
+        task = catalog.problems[_problem(catalog, problem, entry_rel)["problem"]].title
     task = " ".join(task.split())
     if not task:
         raise InputError.one(entry_rel, 3, "the task is empty; say what the day is about, e.g. "
@@ -140,14 +146,14 @@ def new_day(root: Path, task: str, problem: str | None, date: str | None,
     solution_rel = solution_name(day, task, ".ipynb" if notebook else ".py")
     header = {"day": day, "date": _date(date, entry_rel), "task": task}
     if problem is not None:
-        header.update(_problem(problem, entry_rel))
+        header.update(_problem(catalog, problem, entry_rel))
     entry = entry_text(header, solution_rel)
     files = {root / solution_rel: skeleton(day, task, notebook), root / entry_rel: entry}
     _refuse_existing(root, files)
     _write_all(files)
     # The build's own check, with the solution in place: `new` never leaves an entry that the
     # next build would refuse (a javascript: link in the task, a date out of range, ...).
-    mistakes = mistakes_in(root, entry_rel, entry, load_catalog())
+    mistakes = mistakes_in(root, entry_rel, entry, catalog)
     if mistakes:
         for path in files:
             path.unlink(missing_ok=True)
@@ -207,12 +213,22 @@ def _date(text: str | None, entry_rel: str) -> dt.date:
                              f"{shown(text)}; e.g. --date {dt.date.today().isoformat()}") from None
 
 
-def _problem(problem_id: str, entry_rel: str) -> dict[str, str]:
-    catalog = load_catalog()
+def _next_problem(root: Path, catalog: Catalog, entry_rel: str) -> Problem:
+    """The first problem with no day yet on the path of the first followed set that has one."""
+    entries = load_entries(root, catalog) if (root / "entries").is_dir() else []  # a first day
+    upcoming = next_problems(entries, catalog)
+    if upcoming:
+        return upcoming[0]
+    raise InputError.one(entry_rel, 3, f"every problem of {', '.join(catalog.followed)} already "
+                         "has a day; say what the next one is about, e.g. `python build.py new "
+                         "\"Implement a CNN on CIFAR-10\"`")
+
+
+def _problem(catalog: Catalog, problem_id: str, entry_rel: str) -> dict[str, str]:
     if problem_id not in catalog.problems:
         hint = catalog.suggest(problem_id)
-        raise InputError.one(entry_rel, 5, f"--problem {shown(problem_id)} is not a TorchLeet "
-                             f"id; {hint}")
+        raise InputError.one(entry_rel, 5, f"--problem {shown(problem_id)} is not an id of any "
+                             f"problem set's catalog; {hint}")
     found = catalog.problems[problem_id]
     return {"difficulty": found.difficulty, "problem": found.id}
 

@@ -137,7 +137,7 @@ def cells(line: str) -> list[str]:
     return [cell.strip().replace("\\|", "|") for cell in PIPE.split(text)]
 
 
-def _header_name(cell: str) -> str:
+def header_name(cell: str) -> str:
     if cell.strip(" *_`") == "#":
         return "#"
     name = re.sub(r"<[^>]*>|[*_`~]", "", cell).lower()
@@ -154,7 +154,7 @@ def read_table(text: str, display: str) -> tuple[Header, list[tuple[int, list[st
             fenced = not fenced
         if fenced or "|" not in line or not TABLE_RULE.match(lines[i + 1]):
             continue
-        names = [_header_name(cell) for cell in cells(line)]
+        names = [header_name(cell) for cell in cells(line)]
         if len(cells(lines[i + 1])) != len(names):
             continue
         columns, extra = {}, {}
@@ -277,7 +277,7 @@ def _day(number: int, line: int, row: list[str], header: Header, problems) -> Da
     if header.columns.get("solution") is not None and not day.named:
         day.learnings += [f"Solution: {item}" for item in items(cell["solution"])]
     if "date" in cell and cell["date"].strip():
-        day.date, day.dated_by = _recorded_date(cell["date"]), "the table"
+        day.date, day.dated_by = recorded_date(cell["date"]), "the table"
     return day
 
 
@@ -380,7 +380,7 @@ def _protected(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _recorded_date(cell: str) -> dt.date | None:
+def recorded_date(cell: str) -> dt.date | None:
     text = plain_text(cell)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
                     "%b %d %Y", "%B %d %Y", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"):

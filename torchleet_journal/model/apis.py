@@ -80,6 +80,17 @@ def apis_in(source: str, known: frozenset[str], notebook: bool = False) -> list[
     return sorted(finder.found)
 
 
+def apis_by_line(code: str, known: frozenset[str]) -> dict[int, set[str]]:
+    """The torch names each line of `code` uses (by line number), by `apis_in`'s rules; {} if
+    it does not parse. A review card links the docs of the lines it shows."""
+    tree = parse(code)
+    if tree is None:
+        return {}
+    finder = _Finder(known)
+    finder.walk(tree.body, finder.scope(tree.body, {}))
+    return dict(finder.lines)
+
+
 def string_literals(source: str, notebook: bool = False) -> list[str]:
     """The one-line string constants in `source`'s code, and the paths it joins from them,
     once each: the names of the files a solution may read (`pd.read_csv("ep2_data.csv")`,
@@ -145,6 +156,7 @@ class _Finder:
     def __init__(self, known: frozenset[str]):
         self.known = known
         self.found: set[str] = set()
+        self.lines: dict[int, set[str]] = defaultdict(set)  # line number -> names used there
         self.members = defaultdict(dict)  # namespace -> {short name: full name}, for import *
         for name in known:
             self.members[namespace(name)][name.rpartition(".")[2]] = name
@@ -187,11 +199,11 @@ class _Finder:
                 continue
             chain = _chain(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
             if chain is not None:
-                self._resolve(chain, names)
+                self._resolve(chain, names, node.lineno)
                 continue
             stack += [(child, names) for child in ast.iter_child_nodes(node)]
 
-    def _resolve(self, chain: list[str], names: dict[str, str]) -> None:
+    def _resolve(self, chain: list[str], names: dict[str, str], line: int) -> None:
         root = names.get(chain[0])
         if root is None:
             return
@@ -201,6 +213,7 @@ class _Finder:
             name = ".".join(parts[:end])
             if name in self.known:
                 self.found.add(name)
+                self.lines[line].add(name)
                 return
 
 

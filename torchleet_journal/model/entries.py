@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from torchleet_journal.base.errors import InputError, Mistake, shown
-from torchleet_journal.model.catalog import TIERS, Catalog
+from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entry_file import EntryFile, Unreadable, located, read_text, read_yaml
 from torchleet_journal.model.markup import safe_url
 
@@ -339,8 +339,14 @@ def _solution_files(root: Path) -> list[str]:
 def _problem(doc, key, value, root, catalog):
     if not isinstance(value, str) or value not in catalog.problems:
         hint = catalog.suggest(str(value))
-        doc.report(key, f"'problem' must be a TorchLeet id, got {shown(value)}; {hint}")
+        doc.report(key, f"'problem' must be an id of a problem set's catalog, got "
+                   f"{shown(value)}; {hint}")
     return value
+
+
+def _tier(doc, key, value, root, catalog):
+    """A tier of any set the catalog knows: TorchLeet's basic..expert, numpy-100's 1-star, ..."""
+    return _choice(catalog.tiers)(doc, key, value, root, catalog)
 
 
 def _choice(options: tuple[str, ...]) -> Callable:
@@ -405,7 +411,7 @@ FIELDS: dict[str, tuple[Callable, str | None]] = {
     "day": (_int_day, "9"),
     "date": (_date, "2025-02-04"),
     "task": (_text, "Implement a CNN"),
-    "difficulty": (_choice(TIERS), None),
+    "difficulty": (_tier, None),
     "problem": (_problem, None),
     "tags": (_tags, None),
     "gaps": (_text_list, None),

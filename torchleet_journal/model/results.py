@@ -66,8 +66,9 @@ class Result:
     settings: dict[str, Any] = field(default_factory=dict)  # the entry's run settings it ran with
     missing: str = ""  # the module a ModuleNotFoundError named: the day runs again once it imports
     ran_at: str = ""
-    python: str = ""
-    torch: str = ""
+    python: str = ""  # its minor version, as the run key holds it
+    torch: str = ""  # the build it ran with (`2.13.0+cpu`); the run key holds its release
+    platform: str = ""  # the OS and architecture it ran on (`Linux x86_64`), for the page
     last_good: dict[str, Any] | None = None  # an earlier passed Result, as a dict
     # Where a run brought back by `build.py ingest` ran ({"where": "Colab", "device": "Tesla
     # T4", "torch": "2.5.1+cu121"}, each when known); None for the build's own runs.
@@ -101,6 +102,14 @@ class Result:
 def day_dir(root: Path, day: int) -> Path:
     """The one place that decides where a day's stored results live."""
     return root / RESULTS_DIR / day_slug(day)
+
+
+def first_image(result: Result | None) -> str | None:
+    """The picture that stands for a day: its first figure, else its first metric chart."""
+    if result is None:
+        return None
+    figures = list(result.figures) + result.cell_figures()
+    return (figures or list(result.charts.values()) or [None])[0]
 
 
 def load_result(root: Path, day: int) -> Result | None:
@@ -142,7 +151,8 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
         raise BadResult(f"must be an object of fields, got {type(data).__name__}")
     _want(data.get("day") == day, "day", f"{day}")
     _want(data.get("status") in STATUSES, "status", "one of " + ", ".join(STATUSES))
-    for name in ("reason", "traceback", "log_head", "log_tail", "key", "ran_at", "python", "torch"):
+    for name in ("reason", "traceback", "log_head", "log_tail", "key", "ran_at", "python", "torch",
+                 "platform"):
         _want(isinstance(data.get(name, ""), str), name, "text")
     _want(data.get("exit_code") is None or _is_int(data["exit_code"]), "exit_code",
           "a whole number")
@@ -318,11 +328,3 @@ def _remove_unnamed(folder: Path, result: Result) -> None:
             path = Path(top, name)
             if not any(path.iterdir()):
                 path.rmdir()  # a folder left empty, like last-good/ once a day passes again
-
-
-def first_image(result: Result | None) -> str | None:
-    """The picture that stands for a day: its first figure, else its first metric chart."""
-    if result is None:
-        return None
-    figures = list(result.figures) + result.cell_figures()
-    return (figures or list(result.charts.values()) or [None])[0]

@@ -52,6 +52,9 @@ class SiteConfig:
     # (line, message) for each URL that MkDocs itself refuses (no scheme or no host): no site
     # can be built with it, so a build that makes one stops before anything runs.
     refused: tuple[tuple[int, str], ...] = ()
+    # extra.problem_sets as written (torchleet_journal/model/catalog.py checks it) and the line it is on
+    problem_sets: object = None
+    problem_sets_line: int = 1
 
     @property
     def github(self) -> tuple[str, str] | None:
@@ -172,7 +175,13 @@ def _parse(source: str, environment: tuple) -> SiteConfig:
     about = extra.get("about") if isinstance(extra.get("about"), str) else ""
     return SiteConfig(text("site_name") or "", site_url, text("site_author"), text("repo_url"),
                       branch.group(1) if branch else DEFAULT_BRANCH, about.strip(),
-                      tuple(warnings), refused)
+                      tuple(warnings), refused, _frozen(extra.get("problem_sets")),
+                      _line_of(source, "extra.problem_sets"))
+
+
+def _frozen(value: object) -> object:
+    """A list from YAML as a tuple: the parsed config is cached and shared."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _mkdocs_refuses(value: object) -> bool:

@@ -191,26 +191,50 @@ def day_notebook(root: Path, entry, result: Result | None, source: bytes,
         if entry.requires != "cuda":
             return None
         result = None
+    notebook = _notebook(root, entry, result, result, source, config)
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def notebook_to_run(root: Path, entry, result: Result | None, source: bytes,
+                    config: SiteConfig) -> dict:
+    """The day's notebook without outputs, to run elsewhere now (`build.py remote`): its setup
+    cell brings the files `result` read, whether or not that run is of this very source."""
+    return _notebook(root, entry, None, result, source, config)
+
+
+def left_behind(root: Path, entry, result: Result | None, config: SiteConfig) -> dict[str, str]:
+    """The files `result` read that the setup cell neither fetches nor carries, with why."""
+    data, _, verdicts, carried = _data_plan(root, entry, result, config)
+    missing = {rel: verdicts[rel] for rel in data if verdicts[rel] is not None}
+    allowed = [rel for rel in data if verdicts[rel] is None]
+    if not config.github and sum(len(carried[rel]) for rel in allowed) > MAX_CARRIED:
+        missing.update({rel: f"{publish.TOO_LARGE} ({MAX_CARRIED >> 10} KiB in all) without a "
+                        "GitHub repo_url" for rel in allowed})
+    return missing
+
+
+def _notebook(root: Path, entry, shown: Result | None, read: Result | None, source: bytes,
+              config: SiteConfig) -> dict:
+    """The notebook: the outputs of run `shown` (None: none), the files run `read` read."""
     text = decode(source, entry.is_notebook)
-    cells = [_markdown(_intro(entry, result, config)), _setup_cell(root, entry, result, config)]
-    log = _stream(_log_text(root, result)) if result else None
+    cells = [_markdown(_intro(entry, shown, config)), _setup_cell(root, entry, read, config)]
+    log = _stream(_log_text(root, shown)) if shown else None
     if entry.is_notebook:
-        cells += _notebook_cells(root, entry, result, text, log)
+        cells += _notebook_cells(root, entry, shown, text, log)
     else:
         outputs = [log] if log else []
-        outputs += [_image(root, result, name) for name in result.figures] if result else []
-        outputs += _error(result) if result else []
+        outputs += [_image(root, shown, name) for name in shown.figures] if shown else []
+        outputs += _error(shown) if shown else []
         cells.append(_code(text, outputs))
     cells.append(_code(RECORD_CELL, []))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
     # What ingest checks a notebook that comes back against: the day, and the source it was made from.
     metadata = dict(KERNEL, journal={"day": entry.day, "solution": entry.solution,
-                                     "sha256": digest})
+                                     "sha256": sha256_bytes(source)})
     if entry.requires == "cuda":  # Colab opens it on a GPU runtime
         metadata.update(accelerator="GPU", colab={"gpuType": "T4"})
-    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
 def _intro(entry, result: Result | None, config: SiteConfig) -> str:
@@ -243,22 +267,13 @@ def _setup_cell(root: Path, entry, result: Result | None, config: SiteConfig) ->
     Only what `publish.publishable` allows is fetched or carried; every other file is named,
     as a string literal like every name in the cell, with why it is not there.
     """
-    folder = (root / entry.solution).parent
-    data = [rel for rel in (result.deps if result else {}) if rel != entry.solution]
+    data, places, verdicts, carried = _data_plan(root, entry, result, config)
     header = [f"{JOURNAL_CELL}: run outside the journal (on Colab, say), the solution finds",
               "# what it reads beside it, as it does in the repository."]
     imports, lines = ["import os", "import time"], ["", "_journal_started = time.time()"]
     if not entry.is_notebook:  # a script finds its files through __file__, which Jupyter lacks
         lines += ["if \"__file__\" not in globals():",
                   f"    __file__ = os.path.abspath({Path(entry.solution).name!r})"]
-    places = {rel: os.path.relpath(root / rel, folder).replace(os.sep, "/") for rel in data}
-    verdicts = publish.publishable(root, data, None if config.github else MAX_CARRIED)
-    carried = {}
-    for rel in data if not config.github else ():
-        try:
-            carried[rel] = publish.read_published(root, rel) if verdicts[rel] is None else None
-        except OSError:
-            verdicts[rel] = publish.NOT_REGULAR
     allowed = [rel for rel in data if verdicts[rel] is None]
     if allowed and config.github:
         owner, repo = config.github
@@ -289,6 +304,22 @@ def _setup_cell(root: Path, entry, result: Result | None, config: SiteConfig) ->
                   "it from a URL:"]
         lines += [f"#   {places[rel]!r} ({verdicts[rel]})" for rel in refused]
     return _code("\n".join([*header, *imports, *lines]).replace("\n\n\n", "\n\n"), [])
+
+
+def _data_plan(root: Path, entry, result: Result | None, config: SiteConfig):
+    """The files the run read, each one's place beside the solution, why it may not be
+    published (None: it may), and the bytes of those carried when there is no GitHub repo."""
+    folder = (root / entry.solution).parent
+    data = [rel for rel in (result.deps if result else {}) if rel != entry.solution]
+    places = {rel: os.path.relpath(root / rel, folder).replace(os.sep, "/") for rel in data}
+    verdicts = publish.publishable(root, data, None if config.github else MAX_CARRIED)
+    carried = {}
+    for rel in data if not config.github else ():
+        try:
+            carried[rel] = publish.read_published(root, rel) if verdicts[rel] is None else None
+        except OSError:
+            verdicts[rel] = publish.NOT_REGULAR
+    return data, places, verdicts, carried
 
 
 def _notebook_cells(root: Path, entry, result: Result | None, text: str,

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from torchleet_journal.model.catalog import TIERS, Catalog, Problem
+from torchleet_journal.model.catalog import DEFAULT_SET, TIERS, Catalog, Problem
 from torchleet_journal.model.entries import tag_key
 
 UNTAGGED = "untagged"
@@ -72,6 +72,13 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class Track:
+    name: str
+    solved: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Coverage:
     """How far through the catalog the journal is: per tier, solved, attempted and open problems.
 
@@ -82,27 +89,52 @@ class Coverage:
     solved: dict[str, tuple[int, ...]]  # problem id -> the days that solved it, in catalog order
     open: tuple[Problem, ...]  # not solved (attempted ones included), in catalog order
     attempted: dict[str, tuple[int, ...]] = field(default_factory=dict)  # id -> days that tried
+    set: str = DEFAULT_SET
+    next: Problem | None = None  # what `new` with no task takes: the set's path, first unsolved
+    tracks: tuple[Track, ...] = ()
 
     @property
     def total(self) -> int:
         return sum(t.total for t in self.tiers)
 
 
-def coverage(entries: Iterable, catalog: Catalog, passed: Collection[int]) -> Coverage:
-    """Which catalog problems the entries solved: those with a day among `passed`."""
+def coverage(entries: Iterable, catalog: Catalog, passed: Collection[int],
+             set_name: str = DEFAULT_SET) -> Coverage:
+    """Which problems of the set the entries solved: those with a day among `passed`."""
+    problems = {p.id: p for p in catalog.problems.values() if p.set == set_name}
     days: dict[str, list[int]] = {}
     for entry in sorted(entries, key=lambda e: e.day):
-        if entry.problem in catalog.problems:
+        if entry.problem in problems:
             days.setdefault(entry.problem, []).append(entry.day)
-    solved = {pid: tuple(d for d in days[pid] if d in passed) for pid in catalog.problems
+    solved = {pid: tuple(d for d in days[pid] if d in passed) for pid in problems
               if any(d in passed for d in days.get(pid, ()))}
-    attempted = {pid: tuple(days[pid]) for pid in catalog.problems
-                 if pid in days and pid not in solved}
-    tiers = tuple(Tier(name, sum(p.id in solved for p in catalog.in_tier(name)),
-                       len(catalog.in_tier(name)),
-                       sum(p.id in attempted for p in catalog.in_tier(name))) for name in TIERS)
-    unsolved = tuple(p for p in catalog.problems.values() if p.id not in solved)
-    return Coverage(tiers, solved, unsolved, attempted)
+    attempted = {pid: tuple(days[pid]) for pid in problems if pid in days and pid not in solved}
+    problem_set = catalog.sets.get(set_name)
+    names = problem_set.tiers if problem_set else TIERS
+    tiers = tuple(Tier(name, sum(p.id in solved for p in catalog.in_tier(name, set_name)),
+                       len(catalog.in_tier(name, set_name)),
+                       sum(p.id in attempted for p in catalog.in_tier(name, set_name)))
+                  for name in names)
+    tracks = tuple(Track(name, sum(p.id in solved and name in p.tracks for p in problems.values()),
+                         sum(name in p.tracks for p in problems.values()))
+                   for name in (problem_set.tracks if problem_set else ()))
+    unsolved = tuple(p for p in problems.values() if p.id not in solved)
+    # A day written for a problem counts as taken, solved or not: `new` moves on from it.
+    upcoming = catalog.next_problem(set_name, set(days))
+    return Coverage(tiers, solved, unsolved, attempted, set_name, upcoming, tracks)
+
+
+def next_problems(entries: Iterable, catalog: Catalog) -> list[Problem]:
+    """Each followed set's next problem with no day yet, on its path (sets all done left out)."""
+    taken = {entry.problem for entry in entries if entry.problem}
+    found = (catalog.next_problem(name, taken) for name in catalog.followed)
+    return [problem for problem in found if problem is not None]
+
+
+def coverages(entries: Iterable, catalog: Catalog, passed: Collection[int]) -> list[Coverage]:
+    """Coverage of each set the journal follows, in the order it names them."""
+    entries = list(entries)
+    return [coverage(entries, catalog, passed, name) for name in catalog.followed]
 
 
 # --- tags, gaps, reviews -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 
 from torchleet_journal.base import charts
+from torchleet_journal.base.environment import canonical
 from torchleet_journal.base.errors import InputError
 from torchleet_journal.base.files import sha256_file
 from torchleet_journal.base.layout import (
@@ -34,7 +35,7 @@ from torchleet_journal.base.layout import (
 )
 from torchleet_journal.base.source_cache import read_each
 from torchleet_journal.model import apis, markup, source
-from torchleet_journal.model.catalog import Catalog
+from torchleet_journal.model.catalog import DEFAULT_SET, Catalog
 from torchleet_journal.model.entries import Entry, tag_key
 from torchleet_journal.model.metrics import headline_tag, summary
 from torchleet_journal.model.notebook import cells_of, without_outputs
@@ -44,10 +45,13 @@ from torchleet_journal.model.source import parse
 from torchleet_journal.model.status import status_of
 from torchleet_journal.pages import export, feed, journey
 from torchleet_journal.pages.template_cache import template_cache
+from torchleet_journal.review import card_back
 from torchleet_journal.review import cards as review
+from torchleet_journal.review import stats as review_stats
+from torchleet_journal.review.card_html import back_html, highlighted
 
 # The templates the build renders pages from (they include the others).
-PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "torchleet.md.j2", "tags.md.j2",
+PAGE_TEMPLATES = ("index.md.j2", "day.md.j2", "times.md.j2", "problem_set.md.j2", "tags.md.j2",
                   "gaps.md.j2", "progress_table.md.j2", "progress_page.md.j2",
                   "notebook_cells.md.j2", "apis.md.j2", "review.md.j2")
 CHARTS = "charts"  # docs/ folder of the charts drawn from the whole journal
@@ -366,15 +370,19 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
     days = sorted(days, key=lambda d: d.entry.day)
     entries = [d.entry for d in days]
     passed = {d.entry.day for d in days if d.status.solved}
-    cards = review.page_context(reviews if reviews is not None else review.deck(root, entries),
-                                today)
+    reviews = reviews if reviews is not None else review.deck(root, entries)
+    cards = review.page_context(reviews, today)
     # The Review page shows a due gap twice (due, and in the table of all): made once each.
     cards["gap_html"] = {s.card.id: markup.inline(s.card.gap) for s in cards["cards"]}
-    context = {"coverage": journey.coverage(entries, catalog, passed),
+    cards.update(review_stats.figures(reviews, today, root))
+    sources, used, said = read_solutions(root, entries)
+    cards["back_html"] = card_backs(root, days, cards["cards"], sources)
+    coverages = journey.coverages(entries, catalog, passed)
+    context = {"coverage": coverages[0], "coverages": coverages,
                "streaks": journey.streaks((e.date for e in entries), today), "today": today,
                "by_day": {e.day: e for e in entries}, "catalog": catalog,
                "tags": journey.by_tag(entries), "site": read_config(root), "reviews": cards}
-    drawn = journey_charts(root, entries, context["coverage"])
+    drawn = journey_charts(root, entries, coverages)
     context["charts"] = {kind: f"{CHARTS}/{path.name}" for kind, path in drawn.items()}
     context["chart_widths"] = {kind: charts.display_width(path) for kind, path in drawn.items()}
     docs: dict[str, str | Path] = {context["charts"][kind]: drawn[kind] for kind in drawn}
@@ -389,12 +397,15 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
                               due=journey.due_for_review(entries, today))
     docs["days/index.md"] = render(root, "progress_page.md.j2", days=days, table=progress_table(
         root, days, link="{slug}.md", badges=True))
-    docs["torchleet.md"] = render(root, "torchleet.md.j2", **context)
+    for covered in coverages:  # a page per set followed: torchleet.md, numpy-100.md, ...
+        problem_set = catalog.sets[covered.set]
+        docs[problem_set.page] = render(root, "problem_set.md.j2", problem_set=problem_set,
+                                        track=catalog.tracks.get(covered.set),
+                                        **{**context, "coverage": covered})
     docs["tags.md"] = render(root, "tags.md.j2", **context)
     docs["gaps.md"] = render(root, "gaps.md.j2", days=[d for d in days if d.entry.gaps])
     docs["times.md"] = render(root, "times.md.j2", days=days)
     docs["review.md"] = render(root, "review.md.j2", **context)
-    sources, used, said = read_solutions(root, entries)
     docs["apis.md"] = render(root, "apis.md.j2", groups=apis.index(used, entries))
     config = read_config(root)
     atom = feed.atom(entries, config)
@@ -407,11 +418,26 @@ def render_docs(root: Path, days: list, catalog: Catalog, today: dt.date | None 
             **said[day.entry.day],
             notebook=notebook if export.notebook_path(root, day.entry).is_file() else None,
             colab=export.colab_url(config, day.entry),
-            gap_states=review.gap_states(day.entry, cards))
+            gap_states=review.gap_states(day.entry, cards),
+            gap_since=review_stats.gap_known_since(day.entry, cards))
         docs.update(day_files(root, day))
     for rel, path in merged(root, ASSETS).items():  # the packaged assets, or the journal's own
         docs[f"{ASSETS}/{rel}"] = path
     return docs
+
+
+def card_backs(root: Path, days: list, cards: list[review.Scheduled],
+               sources: dict[int, str]) -> dict[str, str]:
+    """Each card's back (`torchleet_journal.review.card_back`) as the Review page shows it, by card id; the
+    figure is the copy of it the day's page has (`day_files`)."""
+    names = {d.entry.day: first_image(d.result) for d in days}
+    figures = {day: name if name and (day_dir(root, day) / name).is_file() else None
+               for day, name in names.items()}
+    answers = card_back.backs(root, [s.card for s in cards], sources, figures)
+    code = highlighted(root, answers.values(), inline_styles=False)
+    note = functools.cache(markup.inline)  # a day's cards share its learnings
+    return {s.card.id: back_html(answers[s.card.id], figures[s.card.entry.day] and markup.file_url(
+        f"days/{s.card.entry.slug}/{figures[s.card.entry.day]}"), note, code) for s in cards}
 
 
 def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **more) -> str:
@@ -424,9 +450,10 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
     last_good = Result.from_dict(last_good) if last_good else None
     captions = figure_captions(day.result, more.pop("titles", None), more.pop("cell_titles", None))
     captions.update(figure_captions(last_good))
+    problem = catalog.problems.get(entry.problem)
     return render(root, "day.md.j2", day=day, entry=entry, result=day.result,
-                  last_good=last_good, captions=captions,
-                  problem=catalog.problems.get(entry.problem), source=source,
+                  last_good=last_good, captions=captions, problem=problem,
+                  problem_set=problem and catalog.sets.get(problem.set), source=source,
                   solution_name=Path(entry.solution).name,
                   before=before and before.entry, after=after and after.entry, **more)
 
@@ -434,10 +461,20 @@ def day_page(root: Path, day, before, after, catalog: Catalog, source: str, **mo
 
 
 def where_it_ran(result: Result) -> str:
-    """What a page says of a run brought back: "ran on Colab, Tesla T4, torch 2.5.1+cu121, on
-    2026-12-03", or "ran elsewhere" when the notebook did not say."""
-    on = result.ran_on or {}
-    said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
+    """Where and with what a run was made, in one line for its page and the terminal: "ran on
+    Linux x86_64, Python 3.11, torch 2.13.0+cpu, matplotlib 3.11.2, on 2026-12-03" for the
+    build's own runs (the packages its code imports, each at the version it ran with); "ran
+    on Colab, Tesla T4, torch 2.5.1+cu121, on 2026-12-03" for one brought back (or "ran
+    elsewhere" when its notebook did not say)."""
+    on = result.ran_on
+    if on is None:  # the build's own run: where it was made, and the versions that decide it
+        said = [result.platform, result.python and f"Python {result.python}",
+                result.torch and f"torch {result.torch}"]
+        said += [f"{dist} {version}" for dist, version in sorted(result.packages.items())
+                 if canonical(dist) != "torch"]
+    else:
+        said = [f"torch {on[key]}" if key == "torch" else on[key] for key in RAN_ON if on.get(key)]
+    said = [words for words in said if words]
     words = "ran on " + ", ".join(said) if said else "ran elsewhere"
     return words + (f"{',' if said else ''} on {result.ran_at[:10]}" if result.ran_at else "")
 
@@ -457,10 +494,17 @@ def thumbnail(root: Path, day) -> Path | None:
 
 
 def journey_charts(root: Path, entries: list[Entry],
-                   covered: journey.Coverage) -> dict[str, Path]:
-    """The tier bars and the activity calendar, by kind: files in the chart cache (drawn if new)."""
-    tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
-    drawn = {"tiers": charts.cached(root, "tiers", tiers, charts.tier_bars)}
+                   coverages: list[journey.Coverage]) -> dict[str, Path]:
+    """Each followed set's tier bars and the activity calendar, by kind: files in the chart
+    cache (drawn if new)."""
+    drawn = {}
+    for covered in coverages:
+        tiers = [[t.name, t.solved, t.total] for t in covered.tiers]
+        # TorchLeet's keeps the cache name it always had: an old journal draws nothing anew.
+        # `cached` deletes a kind's older files by `kind-*`; a set's name has no dot, so no
+        # kind here starts another's.
+        name = "tiers" if covered.set == DEFAULT_SET else f"{covered.set}.tiers"
+        drawn[f"tiers-{covered.set}"] = charts.cached(root, name, tiers, charts.tier_bars)
     activity = journey.activity(e.date for e in entries)
     if activity:
         counts = [[d.isoformat(), n] for d, n in activity.items()]

@@ -2,8 +2,9 @@
 
 A note's GUID is made from its card's id, so exporting again and importing the new file
 updates the notes already in Anki instead of adding copies. The front is the gap with its day,
-task and tags; the back, that day's learnings, resources, a link to its page and its first
-figure. Entry text reaches the note's HTML only through `torchleet_journal.model.markup`, as on the site: code
+task and tags; the back, the card's back as the site shows it (`torchleet_journal.review.card_back`: the lines of
+the learner's code, docs, resources, learnings, the first figure as a media file) and a link to
+the day's page. Entry text reaches the note's HTML only through `torchleet_journal.model.markup`, as on the site: code
 stays code, `$math$` becomes Anki's MathJax `\\(...\\)`, and no entry's text becomes an element.
 """
 
@@ -27,7 +28,9 @@ from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Entry, load_entries
 from torchleet_journal.model.results import day_dir, first_image, read_result
 from torchleet_journal.model.siteconfig import page_url, read_config
+from torchleet_journal.review import card_back
 from torchleet_journal.review import cards as review
+from torchleet_journal.review.card_html import back_html, highlighted
 
 # Fixed ids: a deck or note type with a new id would be a second deck in the learner's Anki.
 MODEL_ID = 1_607_392_319
@@ -50,17 +53,20 @@ def write_deck(root: Path, target: Path) -> tuple[int, int]:
     Returns how many notes and figures it holds. Written beside `target` and renamed into place,
     so a deck Anki is reading is never half-written.
     """
-    entries = load_entries(root, load_catalog())
+    entries = load_entries(root, load_catalog(root))
     config = read_config(root)
     deck = genanki.Deck(DECK_ID, f"{config.site_name or 'Journal'}: gaps")
     figures = {entry.day: _figure(root, entry) for entry in entries}
-    for card in review.cards_of(entries):
+    cards = review.cards_of(entries)
+    answers = card_back.backs(root, cards, figures={day: f and f[1] for day, f in figures.items()})
+    code = highlighted(root, answers.values(), inline_styles=True)
+    for card in cards:
         figure = figures[card.entry.day]
         deck.add_note(genanki.Note(
             model=MODEL, guid=genanki.guid_for(card.id), sort_field=card.id,
             tags=[re.sub(r"\s+", "_", tag) for tag in card.entry.tags],  # Anki's have no spaces
-            fields=[front(card), back(card, config.site_url, figure and _media_name(*figure)),
-                    card.id]))
+            fields=[front(card), back(card, answers[card.id], code, config.site_url,
+                                      figure and _media_name(*figure)), card.id]))
     media = {_media_name(*f): day_dir(root, day) / f[1] for day, f in figures.items() if f}
     _package(genanki.Package(deck), media, target)
     return len(deck.notes), len(media)
@@ -90,22 +96,16 @@ def front(card: review.Card) -> str:
             f'<div class="gap">{note_html(card.gap)}</div>')
 
 
-def back(card: review.Card, site_url: str | None, figure: str | None) -> str:
+def back(card: review.Card, answer: card_back.Back, code: dict[card_back.Excerpt, str],
+         site_url: str | None, figure: str | None) -> str:
+    """The card's back (`torchleet_journal.review.card_back`), as the site shows it but with code coloured
+    inline and the figure a media file of the deck; then a link to the day's page."""
     entry = card.entry
-    parts = []
-    if entry.learnings:
-        parts.append("<b>Learnt</b><ul>" + "".join(f"<li>{note_html(text)}</li>"
-                                                   for text in entry.learnings) + "</ul>")
-    if entry.resources:
-        parts.append("<b>Resources</b><ul>" + "".join(
-            f"<li>{markup.link(r.title, r.url)}</li>" for r in entry.resources) + "</ul>")
-    page = page_url(f"days/{entry.slug}.md")
+    page = page_url(answer.page)
     where = markup.link(f"Day {entry.day}'s page", site_url.rstrip("/") + "/" + page) \
         if site_url else f"Day {entry.day}'s page: <code>site/{html.escape(page)}</code>"
-    parts.append(f"<p>{where}</p>")
-    if figure:
-        parts.append(f'<img src="{html.escape(figure)}" alt="">')
-    return "".join(parts)
+    return (back_html(answer, figure, note_html, code) or "<p>(none noted)</p>") \
+        + f"<p>{where}</p>"
 
 
 def note_html(text: str) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from torchleet_journal.base.errors import Mistake, shown
 from torchleet_journal.model.entries import Entry
+from torchleet_journal.review import card_back
 
 if TYPE_CHECKING:
     import fsrs
@@ -362,11 +363,13 @@ def run_session(root: Path, entries: list[Entry], ask: Callable[[str], str],
     if not queue:
         say("nothing is due: every gap has been reviewed as often as it needs for now")
         return
+    # Every card's, not only the due ones': the backs' cache in .journal/ keeps what it is given.
+    answers = card_back.backs(root, [s.card for s in reviews.cards])
     for position, scheduled in enumerate(queue, 1):
         say(front(scheduled.card, position, len(queue)))
         reply = ask("[Enter] show the answer · 1-4 grade · q quit: ").strip().lower()
         if reply == "":
-            say(back(scheduled.card))
+            say(back(scheduled.card, answers[scheduled.card.id]))
             reply = _grade_reply(ask)
         while reply not in ("1", "2", "3", "4", "q"):
             reply = _grade_reply(ask)
@@ -390,12 +393,10 @@ def front(card: Card, position: int, total: int) -> str:
             f"{tags}\n\n  Gap: {card.gap}\n")
 
 
-def back(card: Card) -> str:
-    entry = card.entry
-    lines = [f"  Learnt: {learning}" for learning in entry.learnings] or ["  Learnt: (none noted)"]
-    lines += [f"  Read: {resource.title} <{resource.url}>" for resource in entry.resources]
-    lines.append(f"  Page: site/days/{entry.slug}.html")
-    return "\n".join(lines) + "\n"
+def back(card: Card, answer: card_back.Back) -> str:
+    """The card's back (`torchleet_journal.review.card_back`) as terminal lines, then where its day's page is."""
+    text = card_back.as_text(answer) or "  Learnt: (none noted)"
+    return f"{text}\n  Page: site/days/{card.entry.slug}.html\n"
 
 
 def due_lines(reviews: Deck, moment: dt.datetime) -> list[str]:

@@ -19,7 +19,6 @@ import json
 import linecache
 import os
 import random
-import resource
 import signal
 import sys
 import tokenize
@@ -32,7 +31,8 @@ from traceback import FrameSummary
 
 from torchleet_journal.base.files import file_state, sha256_bytes, sha256_file
 from torchleet_journal.base.layout import STATE
-from torchleet_journal.base.processes import become_subreaper, die_with
+from torchleet_journal.base.portable import new_session, peak_memory_mb
+from torchleet_journal.base.processes import become_subreaper, die_with, watch_parent
 from torchleet_journal.model.results import CHANGED, FAILED, PASSED, Result
 from torchleet_journal.run.workdir import (
     CHANGES,
@@ -48,7 +48,9 @@ from torchleet_journal.run.workdir import (
 RECORD = "result.json"  # the run's record, as the child leaves it for the parent
 LOG = "output.log"
 FAULT = "fault.log"  # Python's own stack dump, on a crash or when the runner asks for it
-STACK_SIGNAL = signal.SIGUSR1  # the runner sends it before killing a run past its timeout
+# The runner sends it before killing a run past its timeout; Windows has none, and a run
+# stopped there is killed without a stack (its timeout holds, its page says less).
+STACK_SIGNAL = getattr(signal, "SIGUSR1", None)
 EXECUTED = "executed.sha256"  # the hash of the solution's bytes the run executed
 JOURNAL_DIR = str(Path(__file__).parent.parent) + os.sep  # the whole engine, torchleet_journal/
 # The process this module was imported in: the fork server, when children are forked.
@@ -200,15 +202,18 @@ def _relative(path: str, root: Path) -> str:
 
 def _isolate(job: Job) -> None:
     """Make the forked child look like a fresh `python solution.py` in a scratch folder."""
-    os.setsid()  # its own group and session: a Ctrl-C in the terminal reaches the build alone
+    new_session()  # its own group and session: a Ctrl-C in the terminal reaches the build alone
     become_subreaper()  # what it starts stays below it, even after setsid or a double fork
     _forget_fork_server()
     atexit._clear()  # the fork server's exit functions are its own; the solution's run at its end
     # Killed with the fork server, which dies with the build. (Spawned, the build is the parent.)
-    die_with(_IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid())
+    parent = _IMPORTED_IN if _IMPORTED_IN != os.getpid() else os.getppid()
+    if not die_with(parent):
+        watch_parent(parent)  # no prctl (macOS, Windows): a thread watches for it instead
     fault = os.open(job.outdir / FAULT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     faulthandler.enable(fault)  # a crash (SIGSEGV, SIGABRT...) still says where it happened
-    faulthandler.register(STACK_SIGNAL, fault)  # and so does a run stopped at its timeout
+    if STACK_SIGNAL is not None:
+        faulthandler.register(STACK_SIGNAL, fault)  # and so does a run stopped at its timeout
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # input() gets EOF at once instead of waiting forever
     sys.stdin = open(os.devnull, encoding="utf-8")
@@ -499,7 +504,7 @@ def _finish(job: Job, figures: FigureSaver, record: Result, reads: ReadRecorder,
         keep_downloads(job.workdir, job.solution.parent, job.root / DOWNLOADS)
     except OSError as error:
         print(f"[journal] could not keep what the run downloaded: {error!r}", file=sys.stderr)
-    record.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record.peak_memory_mb = peak_memory_mb()
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = job.outdir / (RECORD + ".tmp")

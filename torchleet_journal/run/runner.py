@@ -234,6 +234,9 @@ def _signal_name(number: int) -> str:
 
 def _stop(run: _Running) -> None:
     """Ask a run past its timeout for its stack, then kill it and everything it started."""
+    if STACK_SIGNAL is None:  # Windows: no signal to ask with; killed at its timeout all the same
+        kill_tree([run.process.pid])
+        return
     try:
         os.kill(run.process.pid, STACK_SIGNAL)
     except ProcessLookupError:

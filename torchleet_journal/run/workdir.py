@@ -54,7 +54,7 @@ def prepare(workdir: Path, source: Path, downloads: Path) -> None:
         for entry in os.scandir(cached):
             target = workdir / DATA / entry.name
             if not os.path.lexists(target):  # the learner's own file of that name wins
-                os.symlink(entry.path, target)
+                link(entry.path, target)
 
 
 def mirror(source: Path, target: Path, budget: int = COPY_BUDGET, depth: int = 0) -> int:
@@ -72,7 +72,7 @@ def mirror(source: Path, target: Path, budget: int = COPY_BUDGET, depth: int = 0
         elif entry.is_symlink() and entry.is_dir():
             # The learner's own link to a folder elsewhere (a dataset): linked as it is, as
             # Jupyter would see it, and never walked (it may be huge, or loop back here).
-            os.symlink(os.path.realpath(entry.path), dest)
+            link(os.path.realpath(entry.path), dest)
         elif entry.is_file():
             size = entry.stat().st_size
             if size <= min(COPY_LIMIT, budget):
@@ -80,9 +80,31 @@ def mirror(source: Path, target: Path, budget: int = COPY_BUDGET, depth: int = 0
                 budget -= size
             else:
                 real = os.path.realpath(entry.path)
-                os.symlink(real, dest)
-                LINKED.add(real)
+                if link(real, dest):
+                    LINKED.add(real)
     return budget
+
+
+def link(real: str, dest: Path) -> bool:
+    """Link `dest` to `real`. Where a link needs a right the learner lacks (Windows without
+    Developer Mode), a folder is joined by a junction, which needs none, and a file is copied:
+    slower, never wrong, and the run cannot change the learner's file through a copy.
+    Returns whether `dest` leads to `real` (a copy does not)."""
+    try:
+        os.symlink(real, dest)
+        return True
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.isdir(real) and sys.platform == "win32":
+            import _winapi
+
+            _winapi.CreateJunction(real, str(dest))
+            return True
+        if not os.path.isfile(real):
+            raise
+    shutil.copy2(real, dest)
+    return False
 
 
 def _mirrorable(entry: os.DirEntry, depth: int) -> bool:

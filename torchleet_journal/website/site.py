@@ -18,7 +18,7 @@ from pathlib import Path
 from torchleet_journal.base.errors import InputError, Mistake
 from torchleet_journal.base.files import remove_tree, sync_tree, write_atomic, write_if_changed
 from torchleet_journal.base.layout import CONFIG, STATE
-from torchleet_journal.base.processes import die_with
+from torchleet_journal.base.processes import dies_with_this_process
 from torchleet_journal.model.siteconfig import read_config
 from torchleet_journal.website import site_state
 from torchleet_journal.website.mkdocs_env import mkdocs_env
@@ -148,8 +148,7 @@ def _mkdocs(root: Path, options: list[str], staging: Path | None = None):
                *options]
     # A build killed meanwhile takes mkdocs with it. (preexec_fn: the build runs no threads.)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                          preexec_fn=functools.partial(die_with, os.getpid()),
-                          env=mkdocs_env())
+                          **dies_with_this_process(), env=mkdocs_env())
     if done.returncode != 0:
         if staging is not None:
             remove_tree(staging)

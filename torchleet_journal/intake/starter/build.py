@@ -3,13 +3,11 @@
 
 import sys
 
-try:  # the engine: installed from the lock (or, in its own repository, the folder beside this)
-    from torchleet_journal.cli import main
-except ImportError as missing:
-    print(f"build.py:6: the engine torchleet-journal, or a package it needs, is not installed "
-          f"({missing}); run `pip install -r requirements.txt` in this journal's virtualenv",
-          file=sys.stderr)
-    sys.exit(2)
-
 if __name__ == "__main__":
+    try:  # the engine: installed from the lock (in its own repository, the folder beside this)
+        from torchleet_journal.start import main
+    except ImportError as missing:
+        print(f"build.py:8: the engine torchleet-journal is not installed ({missing}); run `pip "
+              "install -r requirements.txt` in this journal's virtual environment", file=sys.stderr)
+        sys.exit(2)
     sys.exit(main())

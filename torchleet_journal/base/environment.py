@@ -1,8 +1,8 @@
 """The Python environment runs happen in: what is installed now, and what the lock pins.
 
-`requirements.txt` is a lock made by pip-compile from `requirements.in`: the exact versions the
-committed results were made with, so a fresh clone installs them and trains nothing. Reading it
-and the installed packages' metadata imports nothing heavy (no torch, no matplotlib).
+`requirements.txt` is a lock made by `uv pip compile` from `requirements.in`: the exact versions
+the committed results were made with, so a fresh clone installs them and trains nothing. Reading
+it and the installed packages' metadata imports nothing heavy (no torch, no matplotlib).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 
 LOCK = "requirements.txt"
 LOCK_SOURCE = "requirements.in"
-# `name==version`, as pip-compile writes a pin; markers after `;` and hashes are not read.
+LOCK_COMMAND = f"uv pip compile {LOCK_SOURCE} -o {LOCK}"  # options: pyproject.toml [tool.uv.pip]
+# `name==version`, as the lock writes a pin; markers after `;` and hashes are not read.
 PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#\\]+)")
 
 
@@ -26,9 +27,32 @@ def canonical(name: str) -> str:
 
 
 def versions() -> dict[str, str]:
-    """Python (major.minor: a patch release changes no numbers) and torch, without importing torch."""
-    return {"python": ".".join(platform.python_version_tuple()[:2]),
-            "torch": _installed_now().version("torch")}
+    """What a run key holds of the environment, without importing torch: Python by minor version
+    (a patch release changes no numbers) and torch by its public release (the `+cpu`, CUDA and
+    macOS builds of 2.13.0 are one torch: the lock pins the release, each platform installs its
+    own build of it)."""
+    return {"python": python_minor(), "torch": release(torch_build())}
+
+
+def python_minor() -> str:
+    """This Python's major.minor version (`3.11`), as the run key and `.python-version` hold it."""
+    return ".".join(platform.python_version_tuple()[:2])
+
+
+def release(version: str) -> str:
+    """A version without its local label (PEP 440): `2.13.0+cpu` -> `2.13.0`."""
+    return version.split("+", 1)[0]
+
+
+def torch_build() -> str:
+    """The installed torch's full version, its build's label included (`2.13.0+cpu`)."""
+    return _installed_now().version("torch")
+
+
+def machine() -> str:
+    """The OS and architecture runs happen on, as a page says it: `Linux x86_64`, `macOS arm64`."""
+    system = {"Darwin": "macOS"}.get(platform.system(), platform.system()) or sys.platform
+    return f"{system} {platform.machine()}".strip()
 
 
 def locked(root: Path) -> dict[str, str] | None:
@@ -47,16 +71,19 @@ def distributions() -> dict[str, list[str]]:
 
 def packages_of(modules: set[str] | list[str]) -> dict[str, str]:
     """Distribution -> version installed, of the packages that provide `modules` (top-level
-    names); Python's own modules and the journal's files provide none."""
+    names); Python's own modules and the journal's files provide none. Versions are public
+    releases, as the run key holds torch's: a build's label is no other release."""
     now = _installed_now()
-    found = {dist: now.version(dist) for top in modules for dist in now.modules().get(top, ())}
+    found = {dist: release(now.version(dist)) for top in modules
+             for dist in now.modules().get(top, ())}
     return dict(sorted(found.items()))
 
 
 def installed(packages: dict[str, str] | list[str]) -> dict[str, str]:
-    """The versions installed now of the distributions in `packages` ("none" if removed)."""
+    """The versions installed now of the distributions in `packages` ("none" if removed), as
+    `packages_of` gives them."""
     now = _installed_now()
-    return {dist: now.version(dist) for dist in packages}
+    return {dist: release(now.version(dist)) for dist in packages}
 
 
 class _Installed:
