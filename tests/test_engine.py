@@ -5,10 +5,14 @@ file that the journal replaced."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
+import tomllib
 
 from tests.helpers import REPO, make_journal, override
 from torchleet_journal.base import engine, layout
@@ -90,3 +94,18 @@ def test_a_new_engine_version_reruns_no_day(tmp_path, monkeypatch):
     assert "1 day, 0 ran, 0 failed" in err
     assert (root / "results/day-01/result.json").read_bytes() == key
     assert '"version": "2.0"' in (root / engine.RECORD).read_text()  # the build noted the upgrade
+
+
+def test_every_data_file_the_engine_reads_is_package_data():
+    """pyproject.toml's package-data covers every file of the engine that is not Python, so
+    the installed engine has its templates, catalogs, API list and starter files."""
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["torchleet_journal"]
+    package = REPO / "torchleet_journal"
+    shipped = {path for pattern in patterns for path in map(Path, glob.glob(str(package / pattern),
+                                                                              recursive=True))}
+    listed = subprocess.run(["git", "ls-files", "torchleet_journal"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout.split()
+    data = {REPO / rel for rel in listed if not rel.endswith(".py")}
+    assert sorted(p.relative_to(package).as_posix() for p in data - shipped) == []
+    assert (package / "model/torch_api.txt") in shipped and (package / "day.md.j2") not in shipped
