@@ -11,6 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import tomllib
 
 from tests.helpers import REPO, installed_engine, snapshot
 from torchleet_journal.base import engine
@@ -46,7 +47,7 @@ def fresh(tmp_path_factory):
 def test_init_lays_down_the_learners_side_and_no_engine_code(fresh):
     target, made, files, _, _ = fresh
     assert made[0] == 0, made[1]
-    for path in ("build.py", "requirements.in", "requirements.txt", ".python-version",
+    for path in ("build.py", "requirements.in", "requirements.txt", ".python-version", "uv.toml",
                  "site_templates/README.md", ".github/workflows/pages.yml",
                  ".gitignore", ".gitattributes", "mkdocs.yml", "README.md"):
         assert path in files, path
@@ -96,6 +97,8 @@ def test_the_starter_files_are_this_repositorys_own():
     plugin = starter[starter.index("  # The engine (torchleet-journal)"):starter.index("  - torchleet-journal\n")]
     assert starter == ours.replace("  - offline\n", "  - offline\n" + plugin + "  - torchleet-journal\n")
     assert "hooks:" not in starter and "custom_dir" not in starter
+    uv = tomllib.loads((init.STARTER / init.UV_CONFIG).read_text())["pip"]
+    assert uv == tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["uv"]["pip"]
 
 
 def test_init_fills_in_mkdocs_yml(fresh):

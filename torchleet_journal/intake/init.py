@@ -37,6 +37,7 @@ STARTER_FILES = {"build.py": "build.py", ".github/workflows/pages.yml": "pages.y
                  "docs/.gitignore": "docs-gitignore", "site_templates/README.md": "site_templates-README.md"}
 LOCK = "requirements.lock"  # the engine's own lock (this repository's requirements.txt)
 PYTHON_VERSION = ".python-version"
+UV_CONFIG = "uv.toml"  # the lock's options (the engine keeps them in its pyproject.toml)
 REQUIREMENTS_IN = """\
 # What this journal needs. `requirements.txt` is the lock made from this file by `uv pip
 # compile`: the exact versions the committed results were made with, one lock for Linux, macOS
@@ -212,6 +213,11 @@ def init_journal(target: Path, chosen: Settings, source: Path = STARTER) -> list
         # The journal's Python is the one its learner runs: its results will be made with it,
         # and the workflows set up the same (python-version-file).
         (scratch / PYTHON_VERSION).write_text(python_minor() + "\n", encoding="utf-8")
+        # `uv pip compile`'s options, as the engine's lock has them, for the journal's Python
+        uv = (source / UV_CONFIG).read_text(encoding="utf-8")
+        (scratch / UV_CONFIG).write_text(re.sub(r'(?m)^python-version = ".*"$',
+                                                f'python-version = "{python_minor()}"', uv),
+                                         encoding="utf-8")
         (scratch / "mkdocs.yml").write_text(mkdocs_config(chosen, source), encoding="utf-8")
         (scratch / "README.md").write_text(readme(chosen), encoding="utf-8")
         for folder in ("entries", "solutions"):  # kept in git while still empty
