@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -152,6 +153,23 @@ def snapshot(root: Path, folders=("docs", "site", "results")) -> dict[str, bytes
 
 def running(pid: int) -> bool:
     """Whether `pid` is a live process (a zombie waiting to be reaped is not)."""
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate it there
+        import ctypes
+
+        kernel = ctypes.windll.kernel32
+        handle = kernel.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
+        if not handle:
+            return False
+        try:
+            return kernel.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: still running
+        finally:
+            kernel.CloseHandle(handle)
+    if not Path("/proc/self").exists():  # macOS: no /proc, so a zombie counts as live here
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError, OSError):
+            return False
+        return True
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:

@@ -38,7 +38,7 @@ def test_day_5s_unsqueeze_gap_shows_line_20_its_docs_and_the_saved_discussion():
     back = backs[card.id]
     assert [(e.where, e.hits) for e in back.code] == [("solutions/day05_deep_nn.py", (20,))]
     assert ".unsqueeze(1)" in back.code[0].lines[20 - back.code[0].first]
-    assert back.docs[0] == card_back.Link(
+    assert back.docs[0] == card_back.Resource(
         "torch.Tensor.unsqueeze", "https://pytorch.org/docs/stable/generated/torch.Tensor.unsqueeze.html")
     assert [r.url for r in back.resources] == [
         "https://discuss.pytorch.org/t/what-is-the-difference-between-view-and-unsqueeze/1155/6"]

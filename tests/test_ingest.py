@@ -186,6 +186,22 @@ def test_a_run_with_an_error_output_is_stored_as_a_failed_run(brought_back):
     assert '<img src="day-03/figure-01.png"' in page  # shown before it raised
 
 
+def test_publishing_with_other_versions_keeps_an_ingested_run(brought_back, tmp_path,
+                                                               monkeypatch):
+    """The Pages runner's Python or torch differs from the learner's: a run brought back from a
+    GPU is published as stored, never trained on the runner; a learner's build runs it again."""
+    from torchleet_journal.build import pipeline
+
+    root = copy_journal(brought_back[0], tmp_path, site=False)
+    here = pipeline.versions()
+    monkeypatch.setattr(pipeline, "versions", lambda: {**here, "python": "3.99"})
+    report = build(root, Options(site=False, publish=True))
+    assert [d.entry.day for d in report.days if d.ran] == []
+    assert {d.entry.day for d in report.days if d.as_stored} >= {2, 4}  # day 1: no CUDA here
+    report = build(root, Options(site=False, only=frozenset({2})))
+    assert [d.entry.day for d in report.days if d.ran] == [2]
+
+
 def test_editing_the_solution_puts_an_ingested_run_out_of_date(brought_back, tmp_path):
     root = copy_journal(brought_back[0], tmp_path, site=False)
     with open(root / "solutions/day02.py", "a") as handle:

@@ -88,7 +88,7 @@ def test_a_day_run_on_kaggle_is_stored_as_passed_and_the_next_build_runs_nothing
     assert "Epoch [500/500]" in printed and "NbConvertApp" not in printed
     assert [d.entry.slug for d in report.days if d.ran] == [] and not report.failures
     page = (root / "docs/days/day-08.md").read_text()
-    assert f"Ran on Kaggle, CPU, torch {result.torch}, on {result.ran_at[:10]}" in page
+    assert f"Ran on Kaggle, CPU, torch {result.ran_on['torch']}, on {result.ran_at[:10]}" in page
     assert '<img src="day-08/figure-01.png"' in page
 
 

@@ -428,8 +428,6 @@ def _read_record(record: dict, result: Result, notes: list[str]) -> None:
         return terminal_safe(" ".join(value.split()))[:100] if isinstance(value, str) else ""
 
     result.ran_on = {key: said(key) for key in RAN_ON if said(key)}
-    result.torch = said("torch")
-    result.python = ".".join(said("python").split(".")[:2])
     try:
         result.ran_at = dt.datetime.fromisoformat(said("ran_at")).isoformat(timespec="seconds")
     except ValueError:
@@ -511,7 +509,12 @@ def _key(root: Path, entry: Entry, result: Result, notebook: dict) -> float:
                                **_data_files(root, entry, notebook)}.items()))
     result.packages = packages_imported(root, result.deps)
     result.settings = entry.run_settings()
-    result.key = cache_key(root, entry, result.deps, versions(), result.status, timeout,
+    # The result names the Python and torch its key holds (this machine's, which ingested it),
+    # so a Pages build with other versions knows it is the same run and publishes it as stored
+    # (run_key.made_elsewhere); the notebook's own torch is in ran_on, for its page.
+    here = versions()
+    result.python, result.torch = here["python"], here["torch"]
+    result.key = cache_key(root, entry, result.deps, here, result.status, timeout,
                            packages=result.packages)
     return timeout
 

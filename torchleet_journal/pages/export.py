@@ -244,7 +244,7 @@ def _intro(entry, result: Result | None, config: SiteConfig) -> str:
              + (f" · [the day's page]({markup.url(page)})" if page and markup.url(page) else ""),
              # No run time here: a re-run with the same outputs leaves the notebook's bytes alone.
              "", f"The outputs below are those of its last run ({markup.plain(result.status)}, "
-             f"torch {markup.plain(result.torch)}): run the cells to make your own." if result
+             f"torch {markup.plain((result.ran_on or {}).get('torch') or result.torch)}): run the cells to make your own." if result
              else "It has no run yet: it needs a GPU (`requires: cuda`). Run it where there is one."]
     if entry.is_notebook and result:
         lines += ["", "All that the run printed is under the last code cell that ran."]

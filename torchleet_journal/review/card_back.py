@@ -29,7 +29,7 @@ from pathlib import Path
 
 from torchleet_journal.base.source_cache import read_each
 from torchleet_journal.model import apis, source
-from torchleet_journal.model.entries import Entry
+from torchleet_journal.model.entries import Entry, Resource
 from torchleet_journal.model.notebook import CELL_FILE, cells_of
 from torchleet_journal.model.results import day_dir
 
@@ -73,18 +73,12 @@ class Excerpt:
 
 
 @dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
 class Back:
     """A card's answer, as data: each front end formats it and escapes it for itself."""
 
     code: tuple[Excerpt, ...]
-    docs: tuple[Link, ...]
-    resources: tuple[Link, ...]
+    docs: tuple[Resource, ...]
+    resources: tuple[Resource, ...]
     learnings: tuple[str, ...]
     figure: str | None  # the figure's path from the journal's root (results/day-NN/x.png)
     page: str  # the day's page under docs/ (days/day-05.md)
@@ -296,7 +290,7 @@ def _cut(line: str) -> str:
     return line if len(line) <= LONGEST_LINE else line[:LONGEST_LINE - 1] + "…"
 
 
-def _docs(hits: list[list], terms: Terms) -> list[Link]:
+def _docs(hits: list[list], terms: Terms) -> list[Resource]:
     """The docs of what the hit lines call: the methods the gap names (`x.unsqueeze(1)` is
     torch.Tensor.unsqueeze, when torch has such a method) first, then the torch APIs."""
     known = apis.known_names()
@@ -305,7 +299,7 @@ def _docs(hits: list[list], terms: Terms) -> list[Link]:
              and not any(api.endswith(f".{m}") for api in line[3])]  # torch.where is not a method
     used = [api for line in hits for api in line[3]]
     ordered = dict.fromkeys(n for n in [*named, *used] if n in known)
-    return [Link(name, apis.docs_url(name)) for name in list(ordered)[:MOST_DOCS]]
+    return [Resource(name, apis.docs_url(name)) for name in list(ordered)[:MOST_DOCS]]
 
 
 def _shares(text: str, terms: Terms) -> bool:
@@ -333,7 +327,7 @@ def backs(root: Path, cards: Iterable, sources: dict[int, str] | None = None,
         text = texts[entry.day]
         lines = hits.get(card.id, [])
         code = _excerpts(entry.solution, text, entry.is_notebook, lines) if text else []
-        resources = [Link(r.title, r.url) for r in entry.resources
+        resources = [r for r in entry.resources
                      if _shares(f"{r.title} {r.url}", terms)]
         learnings = [t for t in entry.learnings if _shares(t, terms)] or list(entry.learnings)
         figure = figures.get(entry.day)
