@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +21,9 @@ from pathlib import Path
 from .apis import imported_modules, string_literals
 from .catalog import TIERS, Catalog, load_catalog
 from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
+from .dates import parse_date
 from .errors import InputError, Mistake, shown
+from .foreign_git import NO_DRIVERS, git_read
 from .notebook import cells_of
 from .scaffold import FILLER, entry_text, skeleton, solution_name
 
@@ -683,7 +684,7 @@ def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | No
     """The learner's date, else the first commit of the day's file, else of its row; else
     numbered from --start, else today's, marked to check."""
     undated = [d for d in days if d.date is None]
-    if undated and _git(table.parent, "rev-parse", "--show-toplevel") is not None:
+    if undated and git_read(table.parent, "rev-parse", "--show-toplevel") is not None:
         rows = _row_dates(table, header)
         for day in undated:
             first = _first_commit(day.source) if day.source else None
@@ -699,26 +700,16 @@ def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | No
             day.date, day.dated_by = today, "today (no history; check it)"
 
 
-def _git(folder: Path, *args: str) -> str | None:
-    """git's output, or None outside a repository or without git: history is a bonus."""
-    try:
-        done = subprocess.run(["git", "-C", str(folder), "--no-pager", *args], text=True,
-                              capture_output=True, stdin=subprocess.DEVNULL, errors="replace")
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def _first_commit(path: Path) -> dt.date | None:
     """When the file was first committed, through its renames. `--follow` also follows a
     copy (Monday's notebook copied to start Tuesday's), so the walk stops at a copy (C) as at
     an addition (A): that commit made this file."""
-    out = _git(path.parent, "log", "--follow", "--format=%x00%as", "--name-status", "--",
-               path.name) or ""
+    out = git_read(path.parent, "log", *NO_DRIVERS, "--follow", "--format=%x00%as",
+                   "--name-status", "--", path.name) or ""
     date = None
-    for line in out.splitlines():
+    for line in out.split("\n"):  # git's lines: a U+2028 in a file's text ends none
         if line.startswith("\x00"):
-            date = dt.date.fromisoformat(line[1:].strip())
+            date = parse_date(line[1:])
         elif line[:1] in ("A", "C") and date is not None:
             return date
     return None
@@ -726,12 +717,12 @@ def _first_commit(path: Path) -> dt.date | None:
 
 def _row_dates(table: Path, header: Header) -> dict[int, dt.date]:
     """The date each day's row was first committed, read from the table's history in one pass."""
-    out = _git(table.parent, "log", "--follow", "--reverse", "--no-color", "--no-ext-diff",
-               "--unified=0", "--format=%x00%as", "-p", "--", table.name) or ""
+    out = git_read(table.parent, "log", *NO_DRIVERS, "--follow", "--reverse", "--no-color",
+                   "--unified=0", "--format=%x00%as", "-p", "--", table.name) or ""
     found, date, index = {}, None, header.columns["day"]
-    for line in out.splitlines():
+    for line in out.split("\n"):  # git's lines: a U+2028 in the table's text ends none
         if line.startswith("\x00"):
-            date = dt.date.fromisoformat(line[1:].strip())
+            date = parse_date(line[1:])
         elif date and line.startswith("+") and not line.startswith("+++") and "|" in line:
             row = cells(line[1:])
             day = DAY_CELL.match(_plain(row[index])) if index < len(row) else None
