@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import TIERS, Catalog
+from .dates import FIRST_YEAR, LAST_YEAR  # a typo like 0025 or 9999 is a mistake
 from .entry_file import EntryFile, Unreadable, located, read_text, read_yaml
 from .errors import InputError, Mistake, shown
 from .markup import safe_url
@@ -27,8 +28,6 @@ SOLUTION_SUFFIXES = (".py", ".ipynb")
 EXPECT = ("pass", "fail")
 REQUIRES = ("cuda",)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Dates a journal can have: a typo like 0025 or 9999 is a mistake, not a day to lay out.
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 MAX_DAY = 9999
 MAX_THREADS = 1024
 # Generous limits that keep one entry from writing megabytes of pages (characters, items).

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from .apis import imported_modules, string_literals
 from .catalog import TIERS, Catalog, load_catalog
-from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .dates import parse_date
+from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .errors import InputError, Mistake, shown
+from .files import read_regular
 from .foreign_git import NO_DRIVERS, git_read
 from .notebook import cells_of
 from .scaffold import FILLER, entry_text, skeleton, solution_name
@@ -153,7 +154,7 @@ class Header:
 
 def _read(table: Path, display: str) -> str:
     try:
-        raw = table.read_bytes()[: MAX_TABLE_BYTES + 1]
+        raw = read_regular(table, MAX_TABLE_BYTES)
     except OSError as error:
         raise InputError.one(display, 1, f"cannot read the table: {error.strerror}; check the "
                              "path") from None
@@ -535,7 +536,7 @@ def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]],
 def _heading(path: Path) -> str:
     """A notebook's first Markdown heading, or a script's docstring's first line."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return ""
     if path.suffix == ".ipynb":
@@ -756,7 +757,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
     the modules beside it that it imports, where they go under solutions/: the same place
     relative to it, so it finds them there as it did in the learner's folder."""
     try:
-        text = source.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(source, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return {}
     notebook = source.suffix == ".ipynb"

@@ -15,12 +15,18 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from journal import dates, review
+from journal.catalog import load_catalog
 from journal.cli import main
-from tests.helpers import make_journal, write
+from journal.entries import load_entries
+from journal.errors import InputError
+from tests.helpers import REPO, entry_yaml, make_journal, write
 from tests.test_import import commit, notebook
 
 TABLE = "| Day | Task |\n|---|---|\n| 1 | Linear regression |\n"
@@ -83,3 +89,93 @@ def test_a_foreign_repositorys_git_config_runs_nothing_on_import(tmp_path):
     assert (code, err) == (0, "")
     assert "2025-01-20" in out and "2025-01-21" in out, "the dates still come from history"
     assert sorted(p.name for p in canaries.iterdir()) == sorted(names), "no canary was written"
+
+
+# --- 2: review state and decks are never written through a link out of the journal ----------
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--root", str(root)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+
+
+@pytest.fixture
+def gapped(tmp_path) -> Path:
+    """A journal whose day 1 has a gap to review, and a file outside it that must stay as is."""
+    root = make_journal(tmp_path, extra_files={
+        "entries/day-01.yaml": entry_yaml(1, "solutions/day01.py", gaps="\n  - 'a gap'")})
+    write(tmp_path / "outside/log.tsv", "precious\n")
+    return root
+
+
+@pytest.mark.parametrize("link, to", [("reviews", "../outside"),
+                                      ("reviews/log.tsv", "../../outside/log.tsv")])
+def test_review_refuses_a_log_or_folder_that_is_a_link(gapped, link, to):
+    if link != "reviews":
+        (gapped / "reviews").mkdir()
+    (gapped / link).symlink_to(to)
+    outside = gapped.parent / "outside/log.tsv"
+    done = cli(gapped, "review", "--list")
+    kind = "a folder" if link == "reviews" else "a file"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"{link}:1: must be {kind} of this journal, got a link to {to!r}; review appends every "
+        "answer to it, so remove the link (git rm) and review again",
+        "1 problem found; nothing was run or written."]
+    answer = review.Answer(review.card_id(1, "a gap"), review.now(), 3)
+    with pytest.raises(InputError):
+        review.append(gapped, answer)
+    assert outside.read_text() == "precious\n", "nothing appended out of the journal"
+
+
+def test_anki_refuses_a_deck_path_that_is_a_link_and_writes_no_temporary_through_one(gapped):
+    outside = gapped.parent / "outside/log.tsv"
+    (gapped / "gaps.apkg").symlink_to(outside)
+    done = cli(gapped, "anki")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"build.py anki: {gapped}/gaps.apkg: is a link to {str(outside)!r}, "
+                           "and the deck is written as a file of its own; remove the link or "
+                           "name another .apkg\n")
+    (gapped / "gaps.apkg").unlink()
+    (gapped / ".gaps.apkg.tmp").symlink_to(outside)  # the old fixed temporary's name
+    done = cli(gapped, "anki")
+    assert done.returncode == 0, done.stderr
+    assert zipfile.is_zipfile(gapped / "gaps.apkg") and not (gapped / "gaps.apkg").is_symlink()
+    assert outside.read_text() == "precious\n"
+
+
+# --- 4: dates from outside are bounded -----------------------------------------------------
+
+
+def test_import_start_beyond_the_journals_years_is_one_line(tmp_path):
+    root = make_journal(tmp_path / "j", days={})
+    write(tmp_path / "log.md", TABLE)
+    done = cli(root, "import", str(tmp_path / "log.md"), "--start", "9999-12-30")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith(
+        "argument --start: must be a real date from 1970 to 2100 written YYYY-MM-DD, got "
+        "'9999-12-30'")
+    assert "Traceback" not in done.stderr
+    assert list((root / "entries").glob("*.yaml")) == []
+
+
+def test_a_review_line_dated_9999_is_skipped_with_its_place_everywhere_the_log_is_read(gapped):
+    card = review.card_id(1, "a gap")
+    write(gapped / review.LOG, f"{card}\t2025-02-01T09:00:00Z\t3\n{card}\t9999-12-30T00:00:00Z\t3\n")
+    done = cli(gapped, "review", "--list")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f"warning: reviews/log.tsv:2: the time must be in a year from 1970 "
+                           f"to 2100, got '{card}\\t9999-12-30T00:00:00Z\\t3'; skipped\n")
+    reviews = review.deck(gapped, load_entries(gapped, load_catalog()))
+    assert [a.time.year for a in reviews.answers] == [2025]
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("2025-02-04T10:11:12Z", "2025-02-04T10:11:12+00:00"),
+    ("2025-02-04T10:11:12.123456789+01:00", "2025-02-04T10:11:12.123456+01:00"),
+    ("0001-01-01T00:00:00-14:00", None), ("9999-12-31T23:59:59-14:00", None),
+    ("2100-12-31T23:59:59-14:00", None),  # 2101 in UTC
+    ("2025-02-30T00:00:00", None), ("\x002025-01-01", None), ("2025-01-01" * 1000, None)])
+def test_one_parser_bounds_every_time_read_from_outside(text, parsed):
+    time = dates.parse_time(text)
+    assert (time.isoformat() if time else None) == parsed
