@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -179,3 +180,59 @@ def test_a_review_line_dated_9999_is_skipped_with_its_place_everywhere_the_log_i
 def test_one_parser_bounds_every_time_read_from_outside(text, parsed):
     time = dates.parse_time(text)
     assert (time.isoformat() if time else None) == parsed
+
+
+# --- 3: committed data is never a module name ------------------------------------------------
+
+
+CANARY_MODULE = "import pathlib, os\npathlib.Path(os.environ['CANARY']).write_text('imported')\n"
+
+
+@pytest.fixture(scope="module")
+def missing_module(tmp_path_factory) -> tuple[Path, Path]:
+    """A built day that failed for a module not installed (canarymod), and a folder where that
+    module now is, whose import writes a canary file."""
+    base = tmp_path_factory.mktemp("missing")
+    root = make_journal(base, days={1: "import canarymod\n"})
+    assert main(["build", "--root", str(root), "--no-site"]) == 1
+    write(base / "site/canarymod/__init__.py", CANARY_MODULE)
+    write(base / "site/canarymod/x.py", "")
+    return root, base / "site"
+
+
+@pytest.mark.parametrize("missing, said", [
+    ("canarymod", "out of date: canarymod can be imported now"),
+    ("canarymod.x", "out of date: no stored result yet"),  # refused as data: not a module name
+    ("../../canarymod", "out of date: no stored result yet")])
+def test_status_finds_a_missing_module_without_importing_it_or_any_dotted_name(
+        missing_module, tmp_path, missing, said):
+    built, site = missing_module
+    root = shutil.copytree(built, tmp_path / "journal", symlinks=True)
+    stored = root / "results/day-01/result.json"
+    data = json.loads(stored.read_text())
+    assert data["missing"] == "canarymod", "the run recorded the top-level name"
+    stored.write_text(json.dumps({**data, "missing": missing}))
+    canary = tmp_path / "canary"
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "status", "--root", str(root)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(site), "CANARY": str(canary)})
+    assert done.returncode == 0, done.stderr
+    assert not canary.exists(), "nothing a result names is imported"
+    line = done.stdout.splitlines()[0]
+    assert line.startswith("day-01") and line.endswith(said)
+
+
+def test_a_package_whose_metadata_has_no_version_is_stored_so_the_day_stays_cached(
+        tmp_path, monkeypatch, capsys):
+    site = tmp_path / "site-packages"
+    write(site / "brokenpkg/__init__.py", "")
+    write(site / "brokenpkg-0.dist-info/METADATA", "Metadata-Version: 2.1\nName: brokenpkg\n")
+    write(site / "brokenpkg-0.dist-info/top_level.txt", "brokenpkg\n")
+    monkeypatch.syspath_prepend(str(site))
+    root = make_journal(tmp_path, days={1: "import brokenpkg\nprint('ok')\n"})
+    for expected in ("ran", "cached"):
+        assert main(["build", "--root", str(root), "--no-site"]) == 0
+        err = capsys.readouterr().err
+        assert re.search(rf"^day-01 .* {expected}$", err, re.M), err
+    stored = json.loads((root / "results/day-01/result.json").read_text())
+    assert stored["packages"] == {"brokenpkg": "unknown"}
