@@ -779,7 +779,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
             found["solutions/" + Path(rel).as_posix()] = path
     for name in sorted(imported_modules(text, notebook)):
         path = source.parent / f"{name}.py"
-        if path.is_file() and not path.is_symlink() and path != source:
+        if name.isidentifier() and _file_inside(path, folder) and path != source:
             found[f"solutions/{name}.py"] = path
     return found
 
@@ -808,11 +808,17 @@ def _data_folder(source: Path, rel: str, folder: Path, plan: Plan) -> dict[str, 
     return files
 
 
-def _is_data(path: Path, folder: Path) -> bool:
+def _file_inside(path: Path, folder: Path) -> bool:
+    """Whether the import may copy `path`: a regular file, no link, inside the source folder
+    (the copy lands in solutions/, which is committed: nothing from elsewhere may ride in)."""
     try:
-        if not path.is_file() or path.is_symlink() or not path.resolve().is_relative_to(folder):
-            return False
+        return path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(folder)
     except (OSError, ValueError):
+        return False
+
+
+def _is_data(path: Path, folder: Path) -> bool:
+    if not _file_inside(path, folder):
         return False
     parts = set(path.relative_to(folder).parts)
     return not (parts & SKIP_DIRS or path.name in SKIP_NAMES or path.suffix in CHECKPOINTS

@@ -236,3 +236,26 @@ def test_a_package_whose_metadata_has_no_version_is_stored_so_the_day_stays_cach
         assert re.search(rf"^day-01 .* {expected}$", err, re.M), err
     stored = json.loads((root / "results/day-01/result.json").read_text())
     assert stored["packages"] == {"brokenpkg": "unknown"}
+
+
+# --- 2: what import copies resolves inside the source folder ---------------------------------
+
+
+def test_import_copies_no_module_a_notebook_names_by_a_path_outside_its_folder(tmp_path):
+    secret = tmp_path / "outside/secret"
+    write(secret.with_suffix(".py"), "TOKEN = 'do-not-publish'\n")
+    source = tmp_path / "theirs"
+    code = (f"import importlib\n__import__({str(secret)!r})\n"
+            f"importlib.import_module({str(secret)!r})\nimport helper\nimport mine\n")
+    write(source / "log.md", TABLE)
+    write(source / "d1.ipynb", notebook("Linear regression", code))
+    write(source / "mine.py", "X = 1\n")
+    (source / "helper.py").symlink_to(secret.with_suffix(".py"))
+    root = make_journal(tmp_path / "j", days={})
+    code, out, err = run(["import", str(source / "log.md"), "--root", str(root)])
+    assert (code, err) == (0, ""), out
+    copied = sorted(p.relative_to(root / "solutions").as_posix()
+                    for p in (root / "solutions").rglob("*") if p.is_file())
+    assert copied == ["day01_linear_regression.ipynb", "mine.py"]
+    assert not any("do-not-publish" in p.read_text(errors="replace")
+                   for p in root.rglob("*") if p.is_file())
