@@ -36,7 +36,7 @@ MAX_CHARS = {"task": 300, "tags": 40, "gaps": 2000, "learnings": 2000, "metric":
 MAX_ITEMS = {"tags": 20, "gaps": 100, "learnings": 100, "resources": 50}
 # Markdown links, autolinks and reference definitions inside entry text, checked like resource URLs.
 MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>"
-                     r"|^\s*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)
+                     r"|^[ \t]*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)  # \s* crossed lines
 # Characters no entry needs and that change what a terminal or a reader sees: C0 and C1
 # controls (tab and newline are fine) and the bidirectional overrides and marks.
 HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")

@@ -17,15 +17,17 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from journal import dates, review
+from journal import dates, importer, ipython, markup, review
 from journal.catalog import load_catalog
 from journal.cli import main
-from journal.entries import load_entries
+from journal.entries import MD_LINK, load_entries
 from journal.errors import InputError
 from tests.helpers import REPO, entry_yaml, make_journal, write
 from tests.test_import import commit, notebook
@@ -259,3 +261,90 @@ def test_import_copies_no_module_a_notebook_names_by_a_path_outside_its_folder(t
     assert copied == ["day01_linear_regression.ipynb", "mine.py"]
     assert not any("do-not-publish" in p.read_text(errors="replace")
                    for p in root.rglob("*") if p.is_file())
+
+
+# --- 5: every reader of learner text is linear on its worst shape ----------------------------
+
+
+SIZE = 200_000
+# A linear reader in Python does a few dozen passes' work per character; a quadratic one on
+# 200 KB does 200,000 times more. The bound sits far from both, so a loaded machine passes it.
+FACTOR = 400
+
+
+def plain_read(text: str) -> float:
+    """The time of one plain pass over the text, a character at a time: the unit of the bound."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in text:
+            pass
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _table(gaps: str, resources: str = "") -> str:
+    return (f"| Day | Task | Gaps | Resources |\n|---|---|---|---|\n"
+            f"| 1 | Linear regression | {gaps} | {resources} |\n")
+
+
+def _import_reads(text: str) -> None:
+    """The table read into days, as `import` reads it; a refusal is an answer too."""
+    try:
+        header, rows = importer.read_table(text, "log.md")
+        importer._days(header, rows, "log.md", load_catalog())
+    except InputError:
+        pass
+
+
+def _script_heading(text: str) -> None:
+    """A script's title, as import reads it from the file to match it to a day."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "x.py")
+        path.write_text(text)
+        importer._heading(path)
+
+
+READERS = {
+    # importer: the table, its cells, a script's docstring, the words of a title
+    "gaps-40000-code-spans": (_import_reads, _table(", ".join(f"`x{i % 10}`" for i in range(40_000)))),
+    "spaces-under-a-pipe": (_import_reads, "| Day | Task |\n" + " " * SIZE + "\n"),
+    "tabs-under-a-pipe": (_import_reads, "| Day | Task |\n" + "\t" * SIZE + "\n"),
+    "unclosed-code-spans": (_import_reads, _table(" `a" * (SIZE // 3))),
+    "bullets-and-spaces": (_import_reads, _table("- a" + " " * SIZE + "x")),
+    "task-of-spaces": (_import_reads, "| Day | Task |\n|---|---|\n| 1 | **" + " " * SIZE + "x |\n"),
+    "header-of-angles": (_import_reads, "| Day | Task " + "<" * SIZE + " |\n|---|---|\n| 1 | a |\n"),
+    "link-titles-of-brackets": (_import_reads, _table("[" * SIZE, "[" * SIZE)),
+    "url-of-brackets": (_import_reads, _table("", "http://a.b/" + ")" * SIZE)),
+    "digits": (importer.words, "0" * SIZE),
+    "docstring-quotes-and-spaces": (_script_heading, '"""' + " " * (SIZE // 2) + '""' +
+                                    " " * (SIZE // 2)),  # 3 KB of this took a minute
+    "docstring-spaces": (_script_heading, '"""' + " " * SIZE + "x"),
+    # notebook Markdown and entry text, as pages show them
+    "markdown-tabs": (markup.block, "\t" * 40_000),
+    "markdown-spaces": (markup.block, " " * SIZE),
+    "markdown-link-of-spaces": (markup.block, "[a](" + " " * 19_990 + "!\n" * 10),
+    "markdown-links-of-spaces": (markup.inline, ("[a](" + " " * 1000 + "!") * 19),
+    "markdown-backticks": (markup.block, "`a " * (SIZE // 3)),
+    "markdown-dollars": (markup.block, ("$a " * 6000 + "\n") * 10),
+    # notebook code as the build runs it: IPython's syntax
+    "help-line-of-dots": (ipython.translate, "a." * (SIZE // 2) + "!?"),
+    "magic-line": (ipython.translate, "x = %time " + " " * SIZE + "y"),
+    # a review log
+    "review-log": (lambda text: [review._parse(line) for line in text.splitlines()],
+                   ("d01-000000000000\t" + "2025-01-01T00:00:00Z\t" * 4 + "\n") * 4000),
+    # entry text: its links
+    "entry-links": (lambda text: list(MD_LINK.finditer(text)), "\n" * SIZE + "x"),
+    "entry-link-parens": (lambda text: list(MD_LINK.finditer(text)), "](" + "(" * SIZE),
+}
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_each_reader_is_linear_on_its_worst_shape(name):
+    read, text = READERS[name]
+    unit = plain_read(text)
+    start = time.perf_counter()
+    read(text)
+    took = time.perf_counter() - start
+    assert took < FACTOR * unit + 0.5, (f"{name}: {took:.2f} s, {took / unit:.0f} plain reads "
+                                        f"of its {len(text):,} characters")
