@@ -60,9 +60,10 @@ def scheduler() -> fsrs.Scheduler:
 
 
 def normalised(gap: str) -> str:
-    """A gap's words: case, spacing, punctuation and Markdown marks do not change its card."""
+    """A gap's words: case, spacing, punctuation and Markdown marks do not change its card.
+    A gap of no words (`???`, `!!!`, an emoji) is its marks, spacing aside: each its own card."""
     text = unicodedata.normalize("NFKC", gap).casefold()
-    return " ".join(_WORDS.findall(text))
+    return " ".join(_WORDS.findall(text)) or " ".join(text.split())
 
 
 def card_id(day: int, gap: str) -> str:

@@ -348,3 +348,47 @@ def test_each_reader_is_linear_on_its_worst_shape(name):
     took = time.perf_counter() - start
     assert took < FACTOR * unit + 0.5, (f"{name}: {took:.2f} s, {took / unit:.0f} plain reads "
                                         f"of its {len(text):,} characters")
+
+
+# --- also noticed --------------------------------------------------------------------------
+
+
+def test_gaps_of_symbols_only_are_each_their_own_card():
+    gaps = ["???", "!!!", "🤯", "🤯 🔥", "`?`"]
+    assert len({review.card_id(1, gap) for gap in gaps}) == len(gaps)
+    assert review.card_id(1, "??? ") == review.card_id(1, " ???"), "spacing is no difference"
+    assert review.card_id(1, "**Why** softmax?") == review.card_id(1, "why softmax"), \
+        "a gap with words keeps the card it had"
+
+
+def test_import_reads_no_fifo_and_no_device_and_says_so_in_one_line(tmp_path):
+    root = make_journal(tmp_path / "j", days={})
+    os.mkfifo(tmp_path / "log.md")
+    (tmp_path / "zero.md").symlink_to("/dev/zero")
+    for name in ("log.md", "zero.md"):
+        code, out, err = run(["import", str(tmp_path / name), "--root", str(root)])
+        assert code == 2
+        assert err.splitlines()[0] == (f"{tmp_path / name}:1: cannot read the table: not a "
+                                       "regular file (a folder, pipe, socket or device); check "
+                                       "the path")
+    write(tmp_path / "src/log.md", TABLE)
+    write(tmp_path / "src/d1.ipynb", notebook("Linear regression", "print(1)\n"))
+    os.mkfifo(tmp_path / "src/d2.py")  # a solution-like FIFO beside it: never opened
+    (tmp_path / "src/d3.py").symlink_to("/dev/zero")
+    code, out, err = run(["import", str(tmp_path / "src/log.md"), "--root", str(root)])
+    assert (code, err) == (0, "")
+
+
+def test_a_table_whose_history_has_a_nul_and_a_line_separator_is_dated_from_it(tmp_path):
+    needs_git()
+    repo = tmp_path / "theirs"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    # git looks for a NUL in the first 8,000 bytes only: this one shows in the diff, after a
+    # U+2028, where str.splitlines() would start a line (read as a date marker).
+    odd = "x" * 8100 + "\nnotes\u2028\x002025-13-45 more\n"
+    commit(repo, "2025-01-20", {"log.md": odd + TABLE})
+    commit(repo, "2025-01-21", {"log.md": odd + TABLE + "| 2 | Logistic regression |\n"})
+    root = make_journal(tmp_path / "j", days={})
+    code, out, err = run(["import", str(repo / "log.md"), "--root", str(root), "--dry-run"])
+    assert (code, err) == (0, "")
+    assert "2025-01-20" in out and "2025-01-21" in out
