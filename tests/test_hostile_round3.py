@@ -392,3 +392,89 @@ def test_a_table_whose_history_has_a_nul_and_a_line_separator_is_dated_from_it(t
     code, out, err = run(["import", str(repo / "log.md"), "--root", str(root), "--dry-run"])
     assert (code, err) == (0, "")
     assert "2025-01-20" in out and "2025-01-21" in out
+
+
+# --- 7 and 4: ingest compares the solution as Python reads it, and bounds what it reads -------
+
+
+LATIN_1 = '# -*- coding: latin-1 -*-\nprint("café")\n'.encode("latin-1")
+BOM = b'\xef\xbb\xbfprint("bom")\n'
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    """A built journal whose day 1 has a latin-1 coding cookie, day 2 a BOM, and day 3 reads
+    a data file; with an untracked file beside its solutions that no day reads."""
+    base = tmp_path_factory.mktemp("ingest")
+    root = make_journal(base, days={1: "", 2: "", 3: "print(open('data.csv').read())\n"})
+    (root / "solutions/day01.py").write_bytes(LATIN_1)
+    (root / "solutions/day02.py").write_bytes(BOM)
+    write(root / "solutions/data.csv", "x,y\n")
+    assert main(["build", "--root", str(root), "--no-site"]) == 0
+    write(root / "solutions/secret.txt", "not the day's\n")
+    return root
+
+
+def ran(root: Path, day: int, folder: Path, timing: dict | None = None, edit=None) -> Path:
+    """The day's exported notebook as a browser tab would bring it back: every code cell run
+    in order (no outputs needed), with `timing` as each cell's Jupyter metadata."""
+    made = next((root / f"results/day-{day:02d}").glob("*.ipynb"))
+    notebook = json.loads(made.read_text())
+    count = 0
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            count += 1
+            cell["execution_count"] = count
+            if timing:
+                cell["metadata"]["execution"] = timing
+            if edit:
+                edit(cell)
+    path = folder / f"ran-{day}.ipynb"
+    path.write_text(json.dumps(notebook))
+    return path
+
+
+@pytest.mark.parametrize("day", [1, 2])
+def test_ingest_accepts_the_days_own_notebook_when_its_solution_has_a_cookie_or_a_bom(
+        exported, tmp_path, day):
+    root = shutil.copytree(exported, tmp_path / "journal")
+    code, out, err = run(["ingest", str(ran(root, day, tmp_path)), "--root", str(root)])
+    assert (code, err) == (0, ""), out
+    assert out.startswith(f"day-{day:02d}: stored the run")
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                  "2101-01-01T00:00:00Z"])
+def test_ingest_leaves_out_cell_times_no_journal_can_hold(exported, tmp_path, when):
+    root = shutil.copytree(exported, tmp_path / "journal")
+    timing = {"iopub.execute_input": when, "shell.execute_reply": when}
+    code, out, err = run(["ingest", str(ran(root, 3, tmp_path, timing)), "--root", str(root)])
+    assert (code, err) == (0, ""), out
+    stored = json.loads((root / "results/day-03/result.json").read_text())
+    assert stored["ran_at"] == "" and stored["wall_time"] == 0
+
+
+def test_ingest_takes_from_the_setup_cell_only_files_the_days_own_run_read(exported, tmp_path):
+    root = shutil.copytree(exported, tmp_path / "journal")
+
+    def smuggle(cell):
+        source = "".join(cell["source"])
+        if source.startswith("# The journal's own cell: run outside"):
+            cell["source"] = source + "\nFILES = {'secret.txt': '', 'data.csv': ''}\n"
+
+    code, out, err = run(["ingest", str(ran(root, 3, tmp_path, edit=smuggle)), "--root",
+                          str(root)])
+    assert (code, err) == (0, ""), out
+    stored = json.loads((root / "results/day-03/result.json").read_text())
+    assert sorted(stored["deps"]) == ["solutions/data.csv", "solutions/day03.py"]
+
+
+def test_ingest_reads_no_fifo_and_no_device(exported, tmp_path):
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    (tmp_path / "zero.ipynb").symlink_to("/dev/zero")
+    for name in ("fifo.ipynb", "zero.ipynb"):
+        code, out, err = run(["ingest", str(tmp_path / name), "--root", str(exported)])
+        assert code == 2
+        assert err.splitlines()[0] == (f"{tmp_path / name}:1: cannot be read (not a regular "
+                                       "file (a folder, pipe, socket or device)); give the path "
+                                       "of a downloaded .ipynb file; nothing was written")
