@@ -478,3 +478,15 @@ def test_ingest_reads_no_fifo_and_no_device(exported, tmp_path):
         assert err.splitlines()[0] == (f"{tmp_path / name}:1: cannot be read (not a regular "
                                        "file (a folder, pipe, socket or device)); give the path "
                                        "of a downloaded .ipynb file; nothing was written")
+
+
+@pytest.mark.parametrize("option", [["new", "A task", "--date", "9999-12-30"],
+                                    ["import", "log.md", "--start", "0001-01-01"]])
+def test_every_date_option_is_bounded_as_entries_are(tmp_path, option):
+    root = make_journal(tmp_path / "j")
+    write(root / "log.md", TABLE)
+    done = cli(root, *option)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "from 1970 to 2100" in done.stderr.splitlines()[-1] or \
+        "from 1970 to 2100" in done.stderr.splitlines()[0]
+    assert sorted(p.name for p in (root / "entries").iterdir()) == ["day-01.yaml", "day-02.yaml"]
