@@ -490,3 +490,19 @@ def test_every_date_option_is_bounded_as_entries_are(tmp_path, option):
     assert "from 1970 to 2100" in done.stderr.splitlines()[-1] or \
         "from 1970 to 2100" in done.stderr.splitlines()[0]
     assert sorted(p.name for p in (root / "entries").iterdir()) == ["day-01.yaml", "day-02.yaml"]
+
+
+# --- 6: URLs as people write them ---------------------------------------------------------------
+
+
+def test_a_url_keeps_the_brackets_it_opens_and_leaves_the_sentences(tmp_path):
+    wiki = "https://en.wikipedia.org/wiki/Transformer_(deep_learning_architecture)"
+    root = make_journal(tmp_path / "j", days={})
+    write(tmp_path / "log.md", _table("attention", wiki) +
+          "| 2 | Logistic regression | odds | (see https://x.org/a). |\n")
+    code, out, err = run(["import", str(tmp_path / "log.md"), "--root", str(root)])
+    assert (code, err) == (0, ""), out
+    one, two = load_entries(root, load_catalog())
+    assert [r.url for r in one.resources] == [wiki]
+    assert not any(item.startswith("Resources:") for item in one.learnings), one.learnings
+    assert [r.url for r in two.resources] == ["https://x.org/a"], "the sentence's ) is its own"
