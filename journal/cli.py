@@ -252,13 +252,13 @@ def _seconds(text: str) -> float:
 
 
 def _iso_date(text: str):
-    import datetime as dt
+    from .dates import BOUNDS, parse_date
 
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a real date written YYYY-MM-DD, got "
-                                         f"{text!r}") from None
+    date = parse_date(text)
+    if date is None:
+        raise argparse.ArgumentTypeError(f"must be a real date {BOUNDS} written YYYY-MM-DD, "
+                                         f"got {text!r}")
+    return date
 
 
 def _days(text: str) -> frozenset[int]:
@@ -601,9 +601,15 @@ def cmd_anki(args) -> int:
     from .anki import write_deck
 
     root = args.root.resolve()
-    target = (args.file or root / "gaps.apkg").resolve()
+    given = args.file or root / "gaps.apkg"
+    target = given.parent.resolve() / given.name  # the name itself is not followed: a link
     if target.suffix != ".apkg" or not target.parent.is_dir():
         print(f"build.py anki: {args.file}: must be an .apkg file in a folder that exists",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if target.is_symlink():  # a committed gaps.apkg -> ~/.bashrc would have the deck written there
+        print(f"build.py anki: {given}: is a link to {os.readlink(target)!r}, and the deck is "
+              "written as a file of its own; remove the link or name another .apkg",
               file=sys.stderr)
         return EXIT_INVALID
     notes, media = write_deck(root, target)

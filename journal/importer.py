@@ -9,11 +9,11 @@ all at once, or not at all. Nothing in the source folder is moved or changed.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,9 +21,13 @@ from pathlib import Path
 
 from .apis import imported_modules, string_literals
 from .catalog import TIERS, Catalog, load_catalog
+from .dates import parse_date
 from .day_log import read_day_log
 from .entries import MAX_DAY, SOLUTION_SUFFIXES, day_slug, mistakes_in
 from .errors import InputError, Mistake, shown
+from .files import read_regular
+from .foreign_git import NO_DRIVERS, git_read
+from .markup import is_table_rule
 from .notebook import cells_of
 from .scaffold import FILLER, entry_text, skeleton, solution_name
 
@@ -46,12 +50,15 @@ COLUMNS = {
     "solution": ("solution", "notebook", "code", "file", "implementation"),
 }
 HEADER = {name: key for key, names in COLUMNS.items() for name in names}
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 PIPE = re.compile(r"(?<!\\)\|")
 BREAK = re.compile(r"<br\s*/?>", re.I)
 BULLET = re.compile(r"^\s*[-•*]\s+")
-LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)*)>?\s*\)")
-BARE_URL = re.compile(r"<?(https?://[^\s<>|]+[^\s<>|.,;:!?)\]])>?")
+INNER_BULLET = re.compile(r"(?<!\s)\s+[-•]\s+")  # from a run of spaces' start: linear
+LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)*)>?\s*\)")
+BARE_URL = re.compile(r"<?(https?://[^\s<>|]+)>?")
+# What may end a sentence around a bare URL rather than the URL itself; a closing bracket is
+# the URL's own when it closes one the URL opened (wiki/Transformer_(deep_learning_architecture)).
+TRAILING = ".,;:!?)]"
 # A link to a notebook or script on GitHub: the learner's own, when the folder has that file.
 BLOB = re.compile(r"https?://github\.com/[^/\s]+/[^/\s]+/blob/[^/\s]+/([^\s)#?]+\.(?:ipynb|py))")
 TIER_SUFFIX = re.compile(r"\s*\((" + "|".join(TIERS) + r")\)\s*$", re.I)
@@ -72,6 +79,9 @@ TIER_LETTERS = {"b": ("basic",), "bp": ("basic",), "e": ("easy", "basic"), "ep":
                 "m": ("medium",), "mp": ("medium",), "h": ("hard",), "hp": ("hard",),
                 "x": ("expert",)}  # TorchLeet's "Easy" of 2025 is its "Basic" of today
 CLOSE = 0.15  # a file whose title fits two tasks within this much could be either day
+# A word, or a number that leads one (2d, 3x3conv). A run of digits is tried from its start
+# only: tried from each of its digits, 200 KB of them took minutes.
+WORD = re.compile(r"[a-z]+[0-9]*[a-z]*|(?<![0-9])[0-9]+[a-z]+[a-z0-9]*")
 HEADING_DAY = re.compile(r"\bday\s*[-_#]?\s*(\d{1,4})\b", re.I)
 # What a learner's folder holds that is no solution and no data: never copied.
 SKIP_DIRS = {"runs", ".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv", "env",
@@ -156,7 +166,7 @@ class Header:
 
 def _read(table: Path, display: str) -> str:
     try:
-        raw = table.read_bytes()[: MAX_TABLE_BYTES + 1]
+        raw = read_regular(table, MAX_TABLE_BYTES)
     except OSError as error:
         raise InputError.one(display, 1, f"cannot read the table: {error.strerror}; check the "
                              "path") from None
@@ -181,7 +191,7 @@ def cells(line: str) -> list[str]:
 def _header_name(cell: str) -> str:
     if cell.strip(" *_`") == "#":
         return "#"
-    name = re.sub(r"<[^>]*>|[*_`~]", "", cell).lower()
+    name = re.sub(r"<[^<>]*>|[*_`~]", "", cell).lower()  # [^<>]: each < scans to the next only
     return " ".join(re.sub(r"[^a-z0-9#]+", " ", name).split())
 
 
@@ -193,7 +203,7 @@ def read_table(text: str, display: str) -> tuple[Header, list[tuple[int, list[st
     for i, line in enumerate(lines[:-1]):
         if re.match(r"^\s*(```|~~~)", line):
             fenced = not fenced
-        if fenced or "|" not in line or not TABLE_RULE.match(lines[i + 1]):
+        if fenced or "|" not in line or not is_table_rule(lines[i + 1]):
             continue
         names = [_header_name(cell) for cell in cells(line)]
         if len(cells(lines[i + 1])) != len(names):
@@ -337,8 +347,10 @@ def _task(cell: str) -> tuple[str, list[dict], str | None]:
             resources.append({"title": _plain(title) or url, "url": url})
     task = LINK.sub(lambda m: m.group(1), cell)
     task = BREAK.sub(" ", task)
-    bold = re.fullmatch(r"\s*(\*\*|__)(.*)\1\s*", task)
-    return " ".join((bold.group(2) if bold else task).split()), resources, named
+    task = task.strip()
+    if len(task) >= 4 and task[:2] in ("**", "__") and task.endswith(task[:2]):
+        task = task[2:-2]  # the whole task in bold
+    return " ".join(task.split()), resources, named
 
 
 def _is_local_file(url: str) -> bool:
@@ -359,13 +371,34 @@ def _links(cell: str) -> tuple[list[dict], str, str | None]:
             local = url
         else:
             found.append({"title": title or url, "url": url})
-    rest = LINK.sub(" ", cell)
-    for match in BARE_URL.finditer(rest):
-        url = match.group(1)
+    text, rest, begin = LINK.sub(" ", cell), [], 0
+    for match in BARE_URL.finditer(text):
+        url = _bare_url(match)
         found.append({"title": url.split("://", 1)[1].rstrip("/"), "url": url})
-    rest = BARE_URL.sub(" ", rest)
+        rest.append(text[begin:match.start()] + " ")
+        begin = match.start(1) + len(url) if len(url) < len(match.group(1)) else match.end()
+    rest = "".join(rest) + text[begin:]
     rest = " ".join(item for item in items(rest) if item.strip(" ,;-•"))
     return found, rest, local
+
+
+def _bare_url(match: re.Match) -> str:
+    """A bare URL as people write one in a sentence, as GitHub reads it: punctuation after it
+    is the sentence's, and so is a closing bracket that closes none the URL opened."""
+    url = match.group(1)
+    if match.group().startswith("<") and match.group().endswith(">"):
+        return url  # <https://...>: the brackets say where it ends
+    opened = {")": url.count("("), "]": url.count("[")}
+    closed = {")": url.count(")"), "]": url.count("]")}
+    end = len(url)
+    while end and url[end - 1] in TRAILING:
+        mark = url[end - 1]
+        if mark in closed and closed[mark] <= opened[mark]:
+            break  # it closes a bracket of the URL's own
+        if mark in closed:
+            closed[mark] -= 1
+        end -= 1
+    return url[:end]
 
 
 def items(cell: str) -> list[str]:
@@ -376,7 +409,7 @@ def items(cell: str) -> list[str]:
     out = []
     for piece in pieces:
         if BULLET.match(piece):
-            out += _split_outside(BULLET.sub("", piece), re.compile(r"\s+[-•]\s+"))
+            out += _split_outside(BULLET.sub("", piece), INNER_BULLET)
         elif listed:
             out.append(piece)
         else:
@@ -386,9 +419,13 @@ def items(cell: str) -> list[str]:
 
 def _split_outside(text: str, separator: re.Pattern, joins: re.Pattern | None = None) -> list[str]:
     spans = _protected(text)
+    starts = [start for start, _ in spans]
     parts, begin = [], 0
     for match in separator.finditer(text):
-        if any(start < match.start() < end for start, end in spans):
+        # The span opened last before it (spans do not overlap): 40,000 code spans and as many
+        # commas were 1.6 billion comparisons.
+        at = bisect.bisect_left(starts, match.start()) - 1
+        if at >= 0 and match.start() < spans[at][1]:
             continue
         following = text[match.end():]
         if joins is not None and joins.match(following):
@@ -403,17 +440,21 @@ def _protected(text: str) -> list[tuple[int, int]]:
     """Where `code` spans and $math$ are: an opening mark follows a space or punctuation and
     its closing one precedes one, so a stray backtick (Dataset`) opens nothing."""
     spans, i = [], 0
+    unclosed = set()  # (mark, run) with no closing run after some opening: none after a later one
     while i < len(text):
         mark = text[i]
         if mark not in "`$" or (i and text[i - 1].isalnum()) or (i and text[i - 1] == "\\"):
             i += 1
             continue
-        run = len(text[i:]) - len(text[i:].lstrip(mark))
+        run = 1
+        while i + run < len(text) and text[i + run] == mark:
+            run += 1  # counted in place: text[i:] would copy the rest of the cell each time
         token = mark * run
-        end = text.find(token, i + run)
+        end = -1 if (mark, run) in unclosed else text.find(token, i + run)
         while end != -1 and (end + run < len(text) and text[end + run].isalnum()):
             end = text.find(token, end + 1)
         if end == -1:
+            unclosed.add((mark, run))  # without it, 70,000 ` a were each looked for to the end
             i += run
             continue
         spans.append((i, end + run))
@@ -437,7 +478,7 @@ def _recorded_date(cell: str) -> dt.date | None:
 
 def words(text: str) -> frozenset[str]:
     """The words that say what a task, title or file is about: lower case, no vague ones."""
-    found = re.findall(r"[a-z]+[0-9]*[a-z]*|[0-9]+[a-z]+[a-z0-9]*", text.lower())
+    found = WORD.findall(text.lower())
     return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                      for w in found if w not in VAGUE)
 
@@ -538,7 +579,7 @@ def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]],
 def _heading(path: Path) -> str:
     """A notebook's first Markdown heading, or a script's docstring's first line."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return ""
     if path.suffix == ".ipynb":
@@ -551,9 +592,23 @@ def _heading(path: Path) -> str:
                 if line.lstrip().startswith("#"):
                     return line.lstrip("# ").strip()
         return ""
-    found = re.match(r'\s*(?:#[^\n]*\n\s*)*[rbuRBU]?("""|\'\'\')\s*(.*?)\s*(?:\n|\1)', text,
-                     re.S)
-    return found.group(2) if found else ""
+    return _docstring_line(text)
+
+
+def _docstring_line(text: str) -> str:
+    """The first line of a script's leading docstring, past comments, read left to right (a
+    regular expression with three runs of spaces around a lazy one hung on 3 KB of quotes)."""
+    rest = text.lstrip()
+    while rest.startswith("#"):
+        rest = rest.partition("\n")[2].lstrip()
+    if rest[:1] in ("r", "b", "u", "R", "B", "U") and rest[1:4] in ('"""', "'''"):
+        rest = rest[1:]
+    quote = rest[:3]
+    if quote not in ('"""', "'''"):
+        return ""
+    body = rest[3:].lstrip()
+    ends = [at for at in (body.find("\n"), body.find(quote)) if at != -1]
+    return body[: min(ends)].rstrip() if ends else ""
 
 
 def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan,
@@ -687,7 +742,7 @@ def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | No
     """The learner's date, else the first commit of the day's file, else of its row; else
     numbered from --start, else today's, marked to check."""
     undated = [d for d in days if d.date is None]
-    if undated and _git(table.parent, "rev-parse", "--show-toplevel") is not None:
+    if undated and git_read(table.parent, "rev-parse", "--show-toplevel") is not None:
         rows = _row_dates(table, header)
         for day in undated:
             first = _first_commit(day.source) if day.source else None
@@ -703,26 +758,16 @@ def _date_days(days: list[Day], table: Path, header: Header, start: dt.date | No
             day.date, day.dated_by = today, "today (no history; check it)"
 
 
-def _git(folder: Path, *args: str) -> str | None:
-    """git's output, or None outside a repository or without git: history is a bonus."""
-    try:
-        done = subprocess.run(["git", "-C", str(folder), "--no-pager", *args], text=True,
-                              capture_output=True, stdin=subprocess.DEVNULL, errors="replace")
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def _first_commit(path: Path) -> dt.date | None:
     """When the file was first committed, through its renames. `--follow` also follows a
     copy (Monday's notebook copied to start Tuesday's), so the walk stops at a copy (C) as at
     an addition (A): that commit made this file."""
-    out = _git(path.parent, "log", "--follow", "--format=%x00%as", "--name-status", "--",
-               path.name) or ""
+    out = git_read(path.parent, "log", *NO_DRIVERS, "--follow", "--format=%x00%as",
+                   "--name-status", "--", path.name) or ""
     date = None
-    for line in out.splitlines():
+    for line in out.split("\n"):  # git's lines: a U+2028 in a file's text ends none
         if line.startswith("\x00"):
-            date = dt.date.fromisoformat(line[1:].strip())
+            date = parse_date(line[1:])
         elif line[:1] in ("A", "C") and date is not None:
             return date
     return None
@@ -730,12 +775,12 @@ def _first_commit(path: Path) -> dt.date | None:
 
 def _row_dates(table: Path, header: Header) -> dict[int, dt.date]:
     """The date each day's row was first committed, read from the table's history in one pass."""
-    out = _git(table.parent, "log", "--follow", "--reverse", "--no-color", "--no-ext-diff",
-               "--unified=0", "--format=%x00%as", "-p", "--", table.name) or ""
+    out = git_read(table.parent, "log", *NO_DRIVERS, "--follow", "--reverse", "--no-color",
+                   "--unified=0", "--format=%x00%as", "-p", "--", table.name) or ""
     found, date, index = {}, None, header.columns["day"]
-    for line in out.splitlines():
+    for line in out.split("\n"):  # git's lines: a U+2028 in the table's text ends none
         if line.startswith("\x00"):
-            date = dt.date.fromisoformat(line[1:].strip())
+            date = parse_date(line[1:])
         elif date and line.startswith("+") and not line.startswith("+++") and "|" in line:
             row = cells(line[1:])
             day = DAY_CELL.match(_plain(row[index])) if index < len(row) else None
@@ -769,7 +814,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
     the modules beside it that it imports, where they go under solutions/: the same place
     relative to it, so it finds them there as it did in the learner's folder."""
     try:
-        text = source.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(source, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return {}
     notebook = source.suffix == ".ipynb"
@@ -791,7 +836,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
             found["solutions/" + Path(rel).as_posix()] = path
     for name in sorted(imported_modules(text, notebook)):
         path = source.parent / f"{name}.py"
-        if path.is_file() and not path.is_symlink() and path != source:
+        if name.isidentifier() and _file_inside(path, folder) and path != source:
             found[f"solutions/{name}.py"] = path
     return found
 
@@ -820,11 +865,17 @@ def _data_folder(source: Path, rel: str, folder: Path, plan: Plan) -> dict[str, 
     return files
 
 
-def _is_data(path: Path, folder: Path) -> bool:
+def _file_inside(path: Path, folder: Path) -> bool:
+    """Whether the import may copy `path`: a regular file, no link, inside the source folder
+    (the copy lands in solutions/, which is committed: nothing from elsewhere may ride in)."""
     try:
-        if not path.is_file() or path.is_symlink() or not path.resolve().is_relative_to(folder):
-            return False
+        return path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(folder)
     except (OSError, ValueError):
+        return False
+
+
+def _is_data(path: Path, folder: Path) -> bool:
+    if not _file_inside(path, folder):
         return False
     parts = set(path.relative_to(folder).parts)
     return not (parts & SKIP_DIRS or path.name in SKIP_NAMES or path.suffix in CHECKPOINTS
