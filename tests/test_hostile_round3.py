@@ -10,6 +10,7 @@ located line; every reader of learner text is linear on its worst shape.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import os
@@ -27,6 +28,7 @@ import pytest
 from journal import dates, importer, ipython, markup, review
 from journal.catalog import load_catalog
 from journal.cli import main
+from journal.day_log import read_day_log
 from journal.entries import MD_LINK, load_entries
 from journal.errors import InputError
 from tests.helpers import REPO, entry_yaml, make_journal, write
@@ -297,6 +299,17 @@ def _import_reads(text: str) -> None:
         pass
 
 
+def _day_log_reads(text: str) -> None:
+    """A #100DaysOfCode log read into days, as `import` reads one; a refusal is an answer too."""
+    try:
+        days = read_day_log(text, "log.md", lambda label: importer.HEADER.get(
+            importer._header_name(label)), importer._recorded_date, dt.date(2026, 1, 1))
+        if days:
+            importer._days(importer.Header(*days[0]), days[1], "log.md", load_catalog())
+    except InputError:
+        pass
+
+
 def _script_heading(text: str) -> None:
     """A script's title, as import reads it from the file to match it to a day."""
     with tempfile.TemporaryDirectory() as folder:
@@ -317,6 +330,13 @@ READERS = {
     "link-titles-of-brackets": (_import_reads, _table("[" * SIZE, "[" * SIZE)),
     "url-of-brackets": (_import_reads, _table("", "http://a.b/" + ")" * SIZE)),
     "digits": (importer.words, "0" * SIZE),
+    # a log of day headings: its headings, bold labels and link lists
+    "day-heading-of-spaces": (_day_log_reads, "### Day 1" + " \t" * (SIZE // 2) + "x"),
+    "day-heading-of-dates": (_day_log_reads, "### Day 1: " + "June 27, " * (SIZE // 9)),
+    "day-labels-of-stars": (_day_log_reads, "### Day 1\n" + "**" * (SIZE // 2) + ":\n"),
+    "day-label-of-spaces": (_day_log_reads, "### Day 1\n**a**" + " " * SIZE + ":x\n"),
+    "day-items-of-dashes": (_day_log_reads, "### Day 1\n**Thoughts:**\n" + "- " * (SIZE // 2)),
+    "day-headings-many": (_day_log_reads, "### Day 1\n**Today's Progress**: a\n" * 5000),
     "docstring-quotes-and-spaces": (_script_heading, '"""' + " " * (SIZE // 2) + '""' +
                                     " " * (SIZE // 2)),  # 3 KB of this took a minute
     "docstring-spaces": (_script_heading, '"""' + " " * SIZE + "x"),
