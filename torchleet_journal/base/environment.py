@@ -105,9 +105,12 @@ class _Installed:
     def version(self, dist: str) -> str:
         if dist not in self._versions:
             try:
-                self._versions[dist] = importlib.metadata.version(dist)
+                found = importlib.metadata.version(dist)
             except importlib.metadata.PackageNotFoundError:
-                self._versions[dist] = "none"
+                found = "none"
+            # Metadata without a Version gives None, which no stored result may hold: the
+            # day would run again at every build.
+            self._versions[dist] = found if isinstance(found, str) and found else "unknown"
         return self._versions[dist]
 
 

@@ -7,9 +7,11 @@ where there was none.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -23,6 +25,21 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+NOT_REGULAR = "not a regular file (a folder, pipe, socket or device)"
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the regular file at `path` (links followed), so a caller
+    can tell a file over its limit. A FIFO would block forever and /dev/zero never ends: any
+    file that is not regular raises OSError (NOT_REGULAR), checked on the open file, without
+    waiting for a FIFO's writer."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        return handle.read(limit + 1)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -124,13 +141,15 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def refuse_linked_folders(root: Path, folders: list[str]) -> None:
+def refuse_linked_folders(root: Path, folders: list[str], what: str = "a folder",
+                          why: str = "the build writes and deletes files in it, so remove the "
+                                     "link (git rm) and build again") -> None:
     """The build writes into these folders and deletes what it no longer needs in them, so none
     may be a symbolic link: a cloned journal can carry `results/day-01 -> ../../..`, and the
-    build would clear that place instead. Raises one InputError naming each link."""
-    mistakes = [Mistake(rel, 1, f"must be a folder of this journal, got a link to "
-                        f"{os.readlink(root / rel)!r}; the build writes and deletes files in it, "
-                        "so remove the link (git rm) and build again")
+    build would clear that place instead. Raises one InputError naming each link. `what` and
+    `why` word it for a file the journal appends to (the review log)."""
+    mistakes = [Mistake(rel, 1, f"must be {what} of this journal, got a link to "
+                        f"{os.readlink(root / rel)!r}; {why}")
                 for rel in folders if (root / rel).is_symlink()]
     if mistakes:
         raise InputError(mistakes)

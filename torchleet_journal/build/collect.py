@@ -39,7 +39,7 @@ SIGNAL_HINTS = {
     "SIGABRT": " (a native library gave up, calling abort())",
 }
 # One frame of a faulthandler dump: `  File "x.py", line 3 in main`.
-DUMP_FRAME = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$', re.M)
+DUMP_FRAME = re.compile(r'^[ \t]+File "(.*)", line (\d+) in (.*)$', re.M)  # \s+ crossed lines
 
 
 def to_result(root: Path, entry: Entry, outcome: Outcome, env: dict[str, str]) -> tuple[Result, dict[str, Path]]:

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
+from torchleet_journal.base.dates import in_bounds, parse_time
 from torchleet_journal.base.environment import versions
 from torchleet_journal.base.errors import InputError, shown
-from torchleet_journal.base.files import refuse_linked_folders, sha256_bytes, sha256_file
+from torchleet_journal.base.files import read_regular, refuse_linked_folders, sha256_bytes, sha256_file
 from torchleet_journal.base.layout import STATE
 from torchleet_journal.base.text import terminal_safe
 from torchleet_journal.build.clean import scrubber
@@ -39,7 +40,16 @@ from torchleet_journal.build.run_key import cache_key, packages_imported
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Entry, load_entries
 from torchleet_journal.model.notebook import cells_of, notebook_json
-from torchleet_journal.model.results import FAILED, PASSED, RAN_ON, RESULTS_DIR, Result, store_result
+from torchleet_journal.model.results import (
+    FAILED,
+    PASSED,
+    RAN_ON,
+    RESULTS_DIR,
+    Result,
+    load_result,
+    store_result,
+)
+from torchleet_journal.model.source import decode
 from torchleet_journal.pages.export import JOURNAL_CELL, RECORD_MIME
 from torchleet_journal.pages.render import where_it_ran
 
@@ -116,12 +126,13 @@ def _read(path: Path) -> dict:
     """The notebook's JSON, or one located line saying why it is none (truncated, too big)."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE:
+        raw = read_regular(path, MAX_FILE)  # never a FIFO or a device: they need not end
+        if len(raw) > MAX_FILE:
+            size = path.stat().st_size
             raise InputError.one(name, 1, f"the notebook is {size / 2**20:.0f} MB, over the "
                                  f"{MAX_FILE >> 20} MB ingest reads; clear its largest outputs "
                                  "and download it again")
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         why = (error.strerror if isinstance(error, OSError) else None) or error
         raise InputError.one(name, 1, f"cannot be read ({why}); give the path of a downloaded "
@@ -170,8 +181,9 @@ class Pair:
 
 
 def _paired(name: str, notebook: dict, entry: Entry, source: bytes) -> list[Pair]:
-    """The notebook's code cells, less the journal's own, matched to the solution's now."""
-    text = source.decode("utf-8", errors="replace")
+    """The notebook's code cells, less the journal's own, matched to the solution's now: its
+    text as Python reads it (a coding cookie, a BOM), as the export that made the notebook did."""
+    text = decode(source, entry.is_notebook)
     try:
         ours = [c for c in cells_of(text) if c["kind"] == "code"] if entry.is_notebook \
             else [{"index": None, "source": text}]
@@ -428,10 +440,8 @@ def _read_record(record: dict, result: Result, notes: list[str]) -> None:
         return terminal_safe(" ".join(value.split()))[:100] if isinstance(value, str) else ""
 
     result.ran_on = {key: said(key) for key in RAN_ON if said(key)}
-    try:
-        result.ran_at = dt.datetime.fromisoformat(said("ran_at")).isoformat(timespec="seconds")
-    except ValueError:
-        result.ran_at = ""
+    ran_at = parse_time(said("ran_at"))
+    result.ran_at = ran_at.isoformat(timespec="seconds") if ran_at else ""
     peak = record.get("peak_memory_mb")
     if isinstance(peak, (int, float)) and not isinstance(peak, bool) and math.isfinite(peak) \
             and peak >= 0:
@@ -481,12 +491,15 @@ def _timing(pairs: list[Pair]) -> tuple[float, str]:
         times, info = meta.get("execution"), meta.get("executionInfo")
         try:
             if isinstance(times, dict):
-                start = dt.datetime.fromisoformat(times["iopub.execute_input"])
-                end = dt.datetime.fromisoformat(times["shell.execute_reply"])
+                start = parse_time(str(times["iopub.execute_input"]))
+                end = parse_time(str(times["shell.execute_reply"]))
+                if start is None or end is None:
+                    continue  # not a time, or one outside the years the journal computes with
                 seconds, last = seconds + max((end - start).total_seconds(), 0.0), end
             elif isinstance(info, dict):
                 seconds += max(float(info["elapsed"]), 0.0) / 1000
-                last = dt.datetime.fromtimestamp(float(info["timestamp"]) / 1000, dt.timezone.utc)
+                end = dt.datetime.fromtimestamp(float(info["timestamp"]) / 1000, dt.timezone.utc)
+                last = end if in_bounds(end) else last
         except (KeyError, TypeError, ValueError, OverflowError, OSError):
             continue
     ran_at = last.astimezone().isoformat(timespec="seconds") if last else ""
@@ -521,8 +534,14 @@ def _key(root: Path, entry: Entry, result: Result, notebook: dict) -> float:
 
 def _data_files(root: Path, entry: Entry, notebook: dict) -> dict[str, str]:
     """The journal's files the notebook's setup cell put beside the solution, with their hashes:
-    editing one makes the run out of date, as it does a run of the build that read it."""
+    editing one makes the run out of date, as it does a run of the build that read it.
+
+    The setup cell is the notebook's, so it is data: only files the day's own stored run read
+    (from which the export wrote that cell) are taken; any other it names is not the day's, and
+    would otherwise ride into the published notebook's setup cell."""
     folder = (root / entry.solution).parent
+    stored = load_result(root, entry.day)
+    known = set(stored.deps) if stored else set()
     found = {}
     for cell in notebook["cells"]:
         if cell.get("cell_type") != "code" or not _journal(cell):
@@ -538,7 +557,7 @@ def _data_files(root: Path, entry: Entry, notebook: dict) -> dict[str, str]:
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
                         path = os.path.normpath(folder / key.value)
                         rel = os.path.relpath(path, root).replace(os.sep, "/")
-                        if not rel.startswith("../") and rel != ".." and Path(path).is_file():
+                        if rel in known and Path(path).is_file():
                             found[rel] = sha256_file(Path(path))
     return found
 

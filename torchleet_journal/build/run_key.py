@@ -183,8 +183,12 @@ def unlocked_warning(solution: str, dists: list[str]) -> str:
 
 
 def _importable(module: str) -> bool:
-    """Whether `module` could be imported now; finding it imports nothing."""
-    try:
+    """Whether the top-level `module` could be imported now, found without importing anything:
+    a dotted name is never looked up, as finding `a.b` imports `a` (and `antigravity` opens a
+    browser). The run records only top-level names; results.py refuses any other."""
+    if not module.isidentifier():
+        return False
+    try:  # a top-level name has no parent to import: the finders only look at files
         return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
+    except (ImportError, ValueError, OSError):
         return False

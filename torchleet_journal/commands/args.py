@@ -54,13 +54,13 @@ def seconds(text: str) -> float:
 
 
 def iso_date(text: str):
-    import datetime as dt
+    from torchleet_journal.base.dates import BOUNDS, parse_date
 
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a real date written YYYY-MM-DD, got "
-                                         f"{text!r}") from None
+    date = parse_date(text)
+    if date is None:
+        raise argparse.ArgumentTypeError(f"must be a real date {BOUNDS} written YYYY-MM-DD, "
+                                         f"got {text!r}")
+    return date
 
 
 def day_numbers(text: str) -> frozenset[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from torchleet_journal.base.errors import (
@@ -47,9 +48,15 @@ def cmd_anki(args) -> int:
     from torchleet_journal.review.anki import write_deck
 
     root = args.root.resolve()
-    target = (args.file or root / "gaps.apkg").resolve()
+    given = args.file or root / "gaps.apkg"
+    target = given.parent.resolve() / given.name  # the name itself is not followed: a link
     if target.suffix != ".apkg" or not target.parent.is_dir():
         print(f"build.py anki: {args.file}: must be an .apkg file in a folder that exists",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if target.is_symlink():  # a committed gaps.apkg -> ~/.bashrc would have the deck written there
+        print(f"build.py anki: {given}: is a link to {os.readlink(target)!r}, and the deck is "
+              "written as a file of its own; remove the link or name another .apkg",
               file=sys.stderr)
         return EXIT_INVALID
     notes, media = write_deck(root, target)

@@ -9,9 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from torchleet_journal.base.files import read_regular
 from torchleet_journal.intake.table import (
     CLOSE,
     HEADING_DAY,
+    MAX_TABLE_BYTES,
     NUMBERED,
     SKIP_DIRS,
     TIER_LETTERS,
@@ -84,7 +86,7 @@ def _clues(path: Path, folder: Path, days_by_tier: dict[str, list[int]],
 def _heading(path: Path) -> str:
     """A notebook's first Markdown heading, or a script's docstring's first line."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return ""
     if path.suffix == ".ipynb":
@@ -97,9 +99,23 @@ def _heading(path: Path) -> str:
                 if line.lstrip().startswith("#"):
                     return line.lstrip("# ").strip()
         return ""
-    found = re.match(r'\s*(?:#[^\n]*\n\s*)*[rbuRBU]?("""|\'\'\')\s*(.*?)\s*(?:\n|\1)', text,
-                     re.S)
-    return found.group(2) if found else ""
+    return _docstring_line(text)
+
+
+def _docstring_line(text: str) -> str:
+    """The first line of a script's leading docstring, past comments, read left to right (a
+    regular expression with three runs of spaces around a lazy one hung on 3 KB of quotes)."""
+    rest = text.lstrip()
+    while rest.startswith("#"):
+        rest = rest.partition("\n")[2].lstrip()
+    if rest[:1] in ("r", "b", "u", "R", "B", "U") and rest[1:4] in ('"""', "'''"):
+        rest = rest[1:]
+    quote = rest[:3]
+    if quote not in ('"""', "'''"):
+        return ""
+    body = rest[3:].lstrip()
+    ends = [at for at in (body.find("\n"), body.find(quote)) if at != -1]
+    return body[: min(ends)].rstrip() if ends else ""
 
 
 def match_files(days: list[Day], files: list[Path], folder: Path, plan: Plan,

@@ -10,12 +10,14 @@ import tempfile
 from pathlib import Path
 
 from torchleet_journal.base.errors import InputError, Mistake
+from torchleet_journal.base.files import read_regular
 from torchleet_journal.base.layout import STATE
 from torchleet_journal.intake.scaffold import entry_text, skeleton, solution_name
 from torchleet_journal.intake.table import (
     CHECKPOINTS,
     MAX_FOLDER_BYTES,
     MAX_FOLDER_FILES,
+    MAX_TABLE_BYTES,
     SKIP_DIRS,
     SKIP_NAMES,
     Day,
@@ -51,7 +53,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
     the modules beside it that it imports, where they go under solutions/: the same place
     relative to it, so it finds them there as it did in the learner's folder."""
     try:
-        text = source.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(source, MAX_TABLE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return {}
     notebook = source.suffix == ".ipynb"
@@ -73,7 +75,7 @@ def _data_files(source: Path, folder: Path, plan: Plan) -> dict[str, Path]:
             found["solutions/" + Path(rel).as_posix()] = path
     for name in sorted(imported_modules(text, notebook)):
         path = source.parent / f"{name}.py"
-        if path.is_file() and not path.is_symlink() and path != source:
+        if name.isidentifier() and _file_inside(path, folder) and path != source:
             found[f"solutions/{name}.py"] = path
     return found
 
@@ -102,11 +104,17 @@ def _data_folder(source: Path, rel: str, folder: Path, plan: Plan) -> dict[str, 
     return files
 
 
-def _is_data(path: Path, folder: Path) -> bool:
+def _file_inside(path: Path, folder: Path) -> bool:
+    """Whether the import may copy `path`: a regular file, no link, inside the source folder
+    (the copy lands in solutions/, which is committed: nothing from elsewhere may ride in)."""
     try:
-        if not path.is_file() or path.is_symlink() or not path.resolve().is_relative_to(folder):
-            return False
+        return path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(folder)
     except (OSError, ValueError):
+        return False
+
+
+def _is_data(path: Path, folder: Path) -> bool:
+    if not _file_inside(path, folder):
         return False
     parts = set(path.relative_to(folder).parts)
     return not (parts & SKIP_DIRS or path.name in SKIP_NAMES or path.suffix in CHECKPOINTS

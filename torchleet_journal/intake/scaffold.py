@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from torchleet_journal.base.dates import BOUNDS, out_of_bounds, parse_date
 from torchleet_journal.base.errors import InputError, Mistake, shown
 from torchleet_journal.base.files import write_atomic
 from torchleet_journal.model.catalog import Catalog, Problem, load_catalog
@@ -206,11 +207,12 @@ def _yaml(fields: dict) -> str:
 def _date(text: str | None, entry_rel: str) -> dt.date:
     if text is None:
         return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError.one(entry_rel, 2, f"--date must be a real date written YYYY-MM-DD, got "
-                             f"{shown(text)}; e.g. --date {dt.date.today().isoformat()}") from None
+    date = parse_date(text)  # the one parser of dates from outside, bounded as entries are
+    if date is None:
+        kind = f"a date {BOUNDS}" if out_of_bounds(text) else "a real date"
+        raise InputError.one(entry_rel, 2, f"--date must be {kind} written YYYY-MM-DD, got "
+                             f"{shown(text)}; e.g. --date {dt.date.today().isoformat()}")
+    return date
 
 
 def _next_problem(root: Path, catalog: Catalog, entry_rel: str) -> Problem:

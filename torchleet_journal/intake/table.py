@@ -5,6 +5,7 @@ The shapes of a log (`Day`, `Plan`) and the patterns that read its cells live he
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import defaultdict
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchleet_journal.base.errors import InputError, Mistake, shown
+from torchleet_journal.base.files import read_regular
 from torchleet_journal.intake.scaffold import FILLER
 from torchleet_journal.model.catalog import TIERS, Catalog
 from torchleet_journal.model.entries import MAX_DAY, SOLUTION_SUFFIXES
+from torchleet_journal.model.markup import is_table_rule
 
 MAX_TABLE_BYTES = 32 << 20
 MAX_MISTAKES = 20  # a broken 10,000-row table says what is wrong, not the same thing 10,000 times
@@ -35,12 +38,15 @@ COLUMNS = {
     "solution": ("solution", "notebook", "code", "file", "implementation"),
 }
 HEADER = {name: key for key, names in COLUMNS.items() for name in names}
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 PIPE = re.compile(r"(?<!\\)\|")
 BREAK = re.compile(r"<br\s*/?>", re.I)
 BULLET = re.compile(r"^\s*[-•*]\s+")
-LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)*)>?\s*\)")
-BARE_URL = re.compile(r"<?(https?://[^\s<>|]+[^\s<>|.,;:!?)\]])>?")
+INNER_BULLET = re.compile(r"(?<!\s)\s+[-•]\s+")  # from a run of spaces' start: linear
+LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\)[^()\s>]*)*)>?\s*\)")
+BARE_URL = re.compile(r"<?(https?://[^\s<>|]+)>?")
+# What may end a sentence around a bare URL rather than the URL itself; a closing bracket is
+# the URL's own when it closes one the URL opened (wiki/Transformer_(deep_learning_architecture)).
+TRAILING = ".,;:!?)]"
 # A link to a notebook or script on GitHub: the learner's own, when the folder has that file.
 BLOB = re.compile(r"https?://github\.com/[^/\s]+/[^/\s]+/blob/[^/\s]+/([^\s)#?]+\.(?:ipynb|py))")
 TIER_SUFFIX = re.compile(r"\s*\((" + "|".join(TIERS) + r")\)\s*$", re.I)
@@ -61,6 +67,9 @@ TIER_LETTERS = {"b": ("basic",), "bp": ("basic",), "e": ("easy", "basic"), "ep":
                 "m": ("medium",), "mp": ("medium",), "h": ("hard",), "hp": ("hard",),
                 "x": ("expert",)}  # TorchLeet's "Easy" of 2025 is its "Basic" of today
 CLOSE = 0.15  # a file whose title fits two tasks within this much could be either day
+# A word, or a number that leads one (2d, 3x3conv). A run of digits is tried from its start
+# only: tried from each of its digits, 200 KB of them took minutes.
+WORD = re.compile(r"[a-z]+[0-9]*[a-z]*|(?<![0-9])[0-9]+[a-z]+[a-z0-9]*")
 HEADING_DAY = re.compile(r"\bday\s*[-_#]?\s*(\d{1,4})\b", re.I)
 # What a learner's folder holds that is no solution and no data: never copied.
 SKIP_DIRS = {"runs", ".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv", "env",
@@ -115,7 +124,7 @@ class Header:
 
 def read_table_file(table: Path, display: str) -> str:
     try:
-        raw = table.read_bytes()[: MAX_TABLE_BYTES + 1]
+        raw = read_regular(table, MAX_TABLE_BYTES)
     except OSError as error:
         raise InputError.one(display, 1, f"cannot read the table: {error.strerror}; check the "
                              "path") from None
@@ -140,7 +149,7 @@ def cells(line: str) -> list[str]:
 def header_name(cell: str) -> str:
     if cell.strip(" *_`") == "#":
         return "#"
-    name = re.sub(r"<[^>]*>|[*_`~]", "", cell).lower()
+    name = re.sub(r"<[^<>]*>|[*_`~]", "", cell).lower()  # [^<>]: each < scans to the next only
     return " ".join(re.sub(r"[^a-z0-9#]+", " ", name).split())
 
 
@@ -152,7 +161,7 @@ def read_table(text: str, display: str) -> tuple[Header, list[tuple[int, list[st
     for i, line in enumerate(lines[:-1]):
         if re.match(r"^\s*(```|~~~)", line):
             fenced = not fenced
-        if fenced or "|" not in line or not TABLE_RULE.match(lines[i + 1]):
+        if fenced or "|" not in line or not is_table_rule(lines[i + 1]):
             continue
         names = [header_name(cell) for cell in cells(line)]
         if len(cells(lines[i + 1])) != len(names):
@@ -296,8 +305,10 @@ def _task(cell: str) -> tuple[str, list[dict], str | None]:
             resources.append({"title": plain_text(title) or url, "url": url})
     task = LINK.sub(lambda m: m.group(1), cell)
     task = BREAK.sub(" ", task)
-    bold = re.fullmatch(r"\s*(\*\*|__)(.*)\1\s*", task)
-    return " ".join((bold.group(2) if bold else task).split()), resources, named
+    task = task.strip()
+    if len(task) >= 4 and task[:2] in ("**", "__") and task.endswith(task[:2]):
+        task = task[2:-2]  # the whole task in bold
+    return " ".join(task.split()), resources, named
 
 
 def _is_local_file(url: str) -> bool:
@@ -318,13 +329,34 @@ def _links(cell: str) -> tuple[list[dict], str, str | None]:
             local = url
         else:
             found.append({"title": title or url, "url": url})
-    rest = LINK.sub(" ", cell)
-    for match in BARE_URL.finditer(rest):
-        url = match.group(1)
+    text, rest, begin = LINK.sub(" ", cell), [], 0
+    for match in BARE_URL.finditer(text):
+        url = _bare_url(match)
         found.append({"title": url.split("://", 1)[1].rstrip("/"), "url": url})
-    rest = BARE_URL.sub(" ", rest)
+        rest.append(text[begin:match.start()] + " ")
+        begin = match.start(1) + len(url) if len(url) < len(match.group(1)) else match.end()
+    rest = "".join(rest) + text[begin:]
     rest = " ".join(item for item in items(rest) if item.strip(" ,;-•"))
     return found, rest, local
+
+
+def _bare_url(match: re.Match) -> str:
+    """A bare URL as people write one in a sentence, as GitHub reads it: punctuation after it
+    is the sentence's, and so is a closing bracket that closes none the URL opened."""
+    url = match.group(1)
+    if match.group().startswith("<") and match.group().endswith(">"):
+        return url  # <https://...>: the brackets say where it ends
+    opened = {")": url.count("("), "]": url.count("[")}
+    closed = {")": url.count(")"), "]": url.count("]")}
+    end = len(url)
+    while end and url[end - 1] in TRAILING:
+        mark = url[end - 1]
+        if mark in closed and closed[mark] <= opened[mark]:
+            break  # it closes a bracket of the URL's own
+        if mark in closed:
+            closed[mark] -= 1
+        end -= 1
+    return url[:end]
 
 
 def items(cell: str) -> list[str]:
@@ -335,7 +367,7 @@ def items(cell: str) -> list[str]:
     out = []
     for piece in pieces:
         if BULLET.match(piece):
-            out += _split_outside(BULLET.sub("", piece), re.compile(r"\s+[-•]\s+"))
+            out += _split_outside(BULLET.sub("", piece), INNER_BULLET)
         elif listed:
             out.append(piece)
         else:
@@ -345,9 +377,13 @@ def items(cell: str) -> list[str]:
 
 def _split_outside(text: str, separator: re.Pattern, joins: re.Pattern | None = None) -> list[str]:
     spans = _protected(text)
+    starts = [start for start, _ in spans]
     parts, begin = [], 0
     for match in separator.finditer(text):
-        if any(start < match.start() < end for start, end in spans):
+        # The span opened last before it (spans do not overlap): 40,000 code spans and as many
+        # commas were 1.6 billion comparisons.
+        at = bisect.bisect_left(starts, match.start()) - 1
+        if at >= 0 and match.start() < spans[at][1]:
             continue
         following = text[match.end():]
         if joins is not None and joins.match(following):
@@ -362,17 +398,21 @@ def _protected(text: str) -> list[tuple[int, int]]:
     """Where `code` spans and $math$ are: an opening mark follows a space or punctuation and
     its closing one precedes one, so a stray backtick (Dataset`) opens nothing."""
     spans, i = [], 0
+    unclosed = set()  # (mark, run) with no closing run after some opening: none after a later one
     while i < len(text):
         mark = text[i]
         if mark not in "`$" or (i and text[i - 1].isalnum()) or (i and text[i - 1] == "\\"):
             i += 1
             continue
-        run = len(text[i:]) - len(text[i:].lstrip(mark))
+        run = 1
+        while i + run < len(text) and text[i + run] == mark:
+            run += 1  # counted in place: text[i:] would copy the rest of the cell each time
         token = mark * run
-        end = text.find(token, i + run)
+        end = -1 if (mark, run) in unclosed else text.find(token, i + run)
         while end != -1 and (end + run < len(text) and text[end + run].isalnum()):
             end = text.find(token, end + 1)
         if end == -1:
+            unclosed.add((mark, run))  # without it, 70,000 ` a were each looked for to the end
             i += run
             continue
         spans.append((i, end + run))
@@ -396,7 +436,7 @@ def recorded_date(cell: str) -> dt.date | None:
 
 def words(text: str) -> frozenset[str]:
     """The words that say what a task, title or file is about: lower case, no vague ones."""
-    found = re.findall(r"[a-z]+[0-9]*[a-z]*|[0-9]+[a-z]+[a-z0-9]*", text.lower())
+    found = WORD.findall(text.lower())
     return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                      for w in found if w not in VAGUE)
 

@@ -145,7 +145,9 @@ def _names_imported(node: ast.AST) -> set[str]:
         called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
             node.func, "id", None)
         name = node.args[0].value
-        if called in IMPORTERS and isinstance(name, str) and name and not name.startswith("."):
+        # Only a module's name: `__import__("/abs/secret")` names a path, which no import finds.
+        if called in IMPORTERS and isinstance(name, str) and \
+                all(part.isidentifier() for part in name.split(".")):
             return {name.partition(".")[0]}
     return set()
 

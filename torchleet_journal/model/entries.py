@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from torchleet_journal.base.dates import FIRST_YEAR, LAST_YEAR  # a typo like 0025 or 9999 is a mistake
 from torchleet_journal.base.errors import InputError, Mistake, shown
 from torchleet_journal.model.catalog import Catalog
 from torchleet_journal.model.entry_file import EntryFile, Unreadable, located, read_text, read_yaml
@@ -27,8 +28,6 @@ SOLUTION_SUFFIXES = (".py", ".ipynb")
 EXPECT = ("pass", "fail")
 REQUIRES = ("cuda",)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Dates a journal can have: a typo like 0025 or 9999 is a mistake, not a day to lay out.
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 MAX_DAY = 9999
 MAX_THREADS = 1024
 # Generous limits that keep one entry from writing megabytes of pages (characters, items).
@@ -37,7 +36,7 @@ MAX_CHARS = {"task": 300, "tags": 40, "gaps": 2000, "learnings": 2000, "metric":
 MAX_ITEMS = {"tags": 20, "gaps": 100, "learnings": 100, "resources": 50}
 # Markdown links, autolinks and reference definitions inside entry text, checked like resource URLs.
 MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>"
-                     r"|^\s*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)
+                     r"|^[ \t]*\[[^\]]+\]:\s*<?([^\s>]+)", re.MULTILINE)  # \s* crossed lines
 # Characters no entry needs and that change what a terminal or a reader sees: C0 and C1
 # controls (tab and newline are fine) and the bidirectional overrides and marks.
 HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")

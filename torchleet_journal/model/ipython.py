@@ -33,7 +33,8 @@ SHIM = "__ipython__"  # the name translated lines call these helpers by
 CELL_MAGIC = re.compile(r"\s*%%(\w+)[ \t]*(.*)")
 MAGIC_LINE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*)?"
                         r"(%(\w+)\s*(.*)|!(.*))$")
-HELP_LINE = re.compile(r"^(\s*)(\?{1,2})?([A-Za-z_][\w.]*(?:\[[^\]]*\])*(?:\.\w+)*)(\?{1,2})?\s*$")
+# `obj?`, `x[0].shape??`: attributes after each subscript, never two ways to read `a.b.c`.
+HELP_LINE = re.compile(r"^(\s*)(\?{1,2})?([A-Za-z_][\w.]*(?:\[[^\]]*\](?:\.\w+)*)*)(\?{1,2})?\s*$")
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "writefile")
 INSTALLERS = ("pip", "conda", "mamba", "uv")
 NO_MEANING = ("matplotlib", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport",

@@ -206,8 +206,21 @@ def block(text: str, shift: int = 0) -> str:
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([A-Za-z0-9_+-]{0,30})")
 _REFERENCE = re.compile(r"^ {0,3}\[([^\]]{1,200})\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _STRUCTURE = re.compile(r"^((?: {0,12}(?:#{1,6}(?= |$)|>|[-*+](?= )|\d{1,9}[.)](?= ))[ ]?)*)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+# Matched on the stripped line (is_table_rule): with the spaces around the line's first pipe
+# left in, two runs of spaces could share 60,000 of them any way, and matching took minutes.
+_TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 _RULE = re.compile(r"^ {0,3}([-*_=])(\s*\1){2,}\s*$")
+
+
+# `(url "title")`. Possessive (*+, ++): the runs of spaces before the URL, before the title and
+# after it are each taken whole, or `(` and 20,000 spaces are tried every way (cubic).
+_DESTINATION = re.compile(r"\(\s*+(?:<([^<>\n]*+)>|((?:[^\s()]|\([^\s()]*+\))*+))"
+                          r"(?:\s++(?:\"[^\"]*+\"|'[^']*+'|\([^()]*+\)))?\s*+\)")
+
+
+def is_table_rule(line: str) -> bool:
+    """Whether `line` is a Markdown table's rule row (`|---|:--:|`), in time linear in it."""
+    return _TABLE_RULE.fullmatch(line.strip()) is not None
 
 
 def _references(lines: list[str]) -> dict[str, str]:
@@ -227,7 +240,7 @@ def fence(text: str, language: str = "") -> str:
 
 
 def _block_line(line: str, shift: int, refs: dict[str, str]) -> str:
-    if _RULE.match(line) or _TABLE_RULE.match(line) and "-" in line:
+    if _RULE.match(line) or is_table_rule(line):
         return line.strip()  # a horizontal rule, a setext underline or a table's rule row
     prefix = _STRUCTURE.match(line).group(1)
     rest = line[len(prefix):]
@@ -402,8 +415,7 @@ class _Inline:
 
     def _destination(self, i: int) -> tuple[str, int] | None:
         """The URL of `(url "title")` starting at `i`, and where the link ends."""
-        match = re.compile(r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))"
-                           r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)").match(self.text, i)
+        match = _DESTINATION.match(self.text, i)
         if not match:
             return None
         target = match.group(1) if match.group(1) is not None else match.group(2)

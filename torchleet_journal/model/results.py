@@ -168,7 +168,12 @@ def _check_result(data, day: int, folder: Path, nested: bool = False) -> None:
     _want(isinstance(settings, dict) and all(v is None or isinstance(v, str) or _is_int(v)
                                              for v in settings.values()), "settings",
           "name -> text or whole number")
-    _want(isinstance(data.get("missing", ""), str), "missing", "text")
+    missing = data.get("missing", "")
+    # A name `status` looks up: a top-level module's, as the run records it, never a dotted
+    # one (finding `antigravity.x` imports antigravity) and never a path.
+    _want(isinstance(missing, str) and (missing == "" or missing.isidentifier() and
+                                        len(missing) <= 200), "missing",
+          "the name of a top-level module")
     deps = data.get("deps", {})
     # Checking freshness hashes each file named: /proc/kcore or ../../secret must not be one.
     _want(_is_str_map(deps) and all(_project_path(rel) for rel in deps), "deps",

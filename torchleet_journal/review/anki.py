@@ -11,8 +11,8 @@ stays code, `$math$` becomes Anki's MathJax `\\(...\\)`, and no entry's text bec
 from __future__ import annotations
 
 import html
+import io
 import json
-import os
 import re
 import sqlite3
 import tempfile
@@ -23,6 +23,7 @@ from pathlib import Path
 import genanki
 import markdown
 
+from torchleet_journal.base.files import write_atomic
 from torchleet_journal.model import markup
 from torchleet_journal.model.catalog import load_catalog
 from torchleet_journal.model.entries import Entry, load_entries
@@ -124,10 +125,12 @@ def _package(package: genanki.Package, media: dict[str, Path], target: Path) -> 
         package.write_to_db(connection.cursor(), now, iter(range(int(now * 1000), 2**62)))
         connection.commit()
         connection.close()
-        partial = target.with_name(f".{target.name}.tmp")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Built in memory, written by the journal's one writer: a fresh temporary, renamed over
+        # `target` (never through a committed `.gaps.apkg.tmp` link).
+        deck = io.BytesIO()
+        with zipfile.ZipFile(deck, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(Path(scratch) / "collection.anki2", "collection.anki2")
             archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(media)}))
             for index, path in enumerate(media.values()):
                 archive.write(path, str(index))
-        os.replace(partial, target)
+        write_atomic(target, deck.getvalue())

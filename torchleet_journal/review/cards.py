@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from torchleet_journal.base.errors import Mistake, shown
+from torchleet_journal.base.dates import BOUNDS, out_of_bounds, parse_time
+from torchleet_journal.base.errors import InputError, Mistake, shown
+from torchleet_journal.base.files import read_regular, refuse_linked_folders
 from torchleet_journal.model.entries import Entry
 from torchleet_journal.review import card_back
 
@@ -33,6 +35,7 @@ LOG = "reviews/log.tsv"
 GRADES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 # A card whose next review is three weeks or more away is known: Anki's "mature".
 KNOWN_DAYS = 21
+MAX_LOG_BYTES = 64 << 20  # a line an answer: years of daily reviews take a few MiB
 STATES = ("new", "learning", "due", "known")
 UTC = dt.timezone.utc
 _WORDS = re.compile(r"\w+")
@@ -58,9 +61,10 @@ def scheduler() -> fsrs.Scheduler:
 
 
 def normalised(gap: str) -> str:
-    """A gap's words: case, spacing, punctuation and Markdown marks do not change its card."""
+    """A gap's words: case, spacing, punctuation and Markdown marks do not change its card.
+    A gap of no words (`???`, `!!!`, an emoji) is its marks, spacing aside: each its own card."""
     text = unicodedata.normalize("NFKC", gap).casefold()
-    return " ".join(_WORDS.findall(text))
+    return " ".join(_WORDS.findall(text)) or " ".join(text.split())
 
 
 def card_id(day: int, gap: str) -> str:
@@ -110,11 +114,18 @@ def read_log(root: Path) -> tuple[list[Answer], list[Mistake]]:
     A line git merged twice counts once; a conflict marker or a damaged line is reported with
     its place and skipped, so one bad line never hides the rest of the history.
     """
-    path = root / LOG
+    path = _log_path(root)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        raw = read_regular(path, MAX_LOG_BYTES)
     except FileNotFoundError:
         return [], []
+    except OSError as error:
+        raise InputError.one(LOG, 1, f"cannot be read: {error.strerror}; it must be a text file "
+                             "of reviews, so remove it (git rm) and review again") from None
+    if len(raw) > MAX_LOG_BYTES:
+        raise InputError.one(LOG, 1, f"is over {MAX_LOG_BYTES >> 20} MiB, more than any review "
+                             "history; keep its review lines only")
+    text = raw.decode("utf-8", errors="replace")
     answers: dict[Answer, None] = {}
     problems = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -136,11 +147,10 @@ def _parse(line: str) -> Answer | str:
     parts = line.rstrip("\r").split("\t")
     if len(parts) != 3 or not _CARD.fullmatch(parts[0]):
         return "not a review (card, time and grade, separated by tabs)"
-    try:
-        if not _TIME.fullmatch(parts[1]):
-            raise ValueError
-        time = dt.datetime.fromisoformat(parts[1])
-    except ValueError:
+    time = parse_time(parts[1]) if _TIME.fullmatch(parts[1]) else None
+    if time is None and _TIME.fullmatch(parts[1]) and out_of_bounds(parts[1]):
+        return f"the time must be in a year {BOUNDS}"  # 9999-12-30: no schedule fits after it
+    if time is None:
         return "the time must be UTC as YYYY-MM-DDTHH:MM:SSZ"
     if parts[2] not in ("1", "2", "3", "4"):
         return "the grade must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)"
@@ -149,7 +159,7 @@ def _parse(line: str) -> Answer | str:
 
 def append(root: Path, answer: Answer) -> None:
     """Add one answer to the log and make it durable before the next card is shown."""
-    path = root / LOG
+    path = _log_path(root)
     path.parent.mkdir(exist_ok=True)
     # One write in append mode: two sessions at once interleave whole lines, never halves.
     with open(path, "a", encoding="utf-8") as handle:
@@ -158,6 +168,15 @@ def append(root: Path, answer: Answer) -> None:
         handle.write(answer.line())
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _log_path(root: Path) -> Path:
+    """The log, whose folder and file must be the journal's own: a committed link
+    (`reviews -> ~`, `log.tsv -> ~/.bashrc`) would have answers appended out of the journal."""
+    why = "review appends every answer to it, so remove the link (git rm) and review again"
+    refuse_linked_folders(root, [str(Path(LOG).parent)], "a folder", why)
+    refuse_linked_folders(root, [LOG], "a file", why)
+    return root / LOG
 
 
 def _ends_a_line(path: Path) -> bool:
