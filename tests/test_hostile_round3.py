@@ -366,9 +366,15 @@ READERS = {
 def test_each_reader_is_linear_on_its_worst_shape(name):
     read, text = READERS[name]
     unit = plain_read(text)
-    start = time.perf_counter()
-    read(text)
-    took = time.perf_counter() - start
+    # Timed as the unit is, at its best of three: a pause from a busy machine lengthens one read,
+    # while a quadratic reader is slow every time (so one fast read is enough to stop).
+    took = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        read(text)
+        took = min(took, time.perf_counter() - start)
+        if took < FACTOR * unit + 0.5:
+            break
     assert took < FACTOR * unit + 0.5, (f"{name}: {took:.2f} s, {took / unit:.0f} plain reads "
                                         f"of its {len(text):,} characters")
 
