@@ -33,7 +33,9 @@ def copy_committed_journal(base: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "HEAD",
                               *JOURNAL_PARTS], capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
+        # Python 3.11.4 brought extraction filters; Debian's 3.11.2 has none (the archive is
+        # git's own of HEAD, so there it is extracted as it is).
+        tar.extractall(root, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     shutil.copytree(REPO / "site_templates", root / "site_templates")
     copy_site_config(root)
     return root

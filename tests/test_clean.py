@@ -99,7 +99,8 @@ def test_text_that_is_no_machine_path_is_left_alone(journal, line):
 @pytest.mark.parametrize(("line", "expected"), [
     ("-L{site}/torch/lib -Wl,-rpath,{site}/torch/lib", "-Ltorch/lib -Wl,-rpath,torch/lib"),
     ("-I{venv}/include -isystem {home}/inc", "-I<python>/include -isystem ~/inc"),
-    ("PATH={venv}/bin:{home}/.local/bin:/usr/bin", "PATH=<python>/bin:~/.local/bin:/usr/bin"),
+    # (/snap/bin: a folder of no Python's; Debian's own Python lives in /usr, whose bin it names)
+    ("PATH={venv}/bin:{home}/.local/bin:/snap/bin", "PATH=<python>/bin:~/.local/bin:/snap/bin"),
     ("file://{root}/site/index.html", "file://site/index.html"),
     ("{tmp}/pip-x/ninja '{work}/model.pth'", "<tmp>/pip-x/ninja 'model.pth'"),
     ('File "{site}/torch/nn/modules/module.py", line 1', 'File "torch/nn/modules/module.py", line 1'),
