@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import tomllib
@@ -149,6 +150,16 @@ def snapshot(root: Path, folders=("docs", "site", "results")) -> dict[str, bytes
         if (root / name).exists():
             files[name] = (root / name).read_bytes()
     return files
+
+
+def wait_for(condition, limit: float) -> bool:
+    """Whether `condition()` holds within `limit` seconds, asked every 50 ms."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 def running(pid: int) -> bool:

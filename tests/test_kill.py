@@ -11,12 +11,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, copy_journal, make_journal, running, toy_solution
+from tests.helpers import REPO, copy_journal, make_journal, running, toy_solution, wait_for
 from torchleet_journal import cli
 from torchleet_journal.base import errors
 from torchleet_journal.model.results import Result
@@ -41,15 +40,6 @@ time.sleep({seconds} if os.path.exists("{base}/slow") else 0)
 
 def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def wait_for(condition, limit: float) -> bool:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def build_command(root: Path, *extra: str) -> list[str]:

@@ -16,22 +16,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.helpers import REPO, running
+from tests.helpers import REPO, running, wait_for
 from torchleet_journal.base import portable, processes
 from torchleet_journal.run import runner
 from torchleet_journal.run.capture import Job
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="simulates other platforms' absences on Linux")
-
-
-def wait_for(condition, limit: float) -> bool:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def tree(tmp_path: Path) -> tuple[subprocess.Popen, list[int]]:
