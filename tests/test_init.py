@@ -206,3 +206,25 @@ def test_a_journal_without_its_engine_installed_says_so_in_one_line(fresh):
         "build.py:8: the engine torchleet-journal is not installed (No module named "
         "'torchleet_journal'); run `pip install -r requirements.txt` in this journal's virtual "
         "environment"]
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_init_says_how_the_new_journal_gets_the_engine(tmp_path, monkeypatch, capsys, installed):
+    """Installed, the engine comes back from the journal's lock; run from this checkout (which no
+    index holds), the next steps build its wheel here for pip to find."""
+    import importlib.metadata
+
+    def distribution(name):
+        if installed:
+            return object()
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", distribution)
+    assert main(["init", str(tmp_path / "mine"), "--title", "T", "--author", "A", "--repo",
+                 "ada/mine"]) == 0
+    said = capsys.readouterr().out
+    dist = REPO / "dist"
+    wheel = f"pip wheel {REPO} --no-deps -w {dist} && pip install -r requirements.txt " \
+            f"--find-links {dist}\n"
+    assert (wheel in said) != installed
+    assert installed == ("&& pip install -r requirements.txt\n" in said)

@@ -48,10 +48,27 @@ def cmd_init(args) -> int:
     init.init_journal(args.dir, chosen)
     print(f"created a new journal in {args.dir}: {chosen.title!r} by {chosen.author}, "
           f"published at {chosen.site_url}\n")
+    source = engine_checkout()
+    install = "pip install -r requirements.txt"
+    if source:  # the journal's lock names the engine, which no index holds: pip finds its wheel
+        dist = source / "dist"
+        install = f"pip wheel {source} --no-deps -w {dist} && {install} --find-links {dist}"
     print(f"next: cd {args.dir}\n"
-          "      python -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt\n"
+          f"      python -m venv .venv && . .venv/bin/activate && {install}\n"
           "      python build.py new \"<your first task>\" && python build.py serve")
     return EXIT_OK
+
+
+def engine_checkout() -> Path | None:
+    """The source checkout this engine runs from (its build.py puts it on the path), or None
+    when it is an installed torchleet-journal, which the new journal's lock installs again."""
+    import importlib.metadata
+
+    try:
+        importlib.metadata.distribution("torchleet-journal")
+    except importlib.metadata.PackageNotFoundError:
+        return Path(__file__).resolve().parents[2]
+    return None
 
 
 def cmd_import(args) -> int:
