@@ -35,6 +35,16 @@ def version() -> str:
         return "0+unknown"
 
 
+def source_checkout() -> Path | None:
+    """The source checkout this engine runs from (its build.py puts it on the path), or None
+    when it is an installed torchleet-journal, which a new journal's lock installs again."""
+    try:
+        metadata.distribution(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return CHECKOUT.parent
+    return None
+
+
 def _record(root: Path) -> dict:
     try:
         record = json.loads((root / RECORD).read_text(encoding="utf-8"))

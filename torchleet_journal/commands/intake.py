@@ -35,6 +35,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_init(args) -> int:
+    from torchleet_journal.base.engine import source_checkout
     from torchleet_journal.intake import init
 
     ask = init.terminal_ask if init.interactive() else None
@@ -48,7 +49,7 @@ def cmd_init(args) -> int:
     init.init_journal(args.dir, chosen)
     print(f"created a new journal in {args.dir}: {chosen.title!r} by {chosen.author}, "
           f"published at {chosen.site_url}\n")
-    source = engine_checkout()
+    source = source_checkout()
     install = "pip install -r requirements.txt"
     if source:  # the journal's lock names the engine, which no index holds: pip finds its wheel
         dist = source / "dist"
@@ -57,18 +58,6 @@ def cmd_init(args) -> int:
           f"      python -m venv .venv && . .venv/bin/activate && {install}\n"
           "      python build.py new \"<your first task>\" && python build.py serve")
     return EXIT_OK
-
-
-def engine_checkout() -> Path | None:
-    """The source checkout this engine runs from (its build.py puts it on the path), or None
-    when it is an installed torchleet-journal, which the new journal's lock installs again."""
-    import importlib.metadata
-
-    try:
-        importlib.metadata.distribution("torchleet-journal")
-    except importlib.metadata.PackageNotFoundError:
-        return Path(__file__).resolve().parents[2]
-    return None
 
 
 def cmd_import(args) -> int:
