@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
 import re
 import shutil
 
@@ -181,6 +182,15 @@ def test_a_bad_catalog_is_one_located_line_exit_2_and_nothing_written(own, text,
         code, err = quietly(args)
         assert code == 2 and err.startswith(shown + "\n") and err.count("\n") == 2, err
     assert snapshot(own, ("entries", "solutions", "docs", "results")) == before
+
+
+def test_a_catalog_that_is_a_fifo_is_one_line_not_a_wait(own):
+    os.mkfifo(own / "catalogs/pipe.yaml")  # no writer: opened plainly, the read never returns
+    with pytest.raises(InputError) as raised:
+        load_catalog(own)
+    assert [str(m) for m in raised.value.mistakes] == [
+        "catalogs/pipe.yaml:1: cannot read the catalog: not a regular file (a folder, pipe, "
+        "socket or device); check the file"]
 
 
 def test_an_unknown_set_or_track_in_the_setting_is_one_line_naming_mkdocs_yml(own):

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from torchleet_journal.base.errors import InputError, Mistake, shown
+from torchleet_journal.base.files import read_regular
 from torchleet_journal.model.entry_file import Unreadable, read_yaml
 from torchleet_journal.model.siteconfig import CONFIG, read_config
 
@@ -157,8 +158,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
 def _read(path: Path, rel: str) -> bytes:
     """A catalog file's bytes, bounded: a link to /dev/zero or a huge file is one line too."""
     try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
+        raw = read_regular(path, MAX_BYTES)  # a FIFO named *.yaml is refused, never waited on
     except OSError as error:
         raise InputError.one(rel, 1, f"cannot read the catalog: {error.strerror}; check the "
                              "file") from None
