@@ -19,6 +19,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from torchleet_journal.base.files import read_regular
+
 PROGRAM = "kaggle"
 SET_UP = "see the README's \"GPU days on Kaggle\" for the one-time token set-up"
 # What the CLI prints when it has no token it can use, or the server answers 401 (print_auth_help).
@@ -84,8 +86,7 @@ def _secrets(environ: dict[str, str]) -> tuple[str, ...]:
 
 def _read_small(path: Path) -> str:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(1 << 16)
+        return read_regular(path, 1 << 16)[:1 << 16].decode("utf-8", errors="replace")
     except OSError:
         return ""
 

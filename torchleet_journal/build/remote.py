@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from torchleet_journal.base.errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError
+from torchleet_journal.base.files import read_regular
 from torchleet_journal.build import kaggle_cli
 from torchleet_journal.build.kaggle_cli import Kaggle, KaggleError, TokenRefused
 from torchleet_journal.model.catalog import load_catalog
@@ -346,9 +347,10 @@ def _record(path: Path) -> dict | None:
     broken = Refused(f"its {RECORD} is not the record the journal's first cell writes; push "
                      "the day again")
     try:
-        if path.stat().st_size > MAX_RECORD:
+        raw = read_regular(path, MAX_RECORD)
+        if len(raw) > MAX_RECORD:
             raise Refused(f"its {RECORD} is over {MAX_RECORD >> 20} MB")
-        record = notebook_json(path.read_text(encoding="utf-8"))  # bounded depth, a list of cells
+        record = notebook_json(raw.decode("utf-8"))  # bounded depth, a list of cells
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, ValueError):
@@ -365,8 +367,7 @@ def _printed(path: Path) -> str:
     """What the run printed, from its log: a JSON list of {"stream_name", "time", "data"}
     records (plain text if it is not one), less the lines of Kaggle's own notebook runner."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(MAX_LOG).decode("utf-8", errors="replace")
+        text = read_regular(path, MAX_LOG)[:MAX_LOG].decode("utf-8", errors="replace")
     except OSError:
         return ""
     try:
