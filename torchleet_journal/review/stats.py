@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from torchleet_journal.base.dates import parse_date
 from torchleet_journal.review.cards import KNOWN_DAYS, Answer, Deck, Scheduled, end_of, scheduler
 
 LEECH_FAILURES = 3
@@ -80,20 +81,12 @@ def _known_since_each(root: Path | None, histories: dict[str, list[Answer]]) -> 
              for card, history in histories.items()}
     found = read_each(root, "known-since", f"fsrs-{_fsrs_version()}", lines,
                       lambda text, _: _iso(known_since([_parse(x) for x in text.splitlines()])),
-                      lambda value: value is None or isinstance(value, str) and _is_date(value))
-    return {card: value and dt.date.fromisoformat(value) for card, value in found.items()}
+                      lambda value: value is None or isinstance(value, str) and bool(parse_date(value)))
+    return {card: value and parse_date(value) for card, value in found.items()}
 
 
 def _iso(day: dt.date | None) -> str | None:
     return day and day.isoformat()
-
-
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def figures(reviews: Deck, today: dt.date, root: Path | None = None) -> dict:
